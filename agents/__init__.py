@@ -1,0 +1,1 @@
+"""Model selection (any provider, plus the offline model) and the tool-equipped agents."""

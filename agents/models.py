@@ -1,0 +1,88 @@
+"""The one model factory: `offline`, a registered (scripted) model, or any `provider:model`.
+
+Everything LLM-facing calls `get_chat_model`, so a user switches providers with one setting
+(DELEGATE_MODEL) and tests swap in one scripted model with `register_model`.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from store.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+DEFAULT_MODEL = "offline"
+MODEL_ENV = "DELEGATE_MODEL"
+
+_registry: dict[str, Callable[[], BaseChatModel]] = {}
+_cache: dict[str, BaseChatModel] = {}
+_lock = threading.Lock()
+
+
+def configured_model_name() -> str:
+    """DELEGATE_MODEL, or `offline` when unset."""
+    return (os.environ.get(MODEL_ENV) or DEFAULT_MODEL).strip()
+
+
+def register_model(name: str, model: BaseChatModel | Callable[[], BaseChatModel]) -> None:
+    """Make `name` resolve to this model (an instance or a zero-argument factory)."""
+    factory = model if callable(model) and not hasattr(model, "invoke") else (lambda: model)
+    with _lock:
+        _registry[name] = factory  # type: ignore[assignment]
+        _cache.pop(name, None)
+
+
+def unregister_model(name: str) -> None:
+    with _lock:
+        _registry.pop(name, None)
+        _cache.pop(name, None)
+
+
+def get_chat_model(name: str | None = None) -> BaseChatModel:
+    """The chat model for `name` (default: DELEGATE_MODEL), built once per process."""
+    name = (name or configured_model_name()).strip()
+    with _lock:
+        if name in _cache:
+            return _cache[name]
+        registered = _registry.get(name)
+    if registered is not None:
+        return registered()
+    model = _build(name)
+    with _lock:
+        _cache[name] = model
+    return model
+
+
+def _build(name: str) -> BaseChatModel:
+    if name == "offline":
+        from agents.offline import OfflineChatModel
+
+        return OfflineChatModel()
+    if ":" not in name:
+        raise ConfigurationError(
+            f"{MODEL_ENV}={name!r} is not a model: use 'offline' or 'provider:model' "
+            "(e.g. openai:gpt-4o-mini)"
+        )
+    from langchain.chat_models import init_chat_model
+
+    try:
+        return init_chat_model(name, timeout=120, max_retries=2)
+    except ImportError as exc:
+        provider = name.split(":", 1)[0]
+        raise ConfigurationError(
+            f"{MODEL_ENV}={name!r} needs the package for provider {provider!r}: {exc}"
+        ) from None
+    except Exception as exc:  # provider clients raise their own types for missing keys
+        raise ConfigurationError(
+            f"{MODEL_ENV}={name!r} could not be set up: {_first_line(exc)}"
+        ) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

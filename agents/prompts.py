@@ -1,0 +1,54 @@
+"""Prompts for classification and execution, and the one format a task is shown to a model in."""
+
+from __future__ import annotations
+
+CLASSIFY_SYSTEM = """You are Delegate's planner. Decide how to handle one task.
+
+Choose exactly one strategy:
+- immediate: the AI can deliver the result now with its tools: draft, summarize, outline,
+  extract, translate, rewrite, reply; send an email, post to Slack or schedule a meeting
+  through an integration; read a web page.
+- decompose: the task has several distinct deliverables or phases (planning a campaign,
+  organizing an event, hiring, a migration). List 2 to 10 distinct subtasks, each with its
+  own execution_type: fully_automated when the AI can do it alone, semi_automated when the
+  AI drafts and a person approves, manual when a person must do it.
+- blocked: the task needs a human or access the AI lacks: payments, purchases, phone calls,
+  physical actions, signatures, in-person meetings, systems without an integration. The
+  reason must say what would unblock it.
+
+Give a confidence between 0 and 1 and a one-sentence reason."""
+
+EXECUTE_SYSTEM = """You are Delegate's writer. Produce the deliverable the task asks for, ready
+to use: a complete draft, outline, summary, list of action items, translation or reply.
+Use only facts from the task; mark anything you had to assume in [brackets]. Answer with the
+deliverable itself, no preamble."""
+
+
+def task_prompt(title: str, description: str = "", execution_type: str | None = None) -> str:
+    """The task as a model sees it. The offline model parses exactly these labels."""
+    lines = [f"Task: {title.strip()}"]
+    if description and description.strip():
+        lines.append(f"Details: {description.strip()}")
+    if execution_type:
+        lines.append(f"Execution type: {execution_type}")
+    return "\n".join(lines)
+
+
+def parse_task_prompt(text: str) -> tuple[str, str]:
+    """(title, details) back out of `task_prompt` text; the whole text as title otherwise."""
+    title, details = "", []
+    in_details = False
+    for line in text.splitlines():
+        if line.startswith("Task: ") and not title:
+            title = line[len("Task: "):].strip()
+            in_details = False
+        elif line.startswith("Details: "):
+            details.append(line[len("Details: "):])
+            in_details = True
+        elif line.startswith("Execution type: "):
+            in_details = False
+        elif in_details:
+            details.append(line)
+    if not title:
+        return text.strip(), ""
+    return title, "\n".join(details).strip()

@@ -1,0 +1,1 @@
+"""Delegate's store: tasks, organizations, execution logs and lifecycle (no LangChain here)."""

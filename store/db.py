@@ -1,0 +1,149 @@
+"""Engine and sessions for the store, and `upgrade` (Alembic) to create or migrate it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from store.errors import DatabaseUnavailable, InvalidInput
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def default_database_url() -> str:
+    """DELEGATE_DATABASE_URL, else a SQLite file `delegate.db` in the working directory."""
+    return os.environ.get("DELEGATE_DATABASE_URL") or f"sqlite:///{Path.cwd() / 'delegate.db'}"
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password hidden, safe for logs and error messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable database URL>"
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # Autocommit at the driver level so SQLAlchemy's "begin" hook below owns transactions.
+    dbapi_conn.isolation_level = None
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin_immediate(conn: Any) -> None:
+    # BEGIN IMMEDIATE takes SQLite's write lock up front, so two writers serialise instead of
+    # both reading a row and one silently overwriting the other's update.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Database:
+    """One database: its engine, a session factory, and its URL (never logged with secrets)."""
+
+    def __init__(self, url: str | None = None, *, echo: bool = False) -> None:
+        self.url = url or default_database_url()
+        try:
+            parsed = make_url(self.url)
+        except ArgumentError as exc:
+            raise InvalidInput(f"DELEGATE_DATABASE_URL is not a database URL: {exc}") from None
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.is_sqlite:
+            if parsed.database and parsed.database != ":memory:":
+                folder = Path(parsed.database).expanduser().resolve().parent
+                if not folder.is_dir():
+                    raise DatabaseUnavailable(
+                        f"cannot open {redact_url(self.url)}: folder {folder} does not exist"
+                    )
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        else:
+            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
+        try:
+            self.engine: Engine = create_engine(parsed, **kwargs)
+        except (ArgumentError, ImportError) as exc:
+            raise InvalidInput(
+                f"cannot use database URL {redact_url(self.url)}: {exc}"
+            ) from None
+        if self.is_sqlite:
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin_immediate)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work: commits on success, rolls back everything on any error."""
+        session = self.sessions()
+        try:
+            yield session
+            session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            raise DatabaseUnavailable(
+                f"database {redact_url(self.url)} failed: {exc.orig}"
+            ) from None
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def check_connection(self) -> None:
+        """Raise DatabaseUnavailable with a clear reason if the database cannot be reached."""
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+        except OperationalError as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise DatabaseUnavailable(
+                f"cannot connect to database {redact_url(self.url)}: {reason}"
+            ) from None
+
+    def is_current(self) -> bool:
+        """Whether the schema is at the newest migration."""
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        with self.engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return False
+            current = MigrationContext.configure(conn).get_current_heads()
+        heads = ScriptDirectory.from_config(self._alembic_config()).get_heads()
+        return set(current) == set(heads)
+
+    def upgrade(self) -> None:
+        """Create the schema or migrate it to the newest revision (Alembic `upgrade head`)."""
+        from alembic import command
+
+        self.check_connection()
+        config = self._alembic_config()
+        with self.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+
+    def ensure_schema(self) -> None:
+        """Upgrade only when needed, so every command works on a brand-new database."""
+        self.check_connection()
+        if not self.is_current():
+            self.upgrade()
+
+    def _alembic_config(self) -> Any:
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        return config
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,278 @@
+"""SQLAlchemy 2.0 tables: organizations, API keys, tasks, workflows, agents, feedback,
+the side-effect ledger and the sandbox backends' mailbox, calendar and chat."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from store.enums import ExecutionStatus, ExecutionType, Priority
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored as UTC and always read back timezone-aware (SQLite drops tzinfo)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+#: JSON everywhere, JSONB on PostgreSQL.
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSONType}
+
+
+class Organization(Base):
+    __tablename__ = "organizations"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    allowlist: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    """Trusted destinations: {"emails": [...], "domains": [...], "channels": [...], "hosts": [...]}."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200), default="default")
+    prefix: Mapped[str] = mapped_column(String(16))
+    """The first characters of the key, shown to people to tell keys apart."""
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    """SHA-256 of the key; the key itself is never stored."""
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_org_status", "org_id", "execution_status"),
+        Index("ix_tasks_org_created", "org_id", "created_at"),
+        Index("ix_tasks_parent", "parent_task_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+    priority: Mapped[str] = mapped_column(String(16), default=Priority.MEDIUM.value)
+    due_date: Mapped[datetime | None] = mapped_column(default=None)
+
+    execution_type: Mapped[str] = mapped_column(
+        String(32), default=ExecutionType.FULLY_AUTOMATED.value
+    )
+    execution_status: Mapped[str] = mapped_column(
+        String(32), default=ExecutionStatus.PENDING.value
+    )
+    assigned_to_type: Mapped[str | None] = mapped_column(String(16), default=None)
+    assigned_to_id: Mapped[str | None] = mapped_column(String(100), default=None)
+    workflow_id: Mapped[str | None] = mapped_column(String(100), default=None)
+    agent_id: Mapped[str | None] = mapped_column(String(100), default=None)
+
+    execution_log: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    automation_rules: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    ai_confidence: Mapped[float | None] = mapped_column(Float, default=None)
+    ai_context: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONType, default=None)
+
+    parent_task_id: Mapped[str | None] = mapped_column(
+        ForeignKey("tasks.id", ondelete="CASCADE"), default=None
+    )
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    """0 for a top-level task, parent's depth + 1 for a subtask."""
+
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    blocked_at: Mapped[datetime | None] = mapped_column(default=None)
+    failed_at: Mapped[datetime | None] = mapped_column(default=None)
+    completed_at: Mapped[datetime | None] = mapped_column(default=None)
+    blocked_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    failure_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    retry_count: Mapped[int] = mapped_column(Integer, default=0)
+    max_retries: Mapped[int] = mapped_column(Integer, default=3)
+    estimated_duration_minutes: Mapped[int | None] = mapped_column(Integer, default=None)
+    actual_duration_minutes: Mapped[float | None] = mapped_column(Float, default=None)
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    """Optimistic-lock counter: a stale concurrent write fails instead of being lost."""
+
+    subtasks: Mapped[list[Task]] = relationship(order_by="Task.created_at", viewonly=True)
+    """The tasks created by decomposing this one."""
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def status(self) -> ExecutionStatus:
+        return ExecutionStatus(self.execution_status)
+
+    @property
+    def type(self) -> ExecutionType:
+        return ExecutionType(self.execution_type)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every column as JSON-ready values (the shape `tasks --json` and the API print)."""
+        out: dict[str, Any] = {}
+        for column in self.__table__.columns:
+            value = getattr(self, column.key)
+            out[column.key] = value.isoformat() if isinstance(value, datetime) else value
+        return out
+
+
+class Workflow(Base):
+    """A named workflow graph (one module under graphs/) that tasks can be routed to."""
+
+    __tablename__ = "workflows"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    graph: Mapped[str] = mapped_column(String(200))
+    """The graph id in langgraph.json."""
+    config: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Agent(Base):
+    """An agent as data: mirrored from the definitions in agents/."""
+
+    __tablename__ = "agents"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    capabilities: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    system_instructions: Mapped[str] = mapped_column(Text, default="")
+    tools: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    model: Mapped[str | None] = mapped_column(String(200), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Feedback(Base):
+    """A person's rating (1-5), comment and optional edited output for a finished task."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    rating: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    edited_output: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SideEffect(Base):
+    """The idempotency ledger: a side effect is recorded before it runs, marked done after."""
+
+    __tablename__ = "side_effects"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    task_id: Mapped[str | None] = mapped_column(String(36), index=True, default=None)
+    tool: Mapped[str] = mapped_column(String(64))
+    arguments: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    """pending (recorded, call under way or crashed), done, or failed."""
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONType, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class SandboxEmail(Base):
+    """The sandbox mailbox: drafts, sent mail and an inbox, per organization."""
+
+    __tablename__ = "sandbox_emails"
+    __table_args__ = (Index("ix_sandbox_emails_org_folder", "org_id", "folder"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    folder: Mapped[str] = mapped_column(String(16))
+    """drafts | sent | inbox"""
+    message_id: Mapped[str] = mapped_column(String(200), default="")
+    sender: Mapped[str] = mapped_column(String(320), default="")
+    to: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    cc: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    task_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SandboxEvent(Base):
+    """The sandbox calendar, per organization."""
+
+    __tablename__ = "sandbox_events"
+    __table_args__ = (UniqueConstraint("org_id", "event_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    event_id: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    start: Mapped[datetime] = mapped_column()
+    end: Mapped[datetime] = mapped_column()
+    attendees: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    location: Mapped[str] = mapped_column(Text, default="")
+    task_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SandboxChatMessage(Base):
+    """The sandbox Slack: a channel log per organization."""
+
+    __tablename__ = "sandbox_chat_messages"
+    __table_args__ = (Index("ix_sandbox_chat_org_channel", "org_id", "channel"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(200))
+    user: Mapped[str] = mapped_column(String(200), default="delegate")
+    text: Mapped[str] = mapped_column(Text, default="")
+    ts: Mapped[str] = mapped_column(String(32))
+    thread_ts: Mapped[str | None] = mapped_column(String(32), default=None)
+    task_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,519 @@
+"""The task repository: the spec's helper functions, each scoped to one organization.
+
+Every function takes the session and the organization explicitly; the caller owns the
+transaction (`Database.session()`), so a failure anywhere leaves nothing half-written.
+Every status change goes through `_transition`, which checks the lifecycle table and
+appends the execution-log entry.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from store.enums import AssigneeType, ExecutionStatus, ExecutionType, Priority
+from store.errors import Conflict, InvalidInput, NotFound
+from store.lifecycle import check_transition
+from store.models import Task, utcnow
+
+S = ExecutionStatus
+
+#: Decomposition guards: how deep subtasks may nest and how many one parent may have.
+MAX_SUBTASK_DEPTH = 3
+MAX_SUBTASKS_PER_PARENT = 10
+
+DEFAULT_EXECUTOR_ID = "execute_task"
+DEFAULT_EXECUTOR_TYPE = AssigneeType.WORKFLOW
+
+_EDITABLE_FIELDS = {
+    "title",
+    "description",
+    "priority",
+    "due_date",
+    "execution_type",
+    "estimated_duration_minutes",
+    "max_retries",
+    "automation_rules",
+    "assigned_to_type",
+    "assigned_to_id",
+    "workflow_id",
+    "agent_id",
+}
+
+
+def parse_execution_type(value: str | ExecutionType) -> ExecutionType:
+    try:
+        return ExecutionType(value)
+    except ValueError:
+        allowed = ", ".join(t.value for t in ExecutionType)
+        raise InvalidInput(f"unknown execution type {value!r}; use one of: {allowed}") from None
+
+
+def parse_priority(value: str | Priority) -> Priority:
+    try:
+        return Priority(value)
+    except ValueError:
+        allowed = ", ".join(p.value for p in Priority)
+        raise InvalidInput(f"unknown priority {value!r}; use one of: {allowed}") from None
+
+
+def parse_status(value: str | ExecutionStatus) -> ExecutionStatus:
+    try:
+        return ExecutionStatus(value)
+    except ValueError:
+        allowed = ", ".join(s.value for s in ExecutionStatus)
+        raise InvalidInput(f"unknown status {value!r}; use one of: {allowed}") from None
+
+
+def _clean_title(title: str) -> str:
+    cleaned = " ".join((title or "").split())
+    if not cleaned:
+        raise InvalidInput("a task needs a non-empty title")
+    if len(cleaned) > 500:
+        raise InvalidInput("a task title must be at most 500 characters")
+    return cleaned
+
+
+def log_entry(
+    event: str,
+    *,
+    executor_id: str = DEFAULT_EXECUTOR_ID,
+    executor_type: str = DEFAULT_EXECUTOR_TYPE,
+    timestamp: datetime | None = None,
+    **details: Any,
+) -> dict[str, Any]:
+    """An execution-log entry in the spec's shape."""
+    entry: dict[str, Any] = {
+        "event": event,
+        "executor_id": executor_id,
+        "executor_type": str(executor_type),
+        "timestamp": (timestamp or utcnow()).isoformat(),
+    }
+    entry.update({k: v for k, v in details.items() if v is not None})
+    return entry
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def get_task(session: Session, org_id: str, task_id: str, *, for_update: bool = False) -> Task:
+    """The task with this id in this organization; NotFound otherwise (other orgs included)."""
+    query = select(Task).where(Task.id == task_id, Task.org_id == org_id)
+    if for_update:
+        query = query.with_for_update()
+    task = session.scalars(query).first()
+    if task is None:
+        raise NotFound(f"no task {task_id!r}")
+    return task
+
+
+def resolve_task_id(session: Session, org_id: str, ref: str) -> str:
+    """A full task id from an id or a unique prefix of one (as people type them)."""
+    ref = ref.strip()
+    if not ref:
+        raise InvalidInput("a task id is required")
+    exact = session.scalar(select(Task.id).where(Task.id == ref, Task.org_id == org_id))
+    if exact:
+        return exact
+    if len(ref) >= 4 and re.fullmatch(r"[0-9a-fA-F-]+", ref):
+        matches = session.scalars(
+            select(Task.id).where(Task.org_id == org_id, Task.id.startswith(ref.lower())).limit(2)
+        ).all()
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise InvalidInput(f"task id prefix {ref!r} is ambiguous; give more characters")
+    raise NotFound(f"no task {ref!r}")
+
+
+def list_tasks(
+    session: Session,
+    org_id: str,
+    *,
+    status: ExecutionStatus | None = None,
+    execution_type: ExecutionType | None = None,
+    parent_task_id: str | None = None,
+    top_level_only: bool = False,
+    limit: int = 100,
+    offset: int = 0,
+) -> Sequence[Task]:
+    """The organization's tasks, newest first, optionally filtered."""
+    query = select(Task).where(Task.org_id == org_id)
+    if status is not None:
+        query = query.where(Task.execution_status == status.value)
+    if execution_type is not None:
+        query = query.where(Task.execution_type == execution_type.value)
+    if parent_task_id is not None:
+        query = query.where(Task.parent_task_id == parent_task_id)
+    elif top_level_only:
+        query = query.where(Task.parent_task_id.is_(None))
+    query = query.order_by(Task.created_at.desc(), Task.id).limit(limit).offset(offset)
+    return session.scalars(query).all()
+
+
+def _urgency_order() -> tuple[Any, ...]:
+    rank = case(
+        {p.value: p.rank for p in Priority}, value=Task.priority, else_=Priority.MEDIUM.rank
+    )
+    return (rank, Task.due_date.is_(None), Task.due_date, Task.created_at, Task.id)
+
+
+def get_executable_tasks(
+    session: Session,
+    org_id: str,
+    execution_type: ExecutionType | None = None,
+    *,
+    limit: int = 100,
+) -> Sequence[Task]:
+    """Pending or queued automated tasks, most urgent first: priority, due date, age."""
+    automated = [ExecutionType.FULLY_AUTOMATED.value, ExecutionType.SEMI_AUTOMATED.value]
+    types = [execution_type.value] if execution_type else automated
+    query = (
+        select(Task)
+        .where(
+            Task.org_id == org_id,
+            Task.execution_status.in_([S.PENDING.value, S.QUEUED.value]),
+            Task.execution_type.in_(types),
+        )
+        .order_by(*_urgency_order())
+        .limit(limit)
+    )
+    return session.scalars(query).all()
+
+
+def count_tasks_by_status(session: Session, org_id: str) -> dict[str, int]:
+    rows = session.execute(
+        select(Task.execution_status, func.count())
+        .where(Task.org_id == org_id)
+        .group_by(Task.execution_status)
+    ).all()
+    return {status: count for status, count in rows}
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def create_task(
+    session: Session,
+    org_id: str,
+    title: str,
+    *,
+    description: str = "",
+    execution_type: str | ExecutionType = ExecutionType.FULLY_AUTOMATED,
+    priority: str | Priority = Priority.MEDIUM,
+    due_date: datetime | None = None,
+    max_retries: int = 3,
+    estimated_duration_minutes: int | None = None,
+    automation_rules: dict[str, Any] | None = None,
+    parent: Task | None = None,
+    created_by: str = "user",
+) -> Task:
+    """A new pending task, with a `created` log entry."""
+    if max_retries < 0:
+        raise InvalidInput("max_retries must be 0 or more")
+    task = Task(
+        org_id=org_id,
+        title=_clean_title(title),
+        description=(description or "").strip(),
+        execution_type=parse_execution_type(execution_type).value,
+        priority=parse_priority(priority).value,
+        due_date=due_date,
+        max_retries=max_retries,
+        estimated_duration_minutes=estimated_duration_minutes,
+        automation_rules=automation_rules or {},
+        parent_task_id=parent.id if parent else None,
+        depth=parent.depth + 1 if parent else 0,
+        execution_status=S.PENDING.value,
+        execution_log=[],
+        ai_context={},
+    )
+    session.add(task)
+    session.flush()
+    task.execution_log = [
+        log_entry(
+            "created",
+            executor_id=created_by,
+            executor_type=AssigneeType.USER if created_by == "user" else AssigneeType.WORKFLOW,
+            execution_type=task.execution_type,
+            parent_task_id=task.parent_task_id,
+        )
+    ]
+    session.flush()
+    return task
+
+
+def update_task(session: Session, org_id: str, task_id: str, **fields: Any) -> Task:
+    """Change a task's editable fields (never its status: that is the lifecycle's job)."""
+    unknown = set(fields) - _EDITABLE_FIELDS
+    if unknown:
+        raise InvalidInput(f"cannot edit field(s): {', '.join(sorted(unknown))}")
+    task = get_task(session, org_id, task_id, for_update=True)
+    if "title" in fields:
+        fields["title"] = _clean_title(fields["title"])
+    if "execution_type" in fields:
+        fields["execution_type"] = parse_execution_type(fields["execution_type"]).value
+    if "priority" in fields:
+        fields["priority"] = parse_priority(fields["priority"]).value
+    changed = {k: v for k, v in fields.items() if getattr(task, k) != v}
+    for key, value in changed.items():
+        setattr(task, key, value)
+    if changed:
+        _append(task, log_entry("updated", executor_id="user", executor_type="user",
+                                fields=sorted(changed)))
+    session.flush()
+    return task
+
+
+def delete_task(session: Session, org_id: str, task_id: str) -> None:
+    """Delete a task and its subtasks."""
+    task = get_task(session, org_id, task_id, for_update=True)
+    for child in list(task.subtasks):
+        delete_task(session, org_id, child.id)
+    session.delete(task)
+    session.flush()
+
+
+def _append(task: Task, entry: dict[str, Any]) -> None:
+    # Reassign (not .append) so the ORM sees the change and the version counter moves.
+    task.execution_log = [*(task.execution_log or []), entry]
+
+
+def add_execution_log_entry(
+    session: Session, org_id: str, task_id: str, entry: dict[str, Any]
+) -> Task:
+    """Append one entry to a task's execution log (adding a timestamp if it has none)."""
+    if not isinstance(entry, dict) or not entry.get("event"):
+        raise InvalidInput("an execution-log entry needs an 'event'")
+    task = get_task(session, org_id, task_id, for_update=True)
+    full = log_entry(entry["event"], **{k: v for k, v in entry.items() if k != "event"})
+    _append(task, full)
+    session.flush()
+    return task
+
+
+def _transition(
+    task: Task,
+    target: ExecutionStatus,
+    event: str,
+    *,
+    executor_id: str = DEFAULT_EXECUTOR_ID,
+    executor_type: str = DEFAULT_EXECUTOR_TYPE,
+    **details: Any,
+) -> None:
+    """The one place a status changes: check the table, set the status, log the move."""
+    current = task.status
+    check_transition(task.id, current, target)
+    now = utcnow()
+    task.execution_status = target.value
+    if target is S.IN_PROGRESS and task.started_at is None:
+        task.started_at = now
+    elif target is S.BLOCKED:
+        task.blocked_at = now
+    elif target is S.FAILED:
+        task.failed_at = now
+    elif target is S.COMPLETED:
+        task.completed_at = now
+        if task.started_at is not None:
+            task.actual_duration_minutes = round((now - task.started_at).total_seconds() / 60, 3)
+    _append(
+        task,
+        log_entry(
+            event,
+            executor_id=executor_id,
+            executor_type=executor_type,
+            timestamp=now,
+            from_status=current.value,
+            to_status=target.value,
+            **details,
+        ),
+    )
+
+
+def queue_task(session: Session, org_id: str, task_id: str, *, reason: str | None = None) -> Task:
+    """pending or blocked -> queued: waiting for a worker."""
+    task = get_task(session, org_id, task_id, for_update=True)
+    if task.status is S.BLOCKED:
+        task.blocked_reason = None
+    _transition(task, S.QUEUED, "queued", reason=reason)
+    session.flush()
+    return task
+
+
+def start_task_execution(
+    session: Session,
+    org_id: str,
+    task_id: str,
+    executor_id: str = DEFAULT_EXECUTOR_ID,
+    executor_type: str = DEFAULT_EXECUTOR_TYPE,
+) -> Task:
+    """Begin (or resume) executing a task: -> in_progress, with a `started` entry."""
+    task = get_task(session, org_id, task_id, for_update=True)
+    if task.status in (S.COMPLETED, S.FAILED):
+        raise Conflict(f"task {task.id} is already {task.status.value}; it cannot run again")
+    event = "resumed" if task.status in (S.PAUSED, S.BLOCKED) else "started"
+    if task.status is S.BLOCKED:
+        task.blocked_reason = None
+    _transition(task, S.IN_PROGRESS, event, executor_id=executor_id, executor_type=executor_type,
+                attempt=task.retry_count + 1)
+    task.assigned_to_type = str(executor_type)
+    task.assigned_to_id = executor_id
+    session.flush()
+    return task
+
+
+def complete_task_execution(
+    session: Session,
+    org_id: str,
+    task_id: str,
+    result: dict[str, Any],
+    executor_id: str = DEFAULT_EXECUTOR_ID,
+    executor_type: str = DEFAULT_EXECUTOR_TYPE,
+) -> Task:
+    """-> completed with its result; a parent whose subtasks are now all done completes too."""
+    task = get_task(session, org_id, task_id, for_update=True)
+    task.result = result
+    task.failure_reason = None
+    _transition(task, S.COMPLETED, "completed", executor_id=executor_id,
+                executor_type=executor_type, result=result)
+    session.flush()
+    if task.parent_task_id:
+        _complete_parent_if_done(session, org_id, task.parent_task_id)
+    return task
+
+
+def _complete_parent_if_done(session: Session, org_id: str, parent_id: str) -> None:
+    parent = get_task(session, org_id, parent_id, for_update=True)
+    if parent.status is not S.PAUSED:
+        return
+    children = session.scalars(select(Task).where(Task.parent_task_id == parent_id)).all()
+    if not children or any(c.status is not S.COMPLETED for c in children):
+        return
+    output = "\n".join(
+        f"- {c.title}: {(c.result or {}).get('output', 'done')}".strip() for c in children
+    )
+    complete_task_execution(
+        session,
+        org_id,
+        parent_id,
+        {"strategy": "decompose", "output": f"All {len(children)} subtasks completed.\n{output}",
+         "confidence": parent.ai_confidence},
+    )
+
+
+def fail_task_execution(
+    session: Session,
+    org_id: str,
+    task_id: str,
+    error: str,
+    should_retry: bool = True,
+    executor_id: str = DEFAULT_EXECUTOR_ID,
+    executor_type: str = DEFAULT_EXECUTOR_TYPE,
+) -> Task:
+    """Record a failure: re-queue with retry_count + 1 while retries remain, else `failed`."""
+    task = get_task(session, org_id, task_id, for_update=True)
+    error = (error or "unknown error").strip()
+    if should_retry and task.retry_count < task.max_retries:
+        task.retry_count += 1
+        _transition(task, S.QUEUED, "retry_scheduled", executor_id=executor_id,
+                    executor_type=executor_type, error=error, retry_count=task.retry_count,
+                    max_retries=task.max_retries)
+    else:
+        task.failure_reason = error
+        _transition(task, S.FAILED, "failed", executor_id=executor_id,
+                    executor_type=executor_type, error=error, retry_count=task.retry_count)
+    session.flush()
+    return task
+
+
+def block_task_execution(
+    session: Session,
+    org_id: str,
+    task_id: str,
+    reason: str,
+    executor_id: str = DEFAULT_EXECUTOR_ID,
+    executor_type: str = DEFAULT_EXECUTOR_TYPE,
+    **details: Any,
+) -> Task:
+    """-> blocked with a reason that says what would unblock it."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("blocking a task needs a reason")
+    task = get_task(session, org_id, task_id, for_update=True)
+    task.blocked_reason = reason
+    _transition(task, S.BLOCKED, "blocked", executor_id=executor_id,
+                executor_type=executor_type, reason=reason, **details)
+    session.flush()
+    return task
+
+
+def pause_task_execution(
+    session: Session,
+    org_id: str,
+    task_id: str,
+    reason: str,
+    executor_id: str = DEFAULT_EXECUTOR_ID,
+    executor_type: str = DEFAULT_EXECUTOR_TYPE,
+    **details: Any,
+) -> Task:
+    """in_progress -> paused: waiting for a person's approval or for subtasks."""
+    task = get_task(session, org_id, task_id, for_update=True)
+    _transition(task, S.PAUSED, "paused", executor_id=executor_id,
+                executor_type=executor_type, reason=reason, **details)
+    session.flush()
+    return task
+
+
+def create_subtask(
+    session: Session,
+    org_id: str,
+    parent_task_id: str,
+    title: str,
+    description: str = "",
+    execution_type: str | ExecutionType = ExecutionType.FULLY_AUTOMATED,
+    *,
+    priority: str | Priority | None = None,
+    estimated_duration_minutes: int | None = None,
+) -> Task:
+    """A subtask of `parent_task_id`, within the depth and count limits and never a duplicate."""
+    parent = get_task(session, org_id, parent_task_id, for_update=True)
+    if parent.depth + 1 > MAX_SUBTASK_DEPTH:
+        raise Conflict(
+            f"task {parent.id} is at depth {parent.depth}; subtasks may nest at most "
+            f"{MAX_SUBTASK_DEPTH} levels"
+        )
+    siblings = session.scalars(select(Task).where(Task.parent_task_id == parent.id)).all()
+    if len(siblings) >= MAX_SUBTASKS_PER_PARENT:
+        raise Conflict(f"task {parent.id} already has {MAX_SUBTASKS_PER_PARENT} subtasks")
+    key = normalize_title(title)
+    if key == normalize_title(parent.title) or any(normalize_title(s.title) == key for s in siblings):
+        raise Conflict(f"task {parent.id} already has a subtask {title!r}")
+    child = create_task(
+        session,
+        org_id,
+        title,
+        description=description,
+        execution_type=execution_type,
+        priority=priority or parent.priority,
+        due_date=parent.due_date,
+        max_retries=parent.max_retries,
+        estimated_duration_minutes=estimated_duration_minutes,
+        parent=parent,
+        created_by=DEFAULT_EXECUTOR_ID,
+    )
+    _append(
+        parent,
+        log_entry("subtask_created", subtask_id=child.id, title=child.title,
+                  execution_type=child.execution_type),
+    )
+    session.flush()
+    return child
+
+
+def normalize_title(title: str) -> str:
+    """The form two titles share when they name the same work (case, spacing, punctuation)."""
+    return re.sub(r"[^a-z0-9]+", " ", (title or "").lower()).strip()

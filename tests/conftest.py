@@ -1,0 +1,5 @@
+"""Shared fixtures: each fixture module under tests/fixtures is a pytest plugin."""
+
+pytest_plugins = [
+    "tests.fixtures.core",
+]

@@ -1,0 +1,122 @@
+"""The backend protocols every tool is written against, and how a backend is chosen.
+
+Each service has a sandbox implementation (rows in the store, per organization; the default)
+and a real one over the provider's official client. A tool never knows which it has.
+Plain dicts keep the protocols free of any one provider's types.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+
+class Mailbox(Protocol):
+    """Gmail or the sandbox mailbox."""
+
+    def create_draft(
+        self, to: list[str], subject: str, body: str, cc: list[str] | None = None
+    ) -> dict[str, Any]:
+        """Save a draft; returns {"id", "message_id"}."""
+        ...
+
+    def send(
+        self,
+        to: list[str],
+        subject: str,
+        body: str,
+        cc: list[str] | None = None,
+        message_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Send a message with this RFC 822 Message-ID; returns {"id", "message_id"}."""
+        ...
+
+    def find_sent(self, message_id: str) -> dict[str, Any] | None:
+        """The sent message with this Message-ID, if one went out (idempotency check)."""
+        ...
+
+    def search(self, query: str, max_results: int = 10) -> list[dict[str, Any]]:
+        """Messages matching a Gmail-style query: [{"id", "from", "to", "subject", "snippet",
+        "date"}]."""
+        ...
+
+    def read(self, message_id: str) -> dict[str, Any]:
+        """One message: {"id", "from", "to", "subject", "body", "date"}."""
+        ...
+
+
+class Calendar(Protocol):
+    """Google Calendar or the sandbox calendar (the primary calendar)."""
+
+    def list_events(
+        self, time_min: datetime, time_max: datetime, max_results: int = 50
+    ) -> list[dict[str, Any]]:
+        """Events overlapping the window: [{"id", "summary", "start", "end", "attendees",
+        "description", "location"}] with ISO-8601 times."""
+        ...
+
+    def create_event(
+        self,
+        event_id: str,
+        summary: str,
+        start: datetime,
+        end: datetime,
+        attendees: list[str] | None = None,
+        description: str = "",
+        location: str = "",
+    ) -> dict[str, Any]:
+        """Create an event with a client-chosen id (creating it twice is a no-op)."""
+        ...
+
+
+class Chat(Protocol):
+    """Slack or the sandbox channel log."""
+
+    def post_message(self, channel: str, text: str, thread_ts: str | None = None) -> dict[str, Any]:
+        """Post; returns {"channel", "ts"}."""
+        ...
+
+    def list_channels(self, limit: int = 200) -> list[dict[str, Any]]:
+        """[{"id", "name"}]"""
+        ...
+
+    def lookup_user(self, email: str) -> dict[str, Any]:
+        """{"id", "name", "real_name", "email"}"""
+        ...
+
+
+class Browser(Protocol):
+    """A real browser (Playwright) behind a host allowlist and timeouts."""
+
+    def open(self, url: str) -> dict[str, Any]:
+        """{"url", "title", "text"}: the page's readable text."""
+        ...
+
+    def fill_form(
+        self, url: str, fields: dict[str, str], submit_selector: str | None = None
+    ) -> dict[str, Any]:
+        """Fill fields (by label, name or CSS selector); optionally submit."""
+        ...
+
+    def click(self, url: str, selector: str) -> dict[str, Any]:
+        """Click an element (by text or CSS selector); returns the resulting page."""
+        ...
+
+    def screenshot(self, url: str, path: str) -> dict[str, Any]:
+        """Save a PNG of the page at `path`."""
+        ...
+
+
+class ProviderError(Exception):
+    """A provider refused a request (4xx) or kept failing (5xx/429 after retries).
+
+    `retryable` is False for 4xx: retrying cannot help, so the task fails with `reason`.
+    """
+
+    def __init__(self, service: str, reason: str, *, status: int | None = None,
+                 retryable: bool = False) -> None:
+        self.service = service
+        self.reason = reason
+        self.status = status
+        self.retryable = retryable
+        super().__init__(f"{service}: {reason}" + (f" (HTTP {status})" if status else ""))

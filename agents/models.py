@@ -19,6 +19,9 @@ if TYPE_CHECKING:
 DEFAULT_MODEL = "offline"
 MODEL_ENV = "DELEGATE_MODEL"
 
+#: Providers whose client refuses to start without an API key, and the variable it reads.
+_REQUIRED_KEYS = {"openai": "OPENAI_API_KEY"}
+
 _registry: dict[str, Callable[[], BaseChatModel]] = {}
 _cache: dict[str, BaseChatModel] = {}
 _lock = threading.Lock()
@@ -38,9 +41,16 @@ def register_model(name: str, model: BaseChatModel | Callable[[], BaseChatModel]
 
 
 def unregister_model(name: str) -> None:
+    """Forget a name registered with `register_model`."""
     with _lock:
         _registry.pop(name, None)
         _cache.pop(name, None)
+
+
+def clear_cache() -> None:
+    """Drop every built model, so the next `get_chat_model` reads the environment again."""
+    with _lock:
+        _cache.clear()
 
 
 def get_chat_model(name: str | None = None) -> BaseChatModel:
@@ -68,12 +78,22 @@ def _build(name: str) -> BaseChatModel:
             f"{MODEL_ENV}={name!r} is not a model: use 'offline' or 'provider:model' "
             "(e.g. openai:gpt-4o-mini)"
         )
+    provider, model_name = (part.strip() for part in name.split(":", 1))
+    if not provider or not model_name:
+        raise ConfigurationError(
+            f"{MODEL_ENV}={name!r} is not a model: use 'provider:model' (e.g. openai:gpt-4o-mini)"
+        )
+    required_key = _REQUIRED_KEYS.get(provider)
+    if required_key and not os.environ.get(required_key, "").strip():
+        raise ConfigurationError(
+            f"{MODEL_ENV}={name!r} needs {required_key}: set it to your API key "
+            "(any non-empty value for a local OpenAI-compatible server at OPENAI_BASE_URL)"
+        )
     from langchain.chat_models import init_chat_model
 
     try:
-        return init_chat_model(name, timeout=120, max_retries=2)
+        return init_chat_model(model_name, model_provider=provider, timeout=120, max_retries=2)
     except ImportError as exc:
-        provider = name.split(":", 1)[0]
         raise ConfigurationError(
             f"{MODEL_ENV}={name!r} needs the package for provider {provider!r}: {exc}"
         ) from None

@@ -40,10 +40,10 @@ def parse_task_prompt(text: str) -> tuple[str, str]:
     in_details = False
     for line in text.splitlines():
         if line.startswith("Task: ") and not title:
-            title = line[len("Task: "):].strip()
+            title = line[len("Task: ") :].strip()
             in_details = False
         elif line.startswith("Details: "):
-            details.append(line[len("Details: "):])
+            details.append(line[len("Details: ") :])
             in_details = True
         elif line.startswith("Execution type: "):
             in_details = False

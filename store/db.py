@@ -72,9 +72,7 @@ class Database:
         try:
             self.engine: Engine = create_engine(parsed, **kwargs)
         except (ArgumentError, ImportError) as exc:
-            raise InvalidInput(
-                f"cannot use database URL {redact_url(self.url)}: {exc}"
-            ) from None
+            raise InvalidInput(f"cannot use database URL {redact_url(self.url)}: {exc}") from None
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin_immediate)
@@ -147,3 +145,17 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+_databases: dict[str, Database] = {}
+
+
+def get_database(url: str | None = None) -> Database:
+    """One shared, migrated Database per URL in this process (graph nodes and the server)."""
+    resolved = url or default_database_url()
+    db = _databases.get(resolved)
+    if db is None:
+        db = Database(resolved)
+        db.ensure_schema()
+        _databases[resolved] = db
+    return db

@@ -103,9 +103,7 @@ class Task(Base):
     execution_type: Mapped[str] = mapped_column(
         String(32), default=ExecutionType.FULLY_AUTOMATED.value
     )
-    execution_status: Mapped[str] = mapped_column(
-        String(32), default=ExecutionStatus.PENDING.value
-    )
+    execution_status: Mapped[str] = mapped_column(String(32), default=ExecutionStatus.PENDING.value)
     assigned_to_type: Mapped[str | None] = mapped_column(String(16), default=None)
     assigned_to_id: Mapped[str | None] = mapped_column(String(100), default=None)
     workflow_id: Mapped[str | None] = mapped_column(String(100), default=None)

@@ -263,8 +263,10 @@ def update_task(session: Session, org_id: str, task_id: str, **fields: Any) -> T
     for key, value in changed.items():
         setattr(task, key, value)
     if changed:
-        _append(task, log_entry("updated", executor_id="user", executor_type="user",
-                                fields=sorted(changed)))
+        _append(
+            task,
+            log_entry("updated", executor_id="user", executor_type="user", fields=sorted(changed)),
+        )
     session.flush()
     return task
 
@@ -350,6 +352,7 @@ def start_task_execution(
     task_id: str,
     executor_id: str = DEFAULT_EXECUTOR_ID,
     executor_type: str = DEFAULT_EXECUTOR_TYPE,
+    **details: Any,
 ) -> Task:
     """Begin (or resume) executing a task: -> in_progress, with a `started` entry."""
     task = get_task(session, org_id, task_id, for_update=True)
@@ -358,8 +361,15 @@ def start_task_execution(
     event = "resumed" if task.status in (S.PAUSED, S.BLOCKED) else "started"
     if task.status is S.BLOCKED:
         task.blocked_reason = None
-    _transition(task, S.IN_PROGRESS, event, executor_id=executor_id, executor_type=executor_type,
-                attempt=task.retry_count + 1)
+    _transition(
+        task,
+        S.IN_PROGRESS,
+        event,
+        executor_id=executor_id,
+        executor_type=executor_type,
+        attempt=task.retry_count + 1,
+        **details,
+    )
     task.assigned_to_type = str(executor_type)
     task.assigned_to_id = executor_id
     session.flush()
@@ -373,13 +383,21 @@ def complete_task_execution(
     result: dict[str, Any],
     executor_id: str = DEFAULT_EXECUTOR_ID,
     executor_type: str = DEFAULT_EXECUTOR_TYPE,
+    **details: Any,
 ) -> Task:
     """-> completed with its result; a parent whose subtasks are now all done completes too."""
     task = get_task(session, org_id, task_id, for_update=True)
     task.result = result
     task.failure_reason = None
-    _transition(task, S.COMPLETED, "completed", executor_id=executor_id,
-                executor_type=executor_type, result=result)
+    _transition(
+        task,
+        S.COMPLETED,
+        "completed",
+        executor_id=executor_id,
+        executor_type=executor_type,
+        result=result,
+        **details,
+    )
     session.flush()
     if task.parent_task_id:
         _complete_parent_if_done(session, org_id, task.parent_task_id)
@@ -400,8 +418,11 @@ def _complete_parent_if_done(session: Session, org_id: str, parent_id: str) -> N
         session,
         org_id,
         parent_id,
-        {"strategy": "decompose", "output": f"All {len(children)} subtasks completed.\n{output}",
-         "confidence": parent.ai_confidence},
+        {
+            "strategy": "decompose",
+            "output": f"All {len(children)} subtasks completed.\n{output}",
+            "confidence": parent.ai_confidence,
+        },
     )
 
 
@@ -413,19 +434,36 @@ def fail_task_execution(
     should_retry: bool = True,
     executor_id: str = DEFAULT_EXECUTOR_ID,
     executor_type: str = DEFAULT_EXECUTOR_TYPE,
+    **details: Any,
 ) -> Task:
     """Record a failure: re-queue with retry_count + 1 while retries remain, else `failed`."""
     task = get_task(session, org_id, task_id, for_update=True)
     error = (error or "unknown error").strip()
     if should_retry and task.retry_count < task.max_retries:
         task.retry_count += 1
-        _transition(task, S.QUEUED, "retry_scheduled", executor_id=executor_id,
-                    executor_type=executor_type, error=error, retry_count=task.retry_count,
-                    max_retries=task.max_retries)
+        _transition(
+            task,
+            S.QUEUED,
+            "retry_scheduled",
+            executor_id=executor_id,
+            executor_type=executor_type,
+            error=error,
+            retry_count=task.retry_count,
+            max_retries=task.max_retries,
+            **details,
+        )
     else:
         task.failure_reason = error
-        _transition(task, S.FAILED, "failed", executor_id=executor_id,
-                    executor_type=executor_type, error=error, retry_count=task.retry_count)
+        _transition(
+            task,
+            S.FAILED,
+            "failed",
+            executor_id=executor_id,
+            executor_type=executor_type,
+            error=error,
+            retry_count=task.retry_count,
+            **details,
+        )
     session.flush()
     return task
 
@@ -445,8 +483,15 @@ def block_task_execution(
         raise InvalidInput("blocking a task needs a reason")
     task = get_task(session, org_id, task_id, for_update=True)
     task.blocked_reason = reason
-    _transition(task, S.BLOCKED, "blocked", executor_id=executor_id,
-                executor_type=executor_type, reason=reason, **details)
+    _transition(
+        task,
+        S.BLOCKED,
+        "blocked",
+        executor_id=executor_id,
+        executor_type=executor_type,
+        reason=reason,
+        **details,
+    )
     session.flush()
     return task
 
@@ -462,8 +507,15 @@ def pause_task_execution(
 ) -> Task:
     """in_progress -> paused: waiting for a person's approval or for subtasks."""
     task = get_task(session, org_id, task_id, for_update=True)
-    _transition(task, S.PAUSED, "paused", executor_id=executor_id,
-                executor_type=executor_type, reason=reason, **details)
+    _transition(
+        task,
+        S.PAUSED,
+        "paused",
+        executor_id=executor_id,
+        executor_type=executor_type,
+        reason=reason,
+        **details,
+    )
     session.flush()
     return task
 
@@ -490,7 +542,9 @@ def create_subtask(
     if len(siblings) >= MAX_SUBTASKS_PER_PARENT:
         raise Conflict(f"task {parent.id} already has {MAX_SUBTASKS_PER_PARENT} subtasks")
     key = normalize_title(title)
-    if key == normalize_title(parent.title) or any(normalize_title(s.title) == key for s in siblings):
+    if key == normalize_title(parent.title) or any(
+        normalize_title(s.title) == key for s in siblings
+    ):
         raise Conflict(f"task {parent.id} already has a subtask {title!r}")
     child = create_task(
         session,
@@ -507,8 +561,12 @@ def create_subtask(
     )
     _append(
         parent,
-        log_entry("subtask_created", subtask_id=child.id, title=child.title,
-                  execution_type=child.execution_type),
+        log_entry(
+            "subtask_created",
+            subtask_id=child.id,
+            title=child.title,
+            execution_type=child.execution_type,
+        ),
     )
     session.flush()
     return child

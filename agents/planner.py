@@ -1,0 +1,68 @@
+"""Classification and plain writing: the two model calls every task run can make."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
+from pydantic import ValidationError
+
+from agents.classification import Classification
+from agents.prompts import CLASSIFY_SYSTEM, EXECUTE_SYSTEM, task_prompt
+from store.enums import Strategy
+
+
+class ModelOutputError(Exception):
+    """The model failed or answered with something unusable; worth another attempt."""
+
+
+def classify_task(
+    model: BaseChatModel, title: str, description: str = "", execution_type: str | None = None
+) -> Classification:
+    """Ask the model how to handle a task; raise ModelOutputError on unusable output."""
+    structured = model.with_structured_output(Classification, method="function_calling")
+    messages = [
+        SystemMessage(CLASSIFY_SYSTEM),
+        HumanMessage(task_prompt(title, description, execution_type)),
+    ]
+    try:
+        answer: Any = structured.invoke(messages)
+    except ValidationError as exc:
+        raise ModelOutputError(f"classification did not match the schema: {_brief(exc)}") from exc
+    except Exception as exc:
+        raise ModelOutputError(f"model call failed: {_brief(exc)}") from exc
+    if answer is None:
+        raise ModelOutputError("model returned no classification")
+    if isinstance(answer, dict):
+        try:
+            answer = Classification.model_validate(answer)
+        except ValidationError as exc:
+            raise ModelOutputError(
+                f"classification did not match the schema: {_brief(exc)}"
+            ) from exc
+    if not isinstance(answer, Classification):
+        raise ModelOutputError(f"model returned {type(answer).__name__}, not a classification")
+    if not answer.reason.strip():
+        raise ModelOutputError("classification has no reason")
+    if answer.strategy is Strategy.DECOMPOSE and len(answer.subtasks) < 2:
+        raise ModelOutputError("a decompose classification needs at least two subtasks")
+    return answer
+
+
+def write_deliverable(model: BaseChatModel, title: str, description: str = "") -> str:
+    """Ask the model for the task's deliverable as text; ModelOutputError if it gives none."""
+    messages = [SystemMessage(EXECUTE_SYSTEM), HumanMessage(task_prompt(title, description))]
+    try:
+        reply = model.invoke(messages)
+    except Exception as exc:
+        raise ModelOutputError(f"model call failed: {_brief(exc)}") from exc
+    text = str(reply.text).strip()
+    if not text:
+        raise ModelOutputError("model returned an empty deliverable")
+    return text
+
+
+def _brief(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return (lines[0] if lines else type(exc).__name__)[:300]

@@ -1,0 +1,365 @@
+"""Execute one task: classify it, then do it now, split it into subtasks, or block it.
+
+Thread id = task id: the checkpoint history of a thread and the task's execution log
+describe the same run. Every node writes its log entries with `node` set to its own name.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from langgraph.graph import END, START, StateGraph
+from langgraph.runtime import Runtime
+from langgraph.types import RetryPolicy
+from typing_extensions import TypedDict
+
+from agents.classification import Classification
+from agents.models import get_chat_model
+from agents.planner import ModelOutputError, classify_task, write_deliverable
+from graphs.context import Context
+from store import tasks as repo
+from store.enums import ExecutionStatus, ExecutionType, Strategy
+from store.errors import Conflict
+from store.tasks import MAX_SUBTASK_DEPTH, MAX_SUBTASKS_PER_PARENT, normalize_title
+
+EXECUTOR_ID = "execute_task"
+
+#: Model calls that fail or answer with garbage are tried this many times in all.
+MODEL_RETRY = RetryPolicy(
+    initial_interval=0.2,
+    backoff_factor=2.0,
+    max_interval=5.0,
+    max_attempts=3,
+    jitter=False,
+    retry_on=ModelOutputError,
+)
+
+
+class TaskInput(TypedDict, total=False):
+    """Start a run for an existing task (`task_id`) or create one from `title`."""
+
+    task_id: str
+    """Id of an existing task to execute."""
+    title: str
+    """Title of a new task to create and execute (when no task_id is given)."""
+    description: str
+    """Details of the new task: notes, recipients, context."""
+    execution_type: str
+    """manual, semi_automated or fully_automated (default fully_automated)."""
+
+
+class Outcome(TypedDict, total=False):
+    """The spec's response: {success, strategy, result | subtasks | reason, message}."""
+
+    task_id: str
+    """The task this run executed."""
+    success: bool
+    """False only when the task failed."""
+    strategy: str
+    """immediate, decompose or blocked."""
+    status: str
+    """The task's execution_status when the run stopped."""
+    result: dict[str, Any]
+    """immediate: {output, confidence, ...}."""
+    subtasks: list[dict[str, Any]]
+    """decompose: the subtasks created, with their ids and execution types."""
+    reason: str
+    """blocked or failed: why, and what would unblock it."""
+    message: str
+    """One line for people."""
+
+
+class TaskRun(TaskInput, Outcome, total=False):
+    """The whole state of one execute_task run: its input, the decision and the outcome."""
+
+    depth: int
+    """0 for a top-level task; subtasks are one deeper than their parent."""
+    classification: dict[str, Any] | None
+    """The model's decision: strategy, execution_type, confidence, reason, subtasks."""
+
+
+#: A new run on a thread starts without the previous run's outcome.
+_CLEARED_OUTCOME: dict[str, Any] = {
+    key: None
+    for key in ("success", "strategy", "status", "result", "subtasks", "reason", "message")
+}
+
+
+def _entry(node: str, event: str, **details: Any) -> dict[str, Any]:
+    return {
+        "event": event,
+        "node": node,
+        "executor_id": EXECUTOR_ID,
+        "executor_type": "workflow",
+        **details,
+    }
+
+
+def prepare(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Load (or create) the task and mark it in_progress; reset what an earlier run left."""
+    ctx = runtime.context
+    db = ctx.database()
+    org_id = ctx.org_id()
+    with db.session() as session:
+        task_id = state.get("task_id")
+        if not task_id:
+            task = repo.create_task(
+                session,
+                org_id,
+                state.get("title", ""),
+                description=state.get("description", ""),
+                execution_type=state.get("execution_type") or ExecutionType.FULLY_AUTOMATED,
+            )
+            task_id = task.id
+        else:
+            task_id = repo.resolve_task_id(session, org_id, task_id)
+        task = repo.start_task_execution(
+            session, org_id, task_id, EXECUTOR_ID, "workflow", node="prepare"
+        )
+        return {
+            "task_id": task.id,
+            "title": task.title,
+            "description": task.description,
+            "execution_type": task.execution_type,
+            "depth": task.depth,
+            "classification": None,
+            **_CLEARED_OUTCOME,
+        }
+
+
+def _fail_or_retry(
+    runtime: Runtime[Context],
+    state: TaskRun,
+    node: str,
+    exc: ModelOutputError,
+    strategy: str | None = None,
+) -> dict[str, Any]:
+    """Log the failed attempt; raise again for the RetryPolicy, or fail the task at the end."""
+    ctx = runtime.context
+    attempt = runtime.execution_info.node_attempt if runtime.execution_info else 1
+    db, org_id, task_id = ctx.database(), ctx.org_id(), state["task_id"]
+    with db.session() as session:
+        repo.add_execution_log_entry(
+            session,
+            org_id,
+            task_id,
+            _entry(
+                node,
+                "attempt_failed",
+                attempt=attempt,
+                max_attempts=MODEL_RETRY.max_attempts,
+                error=str(exc),
+            ),
+        )
+    if attempt < MODEL_RETRY.max_attempts:
+        raise exc
+    reason = f"{node} failed after {attempt} attempts: {exc}"
+    with db.session() as session:
+        repo.fail_task_execution(session, org_id, task_id, reason, should_retry=False, node=node)
+    outcome: Outcome = {
+        "task_id": task_id,
+        "success": False,
+        "strategy": strategy or "unknown",
+        "status": ExecutionStatus.FAILED.value,
+        "reason": reason,
+        "message": "Task failed",
+    }
+    return dict(outcome)
+
+
+def classify(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Ask the model for {strategy, execution_type, confidence, reason, subtasks}."""
+    ctx = runtime.context
+    try:
+        decision = classify_task(
+            get_chat_model(ctx.model),
+            state["title"],
+            state.get("description", ""),
+            state.get("execution_type"),
+        )
+    except ModelOutputError as exc:
+        return _fail_or_retry(runtime, state, "classify", exc)
+    decision = _guard_decomposition(decision, state)
+    db, org_id = ctx.database(), ctx.org_id()
+    with db.session() as session:
+        task = repo.get_task(session, org_id, state["task_id"], for_update=True)
+        task.ai_confidence = decision.confidence
+        task.ai_context = {
+            **(task.ai_context or {}),
+            "classification": decision.model_dump(mode="json"),
+            "model": ctx.model,
+        }
+        repo.add_execution_log_entry(
+            session,
+            org_id,
+            task.id,
+            _entry(
+                "classify",
+                "classified",
+                strategy=decision.strategy.value,
+                execution_type=decision.execution_type.value,
+                confidence=decision.confidence,
+                reason=decision.reason,
+            ),
+        )
+    return {"classification": decision.model_dump(mode="json")}
+
+
+def _guard_decomposition(decision: Classification, state: TaskRun) -> Classification:
+    """Keep decomposition bounded: no splitting past the depth limit, no duplicate subtasks."""
+    if decision.strategy is not Strategy.DECOMPOSE:
+        return decision
+    depth = state.get("depth") or 0
+    seen = {normalize_title(state.get("title", ""))}
+    unique = []
+    for sub in decision.subtasks:
+        key = normalize_title(sub.title)
+        if key and key not in seen:
+            seen.add(key)
+            unique.append(sub)
+    unique = unique[:MAX_SUBTASKS_PER_PARENT]
+    if depth + 1 > MAX_SUBTASK_DEPTH or len(unique) < 2:
+        return decision.model_copy(
+            update={
+                "strategy": Strategy.IMMEDIATE,
+                "subtasks": [],
+                "reason": decision.reason + " (decomposition limit reached; doing it directly)",
+            }
+        )
+    return decision.model_copy(update={"subtasks": unique})
+
+
+def route(state: TaskRun) -> Literal["execute", "decompose", "block", "__end__"]:
+    """Follow the classification's strategy (or stop if the run already ended)."""
+    if state.get("success") is False:
+        return END
+    strategy = Strategy((state.get("classification") or {}).get("strategy", "immediate"))
+    return {
+        Strategy.IMMEDIATE: "execute",
+        Strategy.DECOMPOSE: "decompose",
+        Strategy.BLOCKED: "block",
+    }[strategy]  # type: ignore[return-value]
+
+
+def execute(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Produce the deliverable now and complete the task with it."""
+    ctx = runtime.context
+    decision = state.get("classification") or {}
+    try:
+        output = write_deliverable(
+            get_chat_model(ctx.model), state["title"], state.get("description", "")
+        )
+    except ModelOutputError as exc:
+        return _fail_or_retry(runtime, state, "execute", exc, Strategy.IMMEDIATE.value)
+    result = {
+        "strategy": Strategy.IMMEDIATE.value,
+        "output": output,
+        "confidence": decision.get("confidence"),
+    }
+    db, org_id = ctx.database(), ctx.org_id()
+    with db.session() as session:
+        repo.complete_task_execution(
+            session, org_id, state["task_id"], result, EXECUTOR_ID, "workflow", node="execute"
+        )
+    outcome: Outcome = {
+        "task_id": state["task_id"],
+        "success": True,
+        "strategy": Strategy.IMMEDIATE.value,
+        "status": ExecutionStatus.COMPLETED.value,
+        "result": result,
+        "message": "Task completed",
+    }
+    return dict(outcome)
+
+
+def decompose(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Create the typed subtasks; automated ones are queued, manual ones wait for people."""
+    ctx = runtime.context
+    decision = Classification.model_validate(state["classification"])
+    db, org_id = ctx.database(), ctx.org_id()
+    created: list[dict[str, Any]] = []
+    with db.session() as session:
+        for plan in decision.subtasks:
+            try:
+                sub = repo.create_subtask(
+                    session,
+                    org_id,
+                    state["task_id"],
+                    plan.title,
+                    plan.description,
+                    plan.execution_type,
+                )
+            except Conflict:
+                continue  # a duplicate or over the limit: the guard keeps the rest
+            if sub.type is not ExecutionType.MANUAL:
+                repo.queue_task(session, org_id, sub.id, reason="automated subtask")
+            else:
+                sub.assigned_to_type = "user"
+            created.append(
+                {
+                    "id": sub.id,
+                    "title": sub.title,
+                    "description": sub.description,
+                    "execution_type": sub.execution_type,
+                    "status": sub.execution_status,
+                }
+            )
+        repo.pause_task_execution(
+            session,
+            org_id,
+            state["task_id"],
+            f"waiting on {len(created)} subtasks",
+            node="decompose",
+            subtask_ids=[c["id"] for c in created],
+        )
+    outcome: Outcome = {
+        "task_id": state["task_id"],
+        "success": True,
+        "strategy": Strategy.DECOMPOSE.value,
+        "status": ExecutionStatus.PAUSED.value,
+        "subtasks": created,
+        "message": f"Created {len(created)} subtasks",
+    }
+    return dict(outcome)
+
+
+def block(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Hand the task to a person, saying what would unblock it."""
+    ctx = runtime.context
+    decision = state.get("classification") or {}
+    reason = decision.get("reason") or "needs a person"
+    db, org_id = ctx.database(), ctx.org_id()
+    with db.session() as session:
+        repo.block_task_execution(
+            session, org_id, state["task_id"], reason, EXECUTOR_ID, "workflow", node="block"
+        )
+    outcome: Outcome = {
+        "task_id": state["task_id"],
+        "success": True,
+        "strategy": Strategy.BLOCKED.value,
+        "status": ExecutionStatus.BLOCKED.value,
+        "reason": reason,
+        "message": "Task requires human intervention",
+    }
+    return dict(outcome)
+
+
+def build_graph(model_retry: RetryPolicy = MODEL_RETRY) -> StateGraph:
+    """The uncompiled graph, so callers can compile it with their own checkpointer."""
+    builder = StateGraph(
+        TaskRun, context_schema=Context, input_schema=TaskInput, output_schema=Outcome
+    )
+    builder.add_node("prepare", prepare)
+    builder.add_node("classify", classify, retry_policy=model_retry)
+    builder.add_node("execute", execute, retry_policy=model_retry)
+    builder.add_node("decompose", decompose)
+    builder.add_node("block", block)
+    builder.add_edge(START, "prepare")
+    builder.add_edge("prepare", "classify")
+    builder.add_conditional_edges("classify", route)
+    for node in ("execute", "decompose", "block"):
+        builder.add_edge(node, END)
+    return builder
+
+
+graph = build_graph().compile(name="execute_task")

@@ -1,0 +1,142 @@
+"""Run execute_task for stored tasks with the store's checkpointer (CLI, API, worker, demo).
+
+The graph module compiles without a checkpointer for the LangGraph server; here it is
+compiled with the store's, runs with `durability="sync"`, and the automated subtasks a
+decomposition queued are run right after their parent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Any
+
+from langgraph.types import Command
+
+from graphs.context import Context
+from graphs.execute_task import build_graph
+from store import tasks as repo
+from store.checkpoints import open_checkpointer
+from store.db import Database
+from store.enums import ExecutionStatus
+from store.errors import Conflict, DelegateError
+from store.orgs import DEFAULT_ORG, ensure_organization
+
+log = logging.getLogger("delegate.runner")
+
+RUNNABLE = {ExecutionStatus.PENDING, ExecutionStatus.QUEUED, ExecutionStatus.BLOCKED}
+
+
+class TaskRunner:
+    """Executes tasks of one organization through the checkpointed execute_task graph."""
+
+    def __init__(
+        self,
+        db: Database,
+        checkpointer: Any,
+        *,
+        organization: str = DEFAULT_ORG,
+        model: str | None = None,
+    ) -> None:
+        self.db = db
+        self.organization = organization
+        self.context = Context(
+            organization=organization, database_url=db.url, **({"model": model} if model else {})
+        )
+        self.graph = build_graph().compile(checkpointer=checkpointer, name="execute_task")
+        with db.session() as session:
+            self.org_id = ensure_organization(session, organization).id
+
+    def _config(self, task_id: str) -> dict[str, Any]:
+        return {"configurable": {"thread_id": task_id}}
+
+    def pending_interrupts(self, task_id: str) -> list[Any]:
+        """The interrupts (approval requests) a task's run is waiting on, if any."""
+        state = self.graph.get_state(self._config(task_id))
+        return [i for t in state.tasks for i in t.interrupts]
+
+    def create(self, title: str, **fields: Any) -> str:
+        with self.db.session() as session:
+            return repo.create_task(session, self.org_id, title, **fields).id
+
+    def execute(self, task_ref: str, *, run_subtasks: bool = True) -> dict[str, Any]:
+        """Run one task to its outcome (the spec's response object plus `task_id`)."""
+        with self.db.session() as session:
+            task_id = repo.resolve_task_id(session, self.org_id, task_ref)
+            task = repo.get_task(session, self.org_id, task_id)
+            status = task.status
+        if self.pending_interrupts(task_id):
+            raise Conflict(f"task {task_id} is waiting for approval: approve or reject it first")
+        if status not in RUNNABLE:
+            raise Conflict(
+                f"task {task_id} is {status.value}; only pending, queued or blocked "
+                "tasks can be executed"
+            )
+        outcome = self._invoke({"task_id": task_id}, task_id)
+        if run_subtasks and outcome.get("strategy") == "decompose":
+            outcome["subtasks"] = self._run_subtasks(outcome.get("subtasks") or [])
+        return outcome
+
+    def resume(self, task_id: str, decision: Any) -> dict[str, Any]:
+        """Resume a run waiting on an interrupt with a person's decision."""
+        if not self.pending_interrupts(task_id):
+            raise Conflict(f"task {task_id} is not waiting for approval")
+        return self._invoke(Command(resume=decision), task_id)
+
+    def _invoke(self, graph_input: Any, task_id: str) -> dict[str, Any]:
+        try:
+            result = self.graph.invoke(
+                graph_input, self._config(task_id), context=self.context, durability="sync"
+            )
+        except DelegateError:
+            raise
+        except Exception as exc:  # a bug or an outage: record it on the task, never lose it
+            log.exception("execute_task crashed", extra={"task_id": task_id})
+            return self._record_crash(task_id, exc)
+        outcome = {k: v for k, v in result.items() if v is not None and k != "__interrupt__"}
+        interrupts = result.get("__interrupt__") or []
+        if interrupts:
+            outcome.update(
+                task_id=task_id,
+                success=True,
+                status=ExecutionStatus.PAUSED.value,
+                message="Waiting for a person's approval",
+                approval=[getattr(i, "value", i) for i in interrupts],
+            )
+            outcome.setdefault("strategy", "immediate")
+        return outcome
+
+    def _record_crash(self, task_id: str, exc: Exception) -> dict[str, Any]:
+        reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".strip()
+        with self.db.session() as session:
+            task = repo.get_task(session, self.org_id, task_id)
+            if task.status is ExecutionStatus.IN_PROGRESS:
+                task = repo.fail_task_execution(session, self.org_id, task_id, reason)
+            status = task.execution_status
+        return {
+            "task_id": task_id,
+            "success": False,
+            "status": status,
+            "reason": reason,
+            "message": "Task failed" if status == "failed" else "Task re-queued for retry",
+        }
+
+    def _run_subtasks(self, subtasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        updated = []
+        for sub in subtasks:
+            if sub.get("status") == ExecutionStatus.QUEUED.value:
+                result = self.execute(sub["id"])
+                sub = {**sub, "status": result.get("status"), "outcome": result}
+            updated.append(sub)
+        return updated
+
+
+@contextmanager
+def task_runner(
+    db: Database, *, organization: str = DEFAULT_ORG, model: str | None = None
+) -> Iterator[TaskRunner]:
+    """A TaskRunner with the store's checkpointer opened for its lifetime."""
+    with ExitStack() as stack:
+        saver = stack.enter_context(open_checkpointer(db))
+        yield TaskRunner(db, saver, organization=organization, model=model)

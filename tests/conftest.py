@@ -2,4 +2,6 @@
 
 pytest_plugins = [
     "tests.fixtures.core",
+    "tests.fixtures.google_standin",
+    "tests.fixtures.openai_standin",
 ]

@@ -356,8 +356,8 @@ def start_task_execution(
 ) -> Task:
     """Begin (or resume) executing a task: -> in_progress, with a `started` entry."""
     task = get_task(session, org_id, task_id, for_update=True)
-    if task.status in (S.COMPLETED, S.FAILED):
-        raise Conflict(f"task {task.id} is already {task.status.value}; it cannot run again")
+    # A finished task reaches _transition too, so it fails with IllegalTransition like every
+    # other illegal move (the lifecycle is enforced in one place).
     event = "resumed" if task.status in (S.PAUSED, S.BLOCKED) else "started"
     if task.status is S.BLOCKED:
         task.blocked_reason = None

@@ -20,7 +20,7 @@ from store import tasks as repo
 from store.checkpoints import open_checkpointer
 from store.db import Database
 from store.enums import ExecutionStatus
-from store.errors import Conflict, DelegateError
+from store.errors import ConfigurationError, Conflict, DelegateError
 from store.orgs import DEFAULT_ORG, ensure_organization
 
 log = logging.getLogger("delegate.runner")
@@ -89,8 +89,11 @@ class TaskRunner:
             result = self.graph.invoke(
                 graph_input, self._config(task_id), context=self.context, durability="sync"
             )
-        except DelegateError:
+        except ConfigurationError as exc:  # retrying cannot help until a person fixes it
+            self._record_crash(task_id, exc, should_retry=False)
             raise
+        except DelegateError:
+            raise  # a conflict or a missing task: the task was not changed by this run
         except Exception as exc:  # a bug or an outage: record it on the task, never lose it
             log.exception("execute_task crashed", extra={"task_id": task_id})
             return self._record_crash(task_id, exc)
@@ -107,12 +110,16 @@ class TaskRunner:
             outcome.setdefault("strategy", "immediate")
         return outcome
 
-    def _record_crash(self, task_id: str, exc: Exception) -> dict[str, Any]:
+    def _record_crash(
+        self, task_id: str, exc: Exception, *, should_retry: bool = True
+    ) -> dict[str, Any]:
         reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".strip()
         with self.db.session() as session:
             task = repo.get_task(session, self.org_id, task_id)
             if task.status is ExecutionStatus.IN_PROGRESS:
-                task = repo.fail_task_execution(session, self.org_id, task_id, reason)
+                task = repo.fail_task_execution(
+                    session, self.org_id, task_id, reason, should_retry=should_retry
+                )
             status = task.execution_status
         return {
             "task_id": task_id,

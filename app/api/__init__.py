@@ -1,0 +1,1 @@
+"""Delegate's HTTP API: the task routes under /api, served by FastAPI (see app.api.main)."""

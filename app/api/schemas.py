@@ -1,0 +1,351 @@
+"""Request and response bodies of the HTTP API (pydantic), as the OpenAPI document shows them.
+
+Requests accept snake_case names and the camelCase aliases the spec's JavaScript clients
+send (`executionType`, `dueDate`, `maxRetries`, `taskId`, ...). Responses use the store's
+snake_case column names (the shape of `delegate tasks --json`), except the execute-style
+responses, which keep the spec's `{success, strategy, result | subtasks | reason, message,
+taskId}`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from store.enums import ExecutionStatus, ExecutionType, Priority
+
+MAX_TITLE = 500
+MAX_TEXT = 20_000
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL rejects NUL in text and JSONB; refuse it here rather than fail in the store.
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def _json_without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        _no_nul(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _no_nul(str(key))
+            _json_without_nul(item)
+    elif isinstance(value, list):
+        for item in value:
+            _json_without_nul(item)
+    return value
+
+
+def _utc_in_range(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("date is out of range") from None
+    if not 1900 <= value.year <= 9999:
+        raise ValueError("date must be between the years 1900 and 9999")
+    return value
+
+
+Title = Annotated[str, Field(min_length=1, max_length=MAX_TITLE), AfterValidator(_no_nul)]
+LongText = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_no_nul)]
+JsonObject = Annotated[dict[str, Any], AfterValidator(_json_without_nul)]
+DueDate = Annotated[datetime | None, AfterValidator(_utc_in_range)]
+Retries = Annotated[int, Field(ge=0, le=20)]
+Minutes = Annotated[int, Field(ge=1, le=525_600)]
+
+
+def _aliases(name: str, camel: str) -> Any:
+    return AliasChoices(name, camel)
+
+
+_REQUEST_CONFIG = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class TaskCreate(BaseModel):
+    """A new task. camelCase aliases (executionType, dueDate, maxRetries, ...) are accepted."""
+
+    model_config = _REQUEST_CONFIG
+
+    title: Title = Field(description="What should be done, in one line.")
+    description: LongText = Field(default="", description="Details: recipients, notes, context.")
+    execution_type: ExecutionType = Field(
+        default=ExecutionType.FULLY_AUTOMATED,
+        validation_alias=_aliases("execution_type", "executionType"),
+        description="manual, semi_automated (AI drafts, a person approves) or fully_automated.",
+    )
+    priority: Priority = Field(default=Priority.MEDIUM)
+    due_date: DueDate = Field(
+        default=None, validation_alias=_aliases("due_date", "dueDate"), description="ISO 8601."
+    )
+    max_retries: Retries = Field(default=3, validation_alias=_aliases("max_retries", "maxRetries"))
+    estimated_duration_minutes: Minutes | None = Field(
+        default=None,
+        validation_alias=_aliases("estimated_duration_minutes", "estimatedDurationMinutes"),
+    )
+    automation_rules: JsonObject | None = Field(
+        default=None, validation_alias=_aliases("automation_rules", "automationRules")
+    )
+
+
+#: Fields a PATCH may set to null; every other field, when present, needs a value.
+_NULLABLE_UPDATES = {"due_date", "estimated_duration_minutes"}
+
+
+class TaskUpdate(BaseModel):
+    """Changes to a task's editable fields; only the fields sent are changed."""
+
+    model_config = _REQUEST_CONFIG
+
+    title: Title | None = None
+    description: LongText | None = None
+    execution_type: ExecutionType | None = Field(
+        default=None, validation_alias=_aliases("execution_type", "executionType")
+    )
+    priority: Priority | None = None
+    due_date: DueDate = Field(default=None, validation_alias=_aliases("due_date", "dueDate"))
+    max_retries: Retries | None = Field(
+        default=None, validation_alias=_aliases("max_retries", "maxRetries")
+    )
+    estimated_duration_minutes: Minutes | None = Field(
+        default=None,
+        validation_alias=_aliases("estimated_duration_minutes", "estimatedDurationMinutes"),
+    )
+    automation_rules: JsonObject | None = Field(
+        default=None, validation_alias=_aliases("automation_rules", "automationRules")
+    )
+
+    @model_validator(mode="after")
+    def _values_for_required_fields(self) -> TaskUpdate:
+        for name in self.model_fields_set - _NULLABLE_UPDATES:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the client sent, as keyword arguments for store.tasks.update_task."""
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+class TaskOut(BaseModel):
+    """A task as stored (snake_case columns), without its execution log."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    org_id: str
+    title: str
+    description: str
+    priority: Priority
+    due_date: datetime | None
+    execution_type: ExecutionType
+    execution_status: ExecutionStatus
+    assigned_to_type: str | None
+    assigned_to_id: str | None
+    workflow_id: str | None
+    agent_id: str | None
+    automation_rules: dict[str, Any]
+    ai_confidence: float | None
+    ai_context: dict[str, Any]
+    result: dict[str, Any] | None
+    parent_task_id: str | None
+    depth: int
+    started_at: datetime | None
+    blocked_at: datetime | None
+    failed_at: datetime | None
+    completed_at: datetime | None
+    blocked_reason: str | None
+    failure_reason: str | None
+    retry_count: int
+    max_retries: int
+    estimated_duration_minutes: int | None
+    actual_duration_minutes: float | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+    @field_validator("automation_rules", "ai_context", mode="before")
+    @classmethod
+    def _empty_dict_for_null(cls, value: Any) -> Any:
+        return {} if value is None else value
+
+
+class TaskDetail(TaskOut):
+    """One task with its execution log and its direct subtasks."""
+
+    execution_log: list[dict[str, Any]]
+    subtasks: list[TaskOut]
+
+    @field_validator("execution_log", mode="before")
+    @classmethod
+    def _empty_list_for_null(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+
+class TaskList(BaseModel):
+    """A page of tasks."""
+
+    tasks: list[TaskOut]
+    limit: int
+    offset: int
+
+
+class ExecutableTasks(BaseModel):
+    """Tasks the AI can run now (pending or queued, automated), most urgent first."""
+
+    tasks: list[TaskOut]
+
+
+class ExecutionLog(BaseModel):
+    """A task's execution log, oldest entry first."""
+
+    task_id: str
+    execution_status: ExecutionStatus
+    execution_log: list[dict[str, Any]]
+
+
+class ExecuteRequest(BaseModel):
+    """Which task to execute: `{"taskId": ...}` (or `task_id`)."""
+
+    model_config = _REQUEST_CONFIG
+
+    task_id: str = Field(
+        min_length=1,
+        max_length=64,
+        validation_alias=_aliases("taskId", "task_id"),
+        description="The id of a task of your organization.",
+    )
+
+
+class ExecuteResponse(BaseModel):
+    """The spec's answer: {success, strategy, result | subtasks | reason, message, taskId}."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    success: bool
+    strategy: str | None = None
+    status: str | None = Field(default=None, description="The task's status after the run.")
+    result: dict[str, Any] | None = None
+    subtasks: list[dict[str, Any]] | None = None
+    reason: str | None = None
+    message: str
+    approval: list[Any] | None = Field(
+        default=None, description="When paused: the pending approval request(s)."
+    )
+    task_id: str = Field(serialization_alias="taskId", validation_alias="task_id")
+
+    @classmethod
+    def from_outcome(cls, outcome: dict[str, Any], task_id: str) -> ExecuteResponse:
+        """Build the response from a TaskRunner outcome dict."""
+        fields = {k: v for k, v in outcome.items() if k in cls.model_fields and v is not None}
+        fields["task_id"] = str(outcome.get("task_id") or task_id)
+        fields.setdefault("success", False)
+        fields.setdefault("message", "")
+        return cls.model_validate(fields)
+
+
+class ApproveRequest(BaseModel):
+    """Approve the pending action, optionally with edited arguments (e.g. a new body)."""
+
+    model_config = _REQUEST_CONFIG
+
+    edited_args: JsonObject | None = Field(
+        default=None,
+        validation_alias=_aliases("edited_args", "editedArgs"),
+        description="Replacement values for the pending action's arguments.",
+    )
+
+
+class RejectRequest(BaseModel):
+    """Reject the pending action, saying why."""
+
+    model_config = _REQUEST_CONFIG
+
+    reason: Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(_no_nul)]
+
+    @field_validator("reason")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("reason must not be blank")
+        return value.strip()
+
+
+class PendingApproval(BaseModel):
+    """The action a paused task is waiting on a person to approve, edit or reject."""
+
+    task_id: str
+    approval: Any
+
+
+class FeedbackCreate(BaseModel):
+    """A rating from 1 to 5 for a finished task, with an optional comment and edited output."""
+
+    model_config = _REQUEST_CONFIG
+
+    rating: int = Field(ge=1, le=5, strict=True)
+    comment: LongText = ""
+    edited_output: LongText | None = Field(
+        default=None, validation_alias=_aliases("edited_output", "editedOutput")
+    )
+
+
+class FeedbackOut(BaseModel):
+    """Stored feedback."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    task_id: str
+    rating: int
+    comment: str
+    edited_output: str | None
+    created_at: datetime
+
+
+class FeedbackList(BaseModel):
+    """Feedback for one task, newest first."""
+
+    feedback: list[FeedbackOut]
+
+
+class Health(BaseModel):
+    """Liveness: the process answers."""
+
+    status: str
+
+
+class ErrorBody(BaseModel):
+    """Every error: a one-line `detail` (401, 404, 409, 413, 503, ...)."""
+
+    detail: str
+
+
+class FieldError(BaseModel):
+    """One invalid field of a request."""
+
+    field: str
+    location: list[str | int]
+    message: str
+
+
+class ValidationErrorBody(BaseModel):
+    """422: `detail` names each invalid field; `errors` lists them one by one."""
+
+    detail: str
+    errors: list[FieldError]

@@ -1,0 +1,67 @@
+"""`delegate demo`: the spec's three scenarios end to end, with each outcome and its log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.rule import Rule
+
+from app.render import log_table, outcome_panel, print_json
+from graphs.runner import task_runner
+from store.db import Database
+from store.tasks import get_task
+
+#: The spec's scenarios: one immediate, one decomposed, one blocked.
+SCENARIOS: list[dict[str, str]] = [
+    {"title": "Draft email to john@example.com thanking him for the meeting"},
+    {"title": "Plan Q4 marketing campaign"},
+    {"title": "Order new office chairs"},
+]
+
+
+def run_demo(console: Console, *, as_json: bool = False, organization: str = "default") -> None:
+    db = Database()
+    db.ensure_schema()
+    report: list[dict[str, Any]] = []
+    with task_runner(db, organization=organization) as runner:
+        for number, scenario in enumerate(SCENARIOS, 1):
+            task_id = runner.create(scenario["title"], description=scenario.get("description", ""))
+            if not as_json:
+                console.print(Rule(f"[bold]{number}. {scenario['title']}"))
+            with console.status("executing…") if not as_json else _Quiet():
+                outcome = runner.execute(task_id)
+            with db.session() as session:
+                entries = list(get_task(session, runner.org_id, task_id).execution_log)
+            report.append({"scenario": scenario["title"], "outcome": outcome, "log": entries})
+            if not as_json:
+                console.print(outcome_panel(outcome))
+                console.print(log_table(entries))
+        sandbox = _sandbox_snapshot(db, runner.org_id)
+    if as_json:
+        print_json(console, {"scenarios": report, "sandbox": sandbox})
+        return
+    if sandbox:
+        from app.sandbox_view import print_sandbox
+
+        console.print(Rule("[bold]Sandbox: what the agents did"))
+        print_sandbox(console, sandbox)
+    console.print(
+        "\nNext: `delegate tasks`, `delegate log <id>`, `delegate serve` for the web page."
+    )
+
+
+def _sandbox_snapshot(db: Database, org_id: str) -> dict[str, Any]:
+    try:
+        from app.sandbox_view import snapshot
+    except ImportError:
+        return {}
+    return snapshot(db, org_id)
+
+
+class _Quiet:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None

@@ -1,0 +1,152 @@
+"""Rich rendering for the CLI: task tables, outcomes and execution-log timelines."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.console import Console, Group
+from rich.markdown import Markdown
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+STATUS_STYLE = {
+    "pending": "white",
+    "queued": "cyan",
+    "in_progress": "yellow",
+    "paused": "magenta",
+    "blocked": "red",
+    "completed": "green",
+    "failed": "bold red",
+}
+
+
+def status_text(status: str) -> Text:
+    return Text(status, style=STATUS_STYLE.get(status, "white"))
+
+
+def print_json(console: Console, data: Any) -> None:
+    """Plain JSON on stdout for scripts (no colour, no wrapping)."""
+    console.file.write(json.dumps(data, indent=2, default=str) + "\n")
+    console.file.flush()
+
+
+def tasks_table(tasks: list[dict[str, Any]]) -> Table:
+    table = Table(title="Tasks", show_lines=False, expand=False)
+    table.add_column("id", style="dim", no_wrap=True)
+    table.add_column("title")
+    table.add_column("type")
+    table.add_column("status")
+    table.add_column("priority")
+    table.add_column("confidence", justify="right")
+    for t in tasks:
+        indent = "  " * int(t.get("depth") or 0)
+        conf = t.get("ai_confidence")
+        table.add_row(
+            t["id"][:8],
+            indent + t["title"],
+            t["execution_type"],
+            status_text(t["execution_status"]),
+            t["priority"],
+            f"{conf:.2f}" if isinstance(conf, int | float) else "-",
+        )
+    return table
+
+
+def outcome_panel(outcome: dict[str, Any], title: str | None = None) -> Panel:
+    """The spec's response object, readable."""
+    strategy = outcome.get("strategy", "?")
+    status = outcome.get("status", "?")
+    parts: list[Any] = [
+        Text.assemble(
+            ("strategy ", "dim"),
+            (str(strategy), "bold"),
+            ("   status ", "dim"),
+            status_text(str(status)),
+            ("   task ", "dim"),
+            (str(outcome.get("task_id", ""))[:8], "dim"),
+        ),
+        Text(str(outcome.get("message", ""))),
+    ]
+    result = outcome.get("result")
+    if isinstance(result, dict) and result.get("output"):
+        parts.append(Panel(Markdown(str(result["output"])), title="result", border_style="green"))
+        for action in result.get("actions") or []:
+            parts.append(Text(f"  did: {json.dumps(action, default=str)[:200]}", style="green"))
+    if outcome.get("subtasks"):
+        sub = Table(show_header=True, box=None)
+        sub.add_column("subtask")
+        sub.add_column("type")
+        sub.add_column("status")
+        for s in outcome["subtasks"]:
+            sub.add_row(
+                s.get("title", ""),
+                s.get("execution_type", ""),
+                status_text(str(s.get("status", ""))),
+            )
+        parts.append(sub)
+    if outcome.get("reason"):
+        parts.append(
+            Text(
+                f"reason: {outcome['reason']}",
+                style="red" if not outcome.get("success", True) else "yellow",
+            )
+        )
+    for approval in outcome.get("approval") or []:
+        parts.append(approval_panel(approval))
+    border = "green" if outcome.get("success") else "red"
+    return Panel(Group(*parts), title=title, border_style=border)
+
+
+def approval_panel(payload: Any) -> Panel:
+    """The exact action a person is asked to approve."""
+    if not isinstance(payload, dict):
+        return Panel(Text(str(payload)), title="approval needed", border_style="magenta")
+    request = payload.get("action_request") or {}
+    args = request.get("args") or {}
+    table = Table(box=None, show_header=False)
+    table.add_column(style="dim")
+    table.add_column()
+    for key, value in args.items():
+        shown = ", ".join(value) if isinstance(value, list) else str(value)
+        table.add_row(key, shown)
+    return Panel(
+        Group(
+            Text(f"action: {request.get('action', '?')}", style="bold"),
+            table,
+            Text(str(payload.get("description", "")), style="dim"),
+        ),
+        title="approval needed",
+        border_style="magenta",
+    )
+
+
+def log_table(entries: list[dict[str, Any]]) -> Table:
+    table = Table(title="Execution log", expand=True)
+    table.add_column("#", justify="right", style="dim", width=3)
+    table.add_column("time", style="dim", no_wrap=True, width=12)
+    table.add_column("event", style="bold", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("executor", no_wrap=True, style="dim")
+    table.add_column("details", ratio=1, overflow="fold")
+    skip = {"event", "timestamp", "executor_id", "executor_type", "from_status", "to_status"}
+    for i, e in enumerate(entries, 1):
+        details = {k: v for k, v in e.items() if k not in skip}
+        text = "  ".join(f"{k}={_short(v)}" for k, v in details.items())
+        change = f"{e['from_status']} → {e['to_status']}" if e.get("to_status") else ""
+        table.add_row(
+            str(i),
+            str(e.get("timestamp", ""))[11:23],
+            str(e.get("event")),
+            Text(change, style=STATUS_STYLE.get(str(e.get("to_status")), "white")),
+            f"{e.get('executor_type', '')}:{e.get('executor_id', '')}",
+            text,
+        )
+    return table
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -4,4 +4,6 @@ pytest_plugins = [
     "tests.fixtures.core",
     "tests.fixtures.google_standin",
     "tests.fixtures.openai_standin",
+    "tests.fixtures.slack_standin",
+    "tests.fixtures.web_standin",
 ]

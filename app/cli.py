@@ -12,14 +12,33 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
+import click
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 if TYPE_CHECKING:
     from store.db import Database
 
+
+class _ClearErrors(TyperGroup):
+    """Turns every DelegateError into one line on stderr and a non-zero exit."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from store.errors import DelegateError
+
+        try:
+            return super().invoke(ctx)
+        except DelegateError as exc:
+            from app.logs import scrub
+
+            err.print(f"[red]error:[/] {scrub(str(exc))}", highlight=False)
+            raise typer.Exit(2 if exc.status_code in (400, 422) else 1) from None
+
+
 app = typer.Typer(
     name="delegate",
+    cls=_ClearErrors,
     help="Delegate: hand over a task; the AI does it, splits it, or asks a person.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -461,16 +480,9 @@ def demo(as_json: JsonFlag = False) -> None:
 
 
 def main() -> None:
-    """Console entry point: one clear line and a non-zero exit for every known error."""
-    from store.errors import DelegateError
-
+    """Console entry point."""
     try:
         app()
-    except DelegateError as exc:
-        from app.logs import scrub
-
-        err.print(f"[red]error:[/] {scrub(str(exc))}", highlight=False)
-        sys.exit(2 if exc.status_code in (400, 422) else 1)
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)

@@ -1,0 +1,71 @@
+"""The one place errors become HTTP answers: DelegateError -> its status, validation -> 422."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from app.api.schemas import ErrorBody, ValidationErrorBody
+from store.errors import DelegateError, Unauthorized
+
+log = logging.getLogger("delegate.api")
+
+#: Largest request body accepted (bytes; FastAPI answers 413 above it). Tasks are text.
+MAX_BODY_BYTES = 1024 * 1024
+
+#: The error answers every /api route documents (422 replaces FastAPI's default schema).
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "No API key, or an unknown one."},
+    404: {"model": ErrorBody, "description": "No such task in your organization."},
+    409: {"model": ErrorBody, "description": "The task's state forbids this; detail says why."},
+    413: {"model": ErrorBody, "description": "The request body is too large."},
+    422: {"model": ValidationErrorBody, "description": "A field is missing or invalid."},
+}
+
+
+def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
+    # ("body", "title") -> "title"; ("query", "limit") -> "limit"; ("body",) -> "body".
+    parts = [str(p) for p in loc[1:]] if len(loc) > 1 else [str(p) for p in loc]
+    return ".".join(parts) or "body"
+
+
+def validation_body(errors: list[dict[str, Any]] | Any) -> dict[str, Any]:
+    """A 422 body naming every invalid field, without echoing the (possibly secret) input."""
+    items = []
+    for error in errors:
+        loc = list(error.get("loc") or ())
+        message = str(error.get("msg") or "invalid value")
+        if message.startswith("Value error, "):
+            message = message[len("Value error, ") :]
+        items.append(
+            {
+                "field": _field_name(loc),
+                "location": [p if isinstance(p, int) else str(p) for p in loc],
+                "message": message,
+            }
+        )
+    detail = "; ".join(f"{i['field']}: {i['message']}" for i in items) or "invalid request"
+    return {"detail": detail, "errors": items}
+
+
+async def _delegate_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DelegateError)
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+    if exc.status_code >= 500:
+        log.error("request failed: %s", type(exc).__name__)
+    return JSONResponse({"detail": str(exc)}, status_code=exc.status_code, headers=headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return JSONResponse(validation_body(exc.errors()), status_code=422)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers (FastAPI's own HTTPException handler already answers `detail`)."""
+    app.add_exception_handler(DelegateError, _delegate_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from store.enums import AssigneeType, ExecutionStatus, ExecutionType, Priority
 from store.errors import Conflict, InvalidInput, NotFound
 from store.lifecycle import check_transition
-from store.models import Task, utcnow
+from store.models import Task, new_id, utcnow
 
 S = ExecutionStatus
 
@@ -212,11 +212,13 @@ def create_task(
     automation_rules: dict[str, Any] | None = None,
     parent: Task | None = None,
     created_by: str = "user",
+    task_id: str | None = None,
 ) -> Task:
-    """A new pending task, with a `created` log entry."""
+    """A new pending task, with a `created` log entry (`task_id` picks its id, e.g. a thread's)."""
     if max_retries < 0:
         raise InvalidInput("max_retries must be 0 or more")
     task = Task(
+        id=task_id or new_id(),
         org_id=org_id,
         title=_clean_title(title),
         description=(description or "").strip(),
@@ -439,7 +441,10 @@ def fail_task_execution(
     """Record a failure: re-queue with retry_count + 1 while retries remain, else `failed`."""
     task = get_task(session, org_id, task_id, for_update=True)
     error = (error or "unknown error").strip()
-    if should_retry and task.retry_count < task.max_retries:
+    # Only a running (or blocked) task has a retry move back to the queue; a pending task never
+    # ran, so failing it is illegal, and a paused one fails outright.
+    retryable = task.status in (S.IN_PROGRESS, S.BLOCKED)
+    if should_retry and retryable and task.retry_count < task.max_retries:
         task.retry_count += 1
         _transition(
             task,

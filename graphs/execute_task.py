@@ -6,11 +6,14 @@ describe the same run. Every node writes its log entries with `node` set to its 
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, Literal
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import RetryPolicy
+from sqlalchemy.orm import Session
 from typing_extensions import TypedDict
 
 from agents.classification import Classification
@@ -20,6 +23,7 @@ from graphs.context import Context
 from store import tasks as repo
 from store.enums import ExecutionStatus, ExecutionType, Strategy
 from store.errors import Conflict
+from store.models import Task
 from store.tasks import MAX_SUBTASK_DEPTH, MAX_SUBTASKS_PER_PARENT, normalize_title
 
 EXECUTOR_ID = "execute_task"
@@ -95,20 +99,25 @@ def _entry(node: str, event: str, **details: Any) -> dict[str, Any]:
     }
 
 
-def prepare(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Load (or create) the task and mark it in_progress; reset what an earlier run left."""
+def prepare(state: TaskRun, runtime: Runtime[Context], config: RunnableConfig) -> dict[str, Any]:
+    """Load (or create) the task and mark it in_progress; reset what an earlier run left.
+
+    A task created from a title takes the run's thread id as its id (when that is free), so
+    a thread started through the LangGraph API and the task it creates share one id."""
     ctx = runtime.context
     db = ctx.database()
     org_id = ctx.org_id()
     with db.session() as session:
         task_id = state.get("task_id")
         if not task_id:
+            thread_id = str(config.get("configurable", {}).get("thread_id") or "")
             task = repo.create_task(
                 session,
                 org_id,
                 state.get("title", ""),
                 description=state.get("description", ""),
                 execution_type=state.get("execution_type") or ExecutionType.FULLY_AUTOMATED,
+                task_id=thread_id if _is_free_uuid(session, thread_id) else None,
             )
             task_id = task.id
         else:
@@ -125,6 +134,14 @@ def prepare(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
             "classification": None,
             **_CLEARED_OUTCOME,
         }
+
+
+def _is_free_uuid(session: Session, value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return session.get(Task, value) is None
 
 
 def _fail_or_retry(

@@ -33,7 +33,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from playwright.sync_api import Browser as PlaywrightChromium
 from playwright.sync_api import Error as PlaywrightError
@@ -309,12 +309,31 @@ class PlaywrightBrowser:
             context.close()
 
     def _guard(self, route: Route, request: Request, blocked: list[str]) -> None:
-        if self.settings.is_allowed(request.url):
-            route.continue_()
-        else:
-            if request.is_navigation_request():
-                blocked.append(request.url)
-            route.abort("blockedbyclient")
+        """With an allowlist: block requests to other hosts, and fetch navigations without
+        following redirects, so a redirect to another host is refused before it is made
+        (Playwright routes only the first URL of a redirect chain)."""
+        try:
+            if not self.settings.is_allowed(request.url):
+                if request.is_navigation_request():
+                    blocked.append(request.url)
+                route.abort("blockedbyclient")
+                return
+            if not request.is_navigation_request():
+                route.continue_()
+                return
+            response = route.fetch(max_redirects=0, timeout=self.settings.timeout * 1000)
+            location = response.headers.get("location")
+            if 300 <= response.status < 400 and location:
+                target = urljoin(request.url, location)
+                if not self.settings.is_allowed(target):
+                    blocked.append(target)
+                    route.abort("blockedbyclient")
+                    return
+            route.fulfill(response=response)
+        except PlaywrightError:
+            # The page went away (timeout, close) or the fetch failed; end the request.
+            with suppress(PlaywrightError):
+                route.abort("failed")
 
     @contextmanager
     def _errors(self, url: str, blocked: list[str]) -> Iterator[None]:

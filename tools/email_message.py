@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import html
 import re
 import uuid
 from datetime import UTC, datetime
@@ -101,10 +102,10 @@ class _TextExtractor(HTMLParser):
             self.parts.append(data)
 
 
-def html_to_text(html: str) -> str:
+def html_to_text(markup: str) -> str:
     """Strip tags from HTML, keeping line breaks between blocks."""
     extractor = _TextExtractor()
-    extractor.feed(html)
+    extractor.feed(markup)
     extractor.close()
     lines = (" ".join(line.split()) for line in "".join(extractor.parts).splitlines())
     return "\n".join(line for line in lines if line)
@@ -147,9 +148,9 @@ def payload_text(payload: dict[str, Any]) -> str:
                 return text.strip()
     for part in parts:
         if part.get("mimeType", "").lower() == "text/html" and not part.get("filename"):
-            html = _part_text(part)
-            if html:
-                return html_to_text(html)
+            markup = _part_text(part)
+            if markup:
+                return html_to_text(markup)
     return ""
 
 
@@ -177,5 +178,8 @@ def summarize_gmail_message(message: dict[str, Any], *, with_body: bool) -> dict
     if with_body:
         summary["body"] = payload_text(payload)
     else:
-        summary["snippet"] = message.get("snippet") or snippet(payload_text(payload))
+        # Gmail returns snippets HTML-escaped (&#39; for an apostrophe).
+        summary["snippet"] = html.unescape(message.get("snippet") or "") or snippet(
+            payload_text(payload)
+        )
     return summary

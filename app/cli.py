@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import click
 import typer
 from rich.console import Console
 from typer.core import TyperGroup
@@ -24,7 +23,7 @@ if TYPE_CHECKING:
 class _ClearErrors(TyperGroup):
     """Turns every DelegateError into one line on stderr and a non-zero exit."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         from store.errors import DelegateError
 
         try:
@@ -269,7 +268,7 @@ def classify(
     for number, row in rows:
         try:
             decision = classify_task(model, row["title"], row.get("description", ""))
-            result = {
+            result: dict[str, Any] = {
                 "strategy": decision.strategy.value,
                 "execution_type": decision.execution_type.value,
                 "confidence": decision.confidence,

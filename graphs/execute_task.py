@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-from langchain_core.runnables import RunnableConfig
+from langgraph.config import get_config
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import RetryPolicy
@@ -99,7 +99,7 @@ def _entry(node: str, event: str, **details: Any) -> dict[str, Any]:
     }
 
 
-def prepare(state: TaskRun, runtime: Runtime[Context], config: RunnableConfig) -> dict[str, Any]:
+def prepare(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
     """Load (or create) the task and mark it in_progress; reset what an earlier run left.
 
     A task created from a title takes the run's thread id as its id (when that is free), so
@@ -110,7 +110,7 @@ def prepare(state: TaskRun, runtime: Runtime[Context], config: RunnableConfig) -
     with db.session() as session:
         task_id = state.get("task_id")
         if not task_id:
-            thread_id = str(config.get("configurable", {}).get("thread_id") or "")
+            thread_id = str(get_config().get("configurable", {}).get("thread_id") or "")
             task = repo.create_task(
                 session,
                 org_id,
@@ -249,13 +249,13 @@ def _guard_decomposition(decision: Classification, state: TaskRun) -> Classifica
 def route(state: TaskRun) -> Literal["execute", "decompose", "block", "__end__"]:
     """Follow the classification's strategy (or stop if the run already ended)."""
     if state.get("success") is False:
-        return END
+        return "__end__"
     strategy = Strategy((state.get("classification") or {}).get("strategy", "immediate"))
-    return {
-        Strategy.IMMEDIATE: "execute",
-        Strategy.DECOMPOSE: "decompose",
-        Strategy.BLOCKED: "block",
-    }[strategy]  # type: ignore[return-value]
+    if strategy is Strategy.DECOMPOSE:
+        return "decompose"
+    if strategy is Strategy.BLOCKED:
+        return "block"
+    return "execute"
 
 
 def execute(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -361,7 +361,9 @@ def block(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
     return dict(outcome)
 
 
-def build_graph(model_retry: RetryPolicy = MODEL_RETRY) -> StateGraph:
+def build_graph(
+    model_retry: RetryPolicy = MODEL_RETRY,
+) -> StateGraph[TaskRun, Context, TaskInput, Outcome]:
     """The uncompiled graph, so callers can compile it with their own checkpointer."""
     builder = StateGraph(
         TaskRun, context_schema=Context, input_schema=TaskInput, output_schema=Outcome

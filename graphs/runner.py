@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.types import Command
 
 from graphs.context import Context
@@ -48,7 +49,7 @@ class TaskRunner:
         with db.session() as session:
             self.org_id = ensure_organization(session, organization).id
 
-    def _config(self, task_id: str) -> dict[str, Any]:
+    def _config(self, task_id: str) -> RunnableConfig:
         return {"configurable": {"thread_id": task_id}}
 
     def pending_interrupts(self, task_id: str) -> list[Any]:

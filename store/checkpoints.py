@@ -56,6 +56,6 @@ def open_checkpointer(db: Database) -> Iterator[Any]:
             kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
             open=True,
         ) as pool:
-            saver = PostgresSaver(pool)  # type: ignore[arg-type]
-            saver.setup()
-            yield saver
+            pg_saver = PostgresSaver(pool)  # type: ignore[arg-type]
+            pg_saver.setup()
+            yield pg_saver

@@ -15,15 +15,16 @@ Settings (environment, read by `BrowserSettings.from_env`):
 
 Threading: Playwright's sync API may not run on a thread with a running asyncio loop, and its
 objects belong to the thread that made them. So every backend owns one worker thread that
-launches Chromium lazily and runs every operation; callers (any thread, a thread pool, a
-coroutine's executor) wait for their turn. Each operation gets a fresh browser context, so no
-cookies or storage leak between calls (or organizations). `close()` or `with` ends it all.
+launches Chromium lazily and runs every operation, one at a time; callers on any thread (a
+thread pool, a thread with a running event loop) wait for their turn. A coroutine calling it
+blocks its loop while it waits: use `asyncio.to_thread` to keep the loop free. Each operation
+gets a fresh browser context, so no cookies or storage leak between calls (or organizations).
+`close()` or `with` ends it all; `get_browser()` shares one backend per process.
 """
 
 from __future__ import annotations
 
 import atexit
-import os
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -37,82 +38,24 @@ from urllib.parse import urljoin, urlsplit
 
 from playwright.sync_api import Browser as PlaywrightChromium
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Locator, Page, Playwright, Request, Route, sync_playwright
+from playwright.sync_api import Page, Playwright, Request, Route, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from store.errors import ConfigurationError, PolicyDenied
 from tools.backends import ProviderError
+from tools.browser_forms import fill_field, locate_clickable
+from tools.browser_settings import (
+    ALLOWED_HOSTS_VAR,
+    EXECUTABLE_VAR,
+    OFFLINE_ARGS,
+    BrowserSettings,
+)
 from tools.browser_text import readable_text
 
 T = TypeVar("T")
 
-EXECUTABLE_VAR = "DELEGATE_BROWSER_EXECUTABLE"
-OFFLINE_VAR = "DELEGATE_BROWSER_OFFLINE"
-TIMEOUT_VAR = "DELEGATE_BROWSER_TIMEOUT"
-ALLOWED_HOSTS_VAR = "DELEGATE_BROWSER_ALLOWED_HOSTS"
-DEBIAN_CHROMIUM = "/usr/bin/chromium"
-OFFLINE_ARGS = ("--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",)
 MAX_TEXT_CHARS = 20_000
 MAX_LINKS = 50
-
-_TRUE = {"1", "true", "yes", "on"}
-
-
-def _host_matches(host: str, port: int | None, entry: str) -> bool:
-    entry_host, _, entry_port = entry.rpartition(":") if ":" in entry else (entry, "", "")
-    if entry_port and (not entry_port.isdigit() or port != int(entry_port)):
-        return False
-    entry_host = entry_host.lstrip("*").lstrip(".")
-    return host == entry_host or host.endswith("." + entry_host)
-
-
-@dataclass(frozen=True)
-class BrowserSettings:
-    """How the browser is launched and what it may open (see the module docstring)."""
-
-    executable: str | None = None
-    offline: bool = False
-    timeout: float = 15.0
-    allowed_hosts: frozenset[str] | None = None
-    headless: bool = True
-
-    @classmethod
-    def from_env(cls) -> BrowserSettings:
-        executable = os.environ.get(EXECUTABLE_VAR, "").strip() or None
-        if executable is not None and not Path(executable).is_file():
-            raise ConfigurationError(
-                f"{EXECUTABLE_VAR} points to {executable}, which is not a file"
-            )
-        if executable is None and Path(DEBIAN_CHROMIUM).is_file():
-            executable = DEBIAN_CHROMIUM
-        raw_timeout = os.environ.get(TIMEOUT_VAR, "").strip()
-        try:
-            timeout = float(raw_timeout) if raw_timeout else 15.0
-        except ValueError:
-            raise ConfigurationError(f"{TIMEOUT_VAR} must be a number of seconds") from None
-        if timeout <= 0:
-            raise ConfigurationError(f"{TIMEOUT_VAR} must be a positive number of seconds")
-        hosts = os.environ.get(ALLOWED_HOSTS_VAR, "")
-        allowed = frozenset(h.strip().lower() for h in hosts.split(",") if h.strip())
-        return cls(
-            executable=executable,
-            offline=os.environ.get(OFFLINE_VAR, "").strip().lower() in _TRUE,
-            timeout=timeout,
-            allowed_hosts=allowed or None,
-        )
-
-    def is_allowed(self, url: str) -> bool:
-        """Whether a URL is http(s) and (if an allowlist is set) on an allowed host."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            return False
-        if self.allowed_hosts is None:
-            return True
-        try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError:
-            return False
-        return any(_host_matches(parts.hostname, port, e) for e in self.allowed_hosts)
 
 
 @dataclass
@@ -157,9 +100,9 @@ class PlaywrightBrowser:
         self._check(url)
 
         def work(page: Page) -> dict[str, Any]:
-            filled = [self._fill(page, name, value) for name, value in fields.items()]
+            filled = [fill_field(page, name, value) for name, value in fields.items()]
             if submit_selector:
-                self._locate_clickable(page, submit_selector).click()
+                locate_clickable(page, submit_selector).click()
                 self._settle(page)
             result = self._read(page)
             result.update(filled=filled, submitted=bool(submit_selector))
@@ -172,7 +115,7 @@ class PlaywrightBrowser:
         self._check(url)
 
         def work(page: Page) -> dict[str, Any]:
-            self._locate_clickable(page, selector).click()
+            locate_clickable(page, selector).click()
             self._settle(page)
             return self._read(page)
 
@@ -374,79 +317,6 @@ class PlaywrightBrowser:
             "truncated": len(text) > MAX_TEXT_CHARS,
             "links": readable.links[:MAX_LINKS],
         }
-
-    def _fill(self, page: Page, name: str, value: str) -> str:
-        field = self._locate_field(page, name)
-        tag = field.evaluate("e => e.tagName.toLowerCase()")
-        kind = (field.get_attribute("type") or "").lower()
-        if tag == "select":
-            option = field.evaluate(
-                "(e, v) => { const o = [...e.options].find("
-                "o => o.value === v || o.label.trim() === v.trim()); return o ? o.value : null }",
-                value,
-            )
-            if option is None:
-                raise ProviderError("browser", f"{name!r} has no option {value!r}")
-            field.select_option(value=option)
-        elif kind == "checkbox":
-            field.set_checked(value.strip().lower() in _TRUE)
-        elif kind == "radio":
-            group = _css_string(field.get_attribute("name") or "")
-            choice = page.locator(
-                f'input[type="radio"][name="{group}"][value="{_css_string(value)}"]'
-            )
-            if choice.count() == 0:
-                choice = page.get_by_label(value, exact=True)
-            if choice.count() == 0:
-                raise ProviderError("browser", f"{name!r} has no choice {value!r}")
-            choice.first.check()
-        else:
-            field.fill(value)
-        return name
-
-    def _locate_field(self, page: Page, name: str) -> Locator:
-        candidates: list[Callable[[], Locator]] = [
-            lambda: page.get_by_label(name, exact=True),
-            lambda: page.locator(f'[name="{_css_string(name)}"]'),
-            lambda: page.get_by_placeholder(name, exact=True),
-            lambda: page.get_by_label(name),
-            lambda: page.get_by_placeholder(name),
-            lambda: page.locator(name),
-        ]
-        found = _first_present(candidates)
-        if found is None:
-            raise ProviderError("browser", f"no form field matches {name!r} on {page.url}")
-        return found
-
-    def _locate_clickable(self, page: Page, target: str) -> Locator:
-        candidates: list[Callable[[], Locator]] = [
-            lambda: page.get_by_role("button", name=target, exact=True),
-            lambda: page.get_by_role("link", name=target, exact=True),
-            lambda: page.get_by_text(target, exact=True),
-            lambda: page.locator(target),
-            lambda: page.get_by_role("button", name=target),
-            lambda: page.get_by_role("link", name=target),
-            lambda: page.get_by_text(target),
-        ]
-        found = _first_present(candidates)
-        if found is None:
-            raise ProviderError("browser", f"nothing to click matches {target!r} on {page.url}")
-        return found
-
-
-def _css_string(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"')
-
-
-def _first_present(candidates: list[Callable[[], Locator]]) -> Locator | None:
-    for make in candidates:
-        try:
-            locator = make()
-            if locator.count() > 0:
-                return locator.first
-        except PlaywrightError:
-            continue  # e.g. the text is not a valid CSS selector
-    return None
 
 
 _shared: dict[BrowserSettings, PlaywrightBrowser] = {}

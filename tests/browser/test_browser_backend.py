@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
 from store.errors import PolicyDenied
 from tests.fixtures.web_standin import WebPages
@@ -18,8 +19,16 @@ from tools.browser import BrowserSettings, PlaywrightBrowser
 
 pytestmark = pytest.mark.browser
 
+
+def _chromium_available(settings: BrowserSettings) -> bool:
+    if settings.executable is not None:
+        return True
+    with sync_playwright() as playwright:  # Playwright's own download, if any
+        return Path(playwright.chromium.executable_path).is_file()
+
+
 _SETTINGS = BrowserSettings.from_env()
-if _SETTINGS.executable is None and os.environ.get("DELEGATE_REQUIRE_BROWSER") != "1":
+if os.environ.get("DELEGATE_REQUIRE_BROWSER") != "1" and not _chromium_available(_SETTINGS):
     pytest.skip(
         "no Chromium executable (install Debian's chromium or set DELEGATE_BROWSER_EXECUTABLE; "
         "DELEGATE_REQUIRE_BROWSER=1 makes this a failure)",

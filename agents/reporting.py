@@ -1,0 +1,116 @@
+"""Figures read straight from a text ("Revenue 120k, up 8%. 14 new customers.") and Markdown.
+
+Figures are parsed from the input, not asked of a model, so a report's table holds only
+numbers a person actually wrote.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agents.workflow_schemas import Figure, MeetingSummary, Report
+
+#: A number as people write it in notes: 120k, $1.2M, 8%, 1,250, 3.5.
+_NUMBER = re.compile(
+    r"(?<![\w.])(?:[$€£]\s?)?\d[\d,]*(?:\.\d+)?"
+    r"(?:\s?(?:%|k|m|bn|b|mn)(?![a-z])|(?=\W|$))",
+    re.IGNORECASE,
+)
+#: A stated change: "up 8%", "down by 3", "+5%", "(-2%)", "grew 10%".
+_CHANGE = re.compile(
+    r"\(?\s*(?:(?:up|down|increased|decreased|rose|fell|grew|dropped|declined|gained|lost)"
+    r"(?:\s+by)?\s+[+\-]?\d[\d,]*(?:\.\d+)?\s?(?:%|pts?|points?|k|m)?"
+    r"|[+\-]\d[\d,]*(?:\.\d+)?\s?(?:%|pts?|points?))\s*\)?",
+    re.IGNORECASE,
+)
+#: Sentence ends: a full stop not inside a number, semicolons, new lines, bullets.
+_CLAUSE_END = re.compile(r"(?<!\d)\.(?!\d)|\.(?=\s|$)|;|\n|•")
+_MAX_LABEL_WORDS = 5
+_FILLER = re.compile(
+    r"^(?:and|but|also|with|we had|we have|we got|there were|there are|total|our)\s+"
+    r"|\s+(?:was|were|is|are|at|of|came in at|reached|totalled|totaled|stood at|hit|to)$",
+    re.IGNORECASE,
+)
+
+
+def parse_figures(text: str) -> list[Figure]:
+    """Every "metric value [change]" the text states, in order; numbers without a label
+    (a bare "42") are left out."""
+    figures: list[Figure] = []
+    for clause in _CLAUSE_END.split(text or ""):
+        for part in re.split(r",(?!\d)", clause):
+            part = " ".join(part.split()).strip(" -:*")
+            if not part:
+                continue
+            change = _CHANGE.search(part)
+            if change and figures and not _NUMBER.search(_CHANGE.sub(" ", part)):
+                # ", up 8%" continues the figure before it.
+                if not figures[-1].change:
+                    figures[-1] = figures[-1].model_copy(update={"change": _clean(change.group())})
+                continue
+            figure = _figure(part)
+            if figure is not None:
+                figures.append(figure)
+    return figures
+
+
+def _figure(part: str) -> Figure | None:
+    change = _CHANGE.search(part)
+    rest = _CHANGE.sub(" ", part) if change else part
+    number = _NUMBER.search(rest)
+    if number is None:
+        return None
+    label = (rest[: number.start()] + " " + rest[number.end() :]).strip(" :-=()")
+    label = " ".join(label.split())
+    previous = None
+    while previous != label:
+        previous, label = label, _FILLER.sub("", label).strip(" :-=()")
+    if not label or not re.search(r"[A-Za-z]", label) or len(label.split()) > _MAX_LABEL_WORDS:
+        return None  # no label, or a sentence that merely mentions a number
+    return Figure(
+        metric=label[0].upper() + label[1:],
+        value=" ".join(number.group().split()),
+        change=_clean(change.group()) if change else "",
+    )
+
+
+def _clean(change: str) -> str:
+    return " ".join(change.strip(" ()").split())
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def figures_table(figures: list[Figure]) -> str:
+    """The figures as a Markdown table (Metric | Value | Change); empty text when none."""
+    if not figures:
+        return ""
+    rows = ["| Metric | Value | Change |", "| --- | --- | --- |"]
+    rows += [f"| {_cell(f.metric)} | {_cell(f.value)} | {_cell(f.change)} |" for f in figures]
+    return "\n".join(rows)
+
+
+def render_report(report: Report) -> str:
+    """The report as Markdown: title, summary, a Figures table, then each section."""
+    parts = [f"# {report.title.strip()}", report.summary.strip()]
+    table = figures_table(report.figures)
+    if table:
+        parts += ["## Figures", table]
+    for section in report.sections:
+        parts += [f"## {section.heading.strip()}", section.body.strip()]
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def render_meeting_summary(summary: MeetingSummary, title: str = "Meeting summary") -> str:
+    """The summary as Markdown: summary, decisions, and action items with owner and due date."""
+    parts = [f"# {title.strip()}", summary.summary.strip()]
+    if summary.decisions:
+        parts += ["## Decisions", "\n".join(f"- {d.strip()}" for d in summary.decisions)]
+    if summary.action_items:
+        lines = []
+        for item in summary.action_items:
+            due = f" (due {item.due.strip()})" if item.due and item.due.strip() else ""
+            lines.append(f"- **{item.owner.strip() or 'unassigned'}**: {item.action.strip()}{due}")
+        parts += ["## Action items", "\n".join(lines)]
+    return "\n\n".join(p for p in parts if p) + "\n"

@@ -1,0 +1,113 @@
+"""The model calls the workflow graphs make: draft an email, summarize a meeting, write a report.
+
+Each asks for one schema of agents.workflow_schemas through structured output, shows the task
+in the one `task_prompt` format, checks the answer, and raises ModelOutputError when it is
+unusable (the graphs retry that).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, TypeVar
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
+from pydantic import BaseModel, ValidationError
+
+from agents.planner import ModelOutputError
+from agents.prompts import task_prompt
+from agents.workflow_schemas import EmailDraft, MeetingSummary, ReportDraft
+
+SchemaT = TypeVar("SchemaT", bound=BaseModel)
+
+EMAIL_ADDRESS = re.compile(r"^[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[A-Za-z]{2,}$")
+
+EMAIL_SYSTEM = """You are Delegate's email writer. Write the email the task asks for.
+Send it only to the addresses the task names; never invent an address. Keep it short,
+friendly and specific, use only facts from the task, and end with a sign-off."""
+
+MEETING_SYSTEM = """You are Delegate's meeting note-taker. From the notes or transcript in the
+task, write a short summary, list the decisions taken and every action item: who does it
+(the owner's name as the notes give it), what to do as an imperative sentence starting with
+a verb, and when it is due if the notes say so. Do not invent items the notes do not contain."""
+
+REPORT_SYSTEM = """You are Delegate's report writer. Turn the notes or figures in the task into
+a structured report: a title, a two or three sentence summary, and two to six sections with
+headings. Use only facts and numbers from the task; never invent figures."""
+
+
+def ask_structured(
+    model: BaseChatModel, schema: type[SchemaT], system: str, prompt: str
+) -> SchemaT:
+    """One structured-output call; ModelOutputError if it fails or does not fit `schema`."""
+    structured = model.with_structured_output(schema, method="function_calling")
+    messages = [SystemMessage(system), HumanMessage(prompt)]
+    try:
+        answer: Any = structured.invoke(messages)
+    except ValidationError as exc:
+        raise ModelOutputError(
+            f"{schema.__name__} did not match the schema: {_brief(exc)}"
+        ) from exc
+    except Exception as exc:
+        raise ModelOutputError(f"model call failed: {_brief(exc)}") from exc
+    if answer is None:
+        raise ModelOutputError(f"model returned no {schema.__name__}")
+    if isinstance(answer, dict):
+        try:
+            answer = schema.model_validate(answer)
+        except ValidationError as exc:
+            raise ModelOutputError(
+                f"{schema.__name__} did not match the schema: {_brief(exc)}"
+            ) from exc
+    if not isinstance(answer, schema):
+        raise ModelOutputError(f"model returned {type(answer).__name__}, not {schema.__name__}")
+    return answer
+
+
+def write_email(model: BaseChatModel, title: str, details: str = "") -> EmailDraft:
+    """An email for the task, with at least one well-formed recipient and a subject and body."""
+    draft = ask_structured(model, EmailDraft, EMAIL_SYSTEM, task_prompt(title, details))
+    to = _addresses(draft.to)
+    cc = [a for a in _addresses(draft.cc) if a not in to]
+    bad = [a for a in [*draft.to, *draft.cc] if not EMAIL_ADDRESS.match(a.strip())]
+    if bad:
+        raise ModelOutputError(f"the draft has malformed addresses: {', '.join(bad)}")
+    if not to:
+        raise ModelOutputError("the draft has no recipient")
+    if not draft.subject.strip() or not draft.body.strip():
+        raise ModelOutputError("the draft needs a subject and a body")
+    return EmailDraft(to=to, cc=cc, subject=draft.subject.strip(), body=draft.body.strip())
+
+
+def summarize_meeting(model: BaseChatModel, title: str, notes: str) -> MeetingSummary:
+    """The meeting's summary, decisions and action items (each with an action to do)."""
+    summary = ask_structured(model, MeetingSummary, MEETING_SYSTEM, task_prompt(title, notes))
+    if not summary.summary.strip():
+        raise ModelOutputError("the meeting summary is empty")
+    items = [item for item in summary.action_items if item.action.strip()]
+    return summary.model_copy(update={"action_items": items})
+
+
+def write_report(model: BaseChatModel, title: str, notes: str) -> ReportDraft:
+    """The report's title, summary and sections; at least one section with a body."""
+    draft = ask_structured(model, ReportDraft, REPORT_SYSTEM, task_prompt(title, notes))
+    sections = [s for s in draft.sections if s.heading.strip() and s.body.strip()]
+    if not sections:
+        raise ModelOutputError("the report has no sections")
+    if not draft.title.strip():
+        raise ModelOutputError("the report has no title")
+    return draft.model_copy(update={"sections": sections})
+
+
+def _addresses(values: list[str]) -> list[str]:
+    seen: list[str] = []
+    for value in values:
+        address = value.strip()
+        if address and address.lower() not in {s.lower() for s in seen}:
+            seen.append(address)
+    return seen
+
+
+def _brief(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return (lines[0] if lines else type(exc).__name__)[:300]

@@ -471,6 +471,26 @@ def worker(
 
 
 @app.command()
+def sandbox(
+    what: Annotated[str, typer.Argument(help="all | mail | calendar | slack")] = "all",
+    as_json: JsonFlag = False,
+) -> None:
+    """Show what the sandbox backends hold: drafts, sent mail, inbox, calendar, Slack."""
+    from app.render import print_json
+    from app.sandbox_view import print_sandbox, snapshot
+    from store.errors import InvalidInput
+
+    if what not in ("all", "mail", "calendar", "slack"):
+        raise InvalidInput(f"unknown sandbox view {what!r}; use all, mail, calendar or slack")
+    db = _db()
+    data = snapshot(db, _org_id(db))
+    if as_json:
+        print_json(out, data)
+    else:
+        print_sandbox(out, data, None if what == "all" else what)
+
+
+@app.command()
 def demo(as_json: JsonFlag = False) -> None:
     """Run the spec's three scenarios end to end and show each outcome and log."""
     from app.demo import run_demo

@@ -201,3 +201,23 @@ def test_help_does_not_import_heavy_libraries() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_sandbox_json_shows_mail_calendar_and_slack(db: Database, org_id: str) -> None:
+    from tools.sandbox_chat import SandboxChat
+    from tools.sandbox_mail import SandboxMailbox
+
+    SandboxMailbox(db, org_id).create_draft(["john@example.com"], "Thanks", "Hi John")
+    SandboxChat(db, org_id).post_message("#general", "v2.3 is out")
+    code, stdout, _ = invoke("sandbox", "--json")
+    assert code == 0
+    data = json.loads(stdout)
+    assert data["drafts"][0]["to"] == ["john@example.com"]
+    assert data["sent"] == [] and data["events"] == []
+    assert [m["text"] for m in data["slack"]["general"]] == ["v2.3 is out"]
+
+
+def test_sandbox_unknown_view_is_refused(db: Database) -> None:
+    code, _, stderr = invoke("sandbox", "fax")
+    assert code != 0
+    assert "unknown sandbox view 'fax'" in stderr

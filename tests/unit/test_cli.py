@@ -106,7 +106,7 @@ def test_log_json_shows_each_step_in_order(db: Database, scripted_model: Scripte
 
 
 def test_unknown_task_id_is_a_one_line_error(db: Database) -> None:
-    code, stdout, stderr = invoke("show", "no-such-task")
+    code, _, stderr = invoke("show", "no-such-task")
     assert code != 0
     assert stderr.strip().splitlines() == ["error: no task 'no-such-task'"]
 

@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.schemas import ErrorBody, ValidationErrorBody
 from store.errors import DelegateError, Unauthorized
@@ -41,9 +43,14 @@ def validation_body(errors: list[dict[str, Any]] | Any) -> dict[str, Any]:
         message = str(error.get("msg") or "invalid value")
         if message.startswith("Value error, "):
             message = message[len("Value error, ") :]
+        field = _field_name(loc)
+        if error.get("type") == "json_invalid":
+            # loc is ("body", <character position>): the body itself is the bad field.
+            reason = (error.get("ctx") or {}).get("error", "JSON decode error")
+            field, message = "body", f"invalid JSON at character {loc[-1]}: {reason}"
         items.append(
             {
-                "field": _field_name(loc),
+                "field": field,
                 "location": [p if isinstance(p, int) else str(p) for p in loc],
                 "message": message,
             }
@@ -69,3 +76,29 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers (FastAPI's own HTTPException handler already answers `detail`)."""
     app.add_exception_handler(DelegateError, _delegate_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+
+
+class DeclaredBodyLimit:
+    """ASGI middleware: a JSON 413 for /api requests that declare a body over the limit.
+
+    The routes' own `max_body_size` stops streamed bodies (also as JSON); this answers the
+    common case before any byte is read, with the same `{"detail"}` shape as every error.
+    Other paths (the LangGraph server's, when mounted there) pass through untouched.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES, prefix: str = "/api") -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(self.prefix):
+            declared = Headers(scope=scope).get("content-length")
+            if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+                response = JSONResponse(
+                    {"detail": f"request body is larger than {self.max_bytes} bytes"},
+                    status_code=413,
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

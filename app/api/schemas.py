@@ -19,8 +19,8 @@ from pydantic import (
     ConfigDict,
     Field,
     field_validator,
-    model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from store.enums import ExecutionStatus, ExecutionType, Priority
 
@@ -48,6 +48,12 @@ def _json_without_nul(value: Any) -> Any:
     return value
 
 
+def _has_text(value: str) -> str:
+    if not value.split():
+        raise ValueError("must not be blank")
+    return value
+
+
 def _utc_in_range(value: datetime | None) -> datetime | None:
     if value is None:
         return None
@@ -62,7 +68,12 @@ def _utc_in_range(value: datetime | None) -> datetime | None:
     return value
 
 
-Title = Annotated[str, Field(min_length=1, max_length=MAX_TITLE), AfterValidator(_no_nul)]
+Title = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_TITLE, pattern=r"\S"),
+    AfterValidator(_no_nul),
+    AfterValidator(_has_text),
+]
 LongText = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_no_nul)]
 JsonObject = Annotated[dict[str, Any], AfterValidator(_json_without_nul)]
 DueDate = Annotated[datetime | None, AfterValidator(_utc_in_range)]
@@ -103,39 +114,51 @@ class TaskCreate(BaseModel):
     )
 
 
-#: Fields a PATCH may set to null; every other field, when present, needs a value.
-_NULLABLE_UPDATES = {"due_date", "estimated_duration_minutes"}
+#: Absent means "unchanged"; the schema shows no null, and an explicit null is refused.
+Unset = SkipJsonSchema[None]
 
 
 class TaskUpdate(BaseModel):
-    """Changes to a task's editable fields; only the fields sent are changed."""
+    """Changes to a task's editable fields; only the fields sent are changed.
+
+    due_date and estimated_duration_minutes may be sent as null to clear them.
+    """
 
     model_config = _REQUEST_CONFIG
 
-    title: Title | None = None
-    description: LongText | None = None
-    execution_type: ExecutionType | None = Field(
+    title: Title | Unset = None
+    description: LongText | Unset = None
+    execution_type: ExecutionType | Unset = Field(
         default=None, validation_alias=_aliases("execution_type", "executionType")
     )
-    priority: Priority | None = None
+    priority: Priority | Unset = None
     due_date: DueDate = Field(default=None, validation_alias=_aliases("due_date", "dueDate"))
-    max_retries: Retries | None = Field(
+    max_retries: Retries | Unset = Field(
         default=None, validation_alias=_aliases("max_retries", "maxRetries")
     )
     estimated_duration_minutes: Minutes | None = Field(
         default=None,
         validation_alias=_aliases("estimated_duration_minutes", "estimatedDurationMinutes"),
     )
-    automation_rules: JsonObject | None = Field(
+    automation_rules: JsonObject | Unset = Field(
         default=None, validation_alias=_aliases("automation_rules", "automationRules")
     )
 
-    @model_validator(mode="after")
-    def _values_for_required_fields(self) -> TaskUpdate:
-        for name in self.model_fields_set - _NULLABLE_UPDATES:
-            if getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
-        return self
+    @field_validator(
+        "title",
+        "description",
+        "execution_type",
+        "priority",
+        "max_retries",
+        "automation_rules",
+        mode="before",
+    )
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        # Runs only for fields the client sent: absent means unchanged, null is refused.
+        if value is None:
+            raise ValueError("cannot be null; leave the field out to keep its value")
+        return value
 
     def changes(self) -> dict[str, Any]:
         """The fields the client sent, as keyword arguments for store.tasks.update_task."""
@@ -276,14 +299,12 @@ class RejectRequest(BaseModel):
 
     model_config = _REQUEST_CONFIG
 
-    reason: Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(_no_nul)]
-
-    @field_validator("reason")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("reason must not be blank")
-        return value.strip()
+    reason: Annotated[
+        str,
+        Field(min_length=1, max_length=MAX_TEXT, pattern=r"\S"),
+        AfterValidator(_no_nul),
+        AfterValidator(_has_text),
+    ]
 
 
 class PendingApproval(BaseModel):

@@ -1,0 +1,83 @@
+"""The FastAPI app: task routes under /api, OpenAPI docs at /docs, cheap to import.
+
+`app` is what `delegate serve` runs and what langgraph.json mounts next to the LangGraph
+server's routes (`"http": {"app": "app.api.main:app"}`); every Delegate route lives under
+/api so nothing clashes with the server's own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from app.api import routes_runs, routes_tasks
+from app.api.errors import DeclaredBodyLimit, install_error_handlers
+from app.api.schemas import Health
+from app.api.state import ApiState
+from store.db import Database
+
+DESCRIPTION = """\
+Delegate's task API. Authenticate with an organization's API key:
+`Authorization: Bearer <key>` (create one with `delegate keys create --org NAME`).
+
+Requests accept snake_case fields and the spec's camelCase aliases (`executionType`,
+`dueDate`, `maxRetries`, `taskId`). Task responses use the store's snake_case columns;
+execute, approve and reject answer with the spec's
+`{success, strategy, result | subtasks | reason, message, taskId}`.
+Errors are `{"detail": "..."}`; a 422 also lists each invalid field in `errors`.
+"""
+
+
+def create_app(
+    db: Database | None = None, *, database_url: str | None = None, model: str | None = None
+) -> FastAPI:
+    """The API app over `db` (else DELEGATE_DATABASE_URL, opened on first use).
+
+    `model` overrides DELEGATE_MODEL for the runs this app starts.
+    """
+    state = ApiState(db, database_url=database_url, model=model)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Open the store and the checkpointer in the background so the server answers at
+        # once; a request that needs them waits for the same lock instead.
+        opening = asyncio.ensure_future(run_in_threadpool(state.open))
+        try:
+            yield
+        finally:
+            with contextlib.suppress(Exception):  # a store failure resurfaces per request
+                await opening
+            await run_in_threadpool(state.close)
+
+    app = FastAPI(
+        title="Delegate",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+        redoc_url=None,
+        # Operation ids are the endpoint names (create_task, execute_task, ...) for clients.
+        generate_unique_id_function=lambda route: route.name,
+    )
+    app.state.delegate = state
+    install_error_handlers(app)
+    app.add_middleware(DeclaredBodyLimit)
+
+    @app.get("/api/health", tags=["health"])
+    def health() -> Health:
+        """Liveness: answers as soon as the server is up (no key needed)."""
+        return Health(status="ok")
+
+    # The execute routes first: `/api/tasks/execute` must not be read as a task id.
+    app.include_router(routes_runs.router)
+    app.include_router(routes_tasks.router)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,99 @@
+"""Execution routes: run a task, list what can run, and answer a pending approval.
+
+Runs are synchronous (the model and tools are called in this request); FastAPI runs these
+`def` endpoints in its threadpool, so the server keeps answering other requests meanwhile.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query
+
+from app.api.errors import ERROR_RESPONSES, MAX_BODY_BYTES
+from app.api.routes_tasks import TaskId
+from app.api.schemas import (
+    ApproveRequest,
+    ExecutableTasks,
+    ExecuteRequest,
+    ExecuteResponse,
+    PendingApproval,
+    RejectRequest,
+    TaskOut,
+)
+from app.api.state import ApiState, Caller, CallerDep, StateDep
+from store import tasks as repo
+from store.enums import ExecutionType
+from store.errors import NotFound
+
+router = APIRouter(
+    prefix="/api", tags=["execution"], responses=ERROR_RESPONSES, max_body_size=MAX_BODY_BYTES
+)
+
+
+def _own_task_id(state: ApiState, caller: Caller, task_id: str) -> str:
+    """The id of the caller's task (exact ids only); NotFound for anyone else's."""
+    with state.db.session() as session:
+        return repo.get_task(session, caller.org_id, task_id).id
+
+
+@router.post("/tasks/execute", response_model=ExecuteResponse, response_model_exclude_none=True)
+def execute_task(body: ExecuteRequest, caller: CallerDep, state: StateDep) -> ExecuteResponse:
+    """Run a task now: {success, strategy, result | subtasks | reason, message, taskId}.
+
+    409 when the task cannot run (completed, failed, already running, awaiting approval).
+    """
+    task_id = _own_task_id(state, caller, body.task_id)
+    outcome = state.runner(caller).execute(task_id)
+    return ExecuteResponse.from_outcome(outcome, task_id)
+
+
+@router.get("/tasks/execute", response_model=ExecutableTasks)
+def executable_tasks(
+    caller: CallerDep,
+    state: StateDep,
+    execution_type: ExecutionType | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> ExecutableTasks:
+    """Tasks the AI can run now (pending or queued, automated), most urgent first."""
+    with state.db.session() as session:
+        tasks = repo.get_executable_tasks(session, caller.org_id, execution_type, limit=limit)
+        return ExecutableTasks(tasks=[TaskOut.model_validate(t) for t in tasks])
+
+
+@router.get("/tasks/{task_id}/approval", response_model=PendingApproval)
+def pending_approval(task_id: TaskId, caller: CallerDep, state: StateDep) -> PendingApproval:
+    """The action the task waits on a person to approve; 404 when nothing is pending."""
+    task_id = _own_task_id(state, caller, task_id)
+    payload = state.runner(caller).pending_approval(task_id)
+    if payload is None:
+        raise NotFound(f"task {task_id} is not waiting for approval")
+    return PendingApproval(task_id=task_id, approval=payload)
+
+
+@router.post(
+    "/tasks/{task_id}/approve", response_model=ExecuteResponse, response_model_exclude_none=True
+)
+def approve(
+    task_id: TaskId,
+    caller: CallerDep,
+    state: StateDep,
+    body: Annotated[ApproveRequest | None, Body()] = None,
+) -> ExecuteResponse:
+    """Approve the pending action (optionally with edited arguments) and finish the run."""
+    task_id = _own_task_id(state, caller, task_id)
+    edited = body.edited_args if body is not None else None
+    outcome = state.runner(caller).approve(task_id, edited)
+    return ExecuteResponse.from_outcome(outcome, task_id)
+
+
+@router.post(
+    "/tasks/{task_id}/reject", response_model=ExecuteResponse, response_model_exclude_none=True
+)
+def reject(
+    task_id: TaskId, body: RejectRequest, caller: CallerDep, state: StateDep
+) -> ExecuteResponse:
+    """Reject the pending action with a reason; nothing is sent."""
+    task_id = _own_task_id(state, caller, task_id)
+    outcome = state.runner(caller).reject(task_id, body.reason)
+    return ExecuteResponse.from_outcome(outcome, task_id)

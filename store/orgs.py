@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Sequence
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from store.errors import InvalidInput, NotFound, Unauthorized
@@ -35,9 +36,13 @@ def ensure_organization(session: Session, name: str = DEFAULT_ORG) -> Organizati
     name = _clean_name(name)
     org = session.scalars(select(Organization).where(Organization.name == name)).first()
     if org is None:
-        org = Organization(name=name, allowlist={})
-        session.add(org)
-        session.flush()
+        try:
+            with session.begin_nested():
+                org = Organization(name=name, allowlist={})
+                session.add(org)
+        except IntegrityError:
+            # Another transaction created it between our read and our insert: use theirs.
+            org = session.scalars(select(Organization).where(Organization.name == name)).one()
     return org
 
 

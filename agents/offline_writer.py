@@ -1,0 +1,342 @@
+"""The offline model's deliverables: picks the kind of result a task asks for and writes it."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from agents.offline_email import draft_email
+from agents.offline_notes import (
+    action_item_list,
+    figures_report,
+    has_figures,
+    meeting_minutes,
+    summarize_notes,
+)
+from agents.offline_outline import agenda, outline
+from agents.offline_schedule import meeting_slot
+from agents.offline_text import (
+    TaskText,
+    capitalize_first,
+    content_words,
+    find_channels,
+    find_emails,
+    find_urls,
+    sentences,
+    strip_lead_in,
+    words,
+)
+from agents.offline_translate import translation_deliverable
+
+_KIND_RULES: list[tuple[str, str]] = [
+    ("translation", r"\btranslat"),
+    ("web", r"https?://"),
+    ("prose", r"\b(?:turn|convert|expand)\b.*\binto\b"),
+    (
+        "meeting",
+        r"^(?:schedule|book|set up|arrange|reschedule)\b.*\b(?:meeting|sync|call|1:1|"
+        r"catch-up|demo|session|review|interview|standup|chat)\b",
+    ),
+    ("action_items", r"\baction items?\b|\bto-?dos?\b|\bnext steps\b.*\bfrom\b"),
+    ("minutes", r"\bminutes\b|\btranscript\b"),
+    ("outline", r"\boutline\b|\btable of contents\b|\bstructure for\b"),
+    ("agenda_only", r"^(?:(?:create|write|draft|prepare|make)\s+)?(?:an?|the|quick)?\s*agenda\b"),
+    ("rewrite", r"\b(?:rewrite|rephrase|reword|paraphrase|proofread|polish|shorten|edit)\b"),
+    (
+        "support_reply",
+        r"\b(?:reply|respond|answer)\b.*\b(?:ticket|support|customer|question|asked)",
+    ),
+    ("summary", r"\bsummar|\brecap\b|\btl;?dr\b|\bdigest\b"),
+    ("report", r"\breport\b|\bnumbers\b|\bfigures\b|\bmetrics\b|\bkpis?\b"),
+    ("email", r"\be-?mail\b|\bnote to\b|\bthank(?:-you| you)? note\b|\bletter\b|@"),
+    ("post", r"\bpost\b|\bslack\b|\btweet\b|#\w|\blinkedin\b"),
+    ("announcement", r"\bannounce"),
+    ("email", r"^(?:send|reply|respond|follow up|reach out|thank|invite|remind)\b"),
+    ("pros_cons", r"\bpros and cons\b|\btrade-?offs?\b"),
+]
+
+
+def deliverable_kind(task: TaskText) -> str:
+    """Which kind of result the task asks for ('email', 'outline', ... or 'general')."""
+    request = strip_lead_in(task.title).lower()
+    for kind, pattern in _KIND_RULES:
+        if re.search(pattern, request):
+            if kind == "agenda_only":
+                return "agenda"
+            return kind
+    if re.search(r"\bagenda\b", request):
+        return "agenda"
+    return "general"
+
+
+def write(task: TaskText, now: datetime | None = None) -> str:
+    """The finished deliverable for the task, as text (`now` resolves relative dates)."""
+    kind = deliverable_kind(task)
+    title, details = task.title, task.details
+    if kind == "web":
+        return web_lookup_without_browser(task)
+    if kind == "meeting":
+        return meeting_proposal(task, now or datetime.now(UTC))
+    if kind == "translation":
+        return translation_deliverable(title, details)
+    if kind == "action_items":
+        return action_item_list(title, details)
+    if kind == "minutes":
+        return meeting_minutes(title, details)
+    if kind == "outline":
+        return outline(title, details)
+    if kind == "agenda":
+        return agenda(title, details)
+    if kind in {"summary", "report"}:
+        if has_figures(details) and not re.search(r"\bwill\b", details):
+            return figures_report(title, details)
+        return summarize_notes(title, details)
+    if kind == "email":
+        return draft_email(title, details).as_text()
+    if kind == "support_reply":
+        return support_reply(title, details)
+    if kind == "rewrite":
+        return rewrite(title, details)
+    if kind == "prose":
+        return prose_from_points(title, details)
+    if kind == "post":
+        return chat_post(title, details)
+    if kind == "announcement":
+        return announcement(title, details)
+    if kind == "pros_cons":
+        return pros_and_cons(title, details)
+    return general_response(task)
+
+
+_SUPPORT_ANSWERS: list[tuple[str, list[str]]] = [
+    (r"password|log ?in|sign ?in|locked out", [
+        "Go to the sign-in page and click \"Forgot password?\".",
+        "Enter the email address you use for your account and submit.",
+        "Open the reset email we send (it arrives within a few minutes; check spam too) "
+        "and click the link. The link is valid for [24 hours].",
+        "Choose a new password and sign in with it.",
+    ]),
+    (r"refund|money back|charge", [
+        "Refunds are available within [30 days] of purchase.",
+        "Reply with your order number and the reason, and we will process it.",
+        "The refund goes back to the original payment method within [5-10 business days].",
+    ]),
+    (r"cancel|unsubscribe", [
+        "Open Settings > Billing and click \"Cancel subscription\".",
+        "Your plan stays active until the end of the current billing period.",
+        "You can export your data before then from Settings > Export.",
+    ]),
+    (r"invoice|billing|receipt", [
+        "Invoices are under Settings > Billing > Invoices, where you can download each as PDF.",
+        "To change the billing address or tax ID, edit it there; new invoices use it.",
+    ]),
+    (r"shipping|delivery|order status|tracking", [
+        "You can follow your order with the tracking link in the shipping confirmation email.",
+        "If it has not moved in [3 business days], reply with your order number and we will "
+        "contact the carrier.",
+    ]),
+]  # fmt: skip
+
+
+def support_reply(title: str, details: str) -> str:
+    """A reply to a support question with concrete steps when the topic is a common one."""
+    question = f"{title} {details}".lower()
+    topic = re.search(r"\b(?:how to|about|asking)\s+(.+?)(?:[.?!]|$)", title, re.I)
+    about = topic.group(1).strip() if topic else "your question"
+    steps = next((s for pattern, s in _SUPPORT_ANSWERS if re.search(pattern, question)), None)
+    lines = ["Hi [customer name],", "", f"Thanks for reaching out about {about}."]
+    if steps:
+        lines += ["Here is how to do it:", ""]
+        lines += [f"{i}. {step}" for i, step in enumerate(steps, 1)]
+    else:
+        lines += [
+            "",
+            "Here is what I found: [answer from the help center or product docs]. If that does "
+            "not solve it, reply with [the details we need, e.g. a screenshot or account email].",
+        ]
+    lines += [
+        "",
+        "If anything does not work as described, just reply to this message and we will "
+        "sort it out together.",
+        "",
+        "Best regards,",
+        "[Your name], Support team",
+    ]
+    return "\n".join(lines)
+
+
+_FRIENDLIER = [
+    (r"\bcandidates? must\b", "you'll"), (r"\bmust have\b", "you have"),
+    (r"\bthe candidate\b", "you"), (r"\bapplicants?\b", "you"), (r"\brequired\b", "important"),
+    (r"\bis responsible for\b", "will"), (r"\bresponsibilities\b", "what you'll do"),
+    (r"\brequirements\b", "what we're looking for"), (r"\bshall\b", "will"),
+    (r"\butilize\b", "use"), (r"\bcommence\b", "start"), (r"\bplease be advised that\b", ""),
+]  # fmt: skip
+
+
+def rewrite(title: str, details: str) -> str:
+    """Rewrite the given text in the asked-for tone; without text, a ready structure."""
+    lower = title.lower()
+    if details.strip():
+        text = details.strip()
+        if re.search(r"friendl|warm|casual|approachable", lower):
+            for pattern, replacement in _FRIENDLIER:
+                text = re.sub(pattern, replacement, text, flags=re.I)
+        if re.search(r"short|concise|brief|trim", lower):
+            text = " ".join(sentences(text)[:3])
+        text = re.sub(r"\s{2,}", " ", text).strip()
+        return f"Rewritten:\n\n{capitalize_first(text)}"
+    if "job description" in lower or "job post" in lower:
+        return "\n".join([
+            "[Role title] at [Company]", "",
+            "Hi! We're looking for someone who loves [core craft] and wants to help us [mission].",
+            "", "What you'll do",
+            "- Own [main responsibility] from idea to launch",
+            "- Work closely with [teams] to [outcome]",
+            "- Help us improve [process or product area]", "",
+            "What we'd love you to bring",
+            "- Experience with [key skill] (we care more about what you built than years)",
+            "- Clear, kind communication",
+            "- Curiosity and a habit of learning", "",
+            "Why you'll enjoy it here",
+            "- [Benefit 1], [benefit 2], [flexible work arrangement]",
+            "- A team that reviews ideas on their merit", "",
+            "Not sure you tick every box? Apply anyway - we'd love to hear from you.",
+            "", "(The original text was not included; paste it in the Details to have it "
+            "rewritten line by line.)",
+        ])  # fmt: skip
+    return (
+        "The text to rewrite was not included in the task. Paste it into the task's "
+        "description (Details) and run it again; I will keep its meaning and change the tone "
+        "and length as asked."
+    )
+
+
+def chat_post(title: str, details: str) -> str:
+    """A short chat message: a bold headline and bullets from the details."""
+    subject = re.sub(
+        r"^(?:post|share|send|write|draft|compose|create)\s+(?:a\s+|an\s+|the\s+)?|\s+(?:in|on|to)\s+(?:#\S+|"
+        r"slack|the channel).*$", "", strip_lead_in(title), flags=re.I,
+    ).strip()  # fmt: skip
+    items = [i.strip() for i in re.split(r"[,;\n]|\band\b", details) if i.strip()]
+    head = details.split(":", 1)[0].strip() if ":" in details else ""
+    if head and len(head.split()) <= 4:
+        items = [i.strip() for i in re.split(r"[,;\n]|\band\b", details.split(":", 1)[1])]
+        subject = f"{subject} - {head}"
+    lines = [f"*{capitalize_first(subject)}*"]
+    about = re.sub(r"^.*?\b(?:post|message|update)\s+(?:about|announcing|on)\s+", "", subject)
+    lines += [f"• {capitalize_first(i)}" for i in items if i] or [
+        f"We're excited to share {about}! [One line on why it matters to the reader.] "
+        "[Link or call to action.]"
+    ]
+    channels = find_channels(title)
+    if channels:
+        lines.append(f"(for {channels[0]})")
+    return "\n".join(lines)
+
+
+def announcement(title: str, details: str) -> str:
+    """A short announcement: headline, what is changing, when, and where to ask."""
+    subject = re.sub(
+        r"^.*?\bannounce(?:ment)?\s*(?:for|of|about|on)?\s*(?:the\s+|our\s+)?", "", title,
+        flags=re.I,
+    ).strip(" .")  # fmt: skip
+    subject = subject or "an update"
+    body = " ".join(capitalize_first(s) for s in sentences(details)) if details.strip() else ""
+    lines = [
+        f"Announcing: {subject}", "", "Hi everyone,", "",
+        f"We're happy to share {_with_article(subject)}. "
+        + (body or "Starting [date], [what changes and for whom]."),
+        "", "What this means for you: [one or two practical points].",
+        "Questions? Reply to this message or ask in [#channel].", "", "Thanks!",
+    ]  # fmt: skip
+    return "\n".join(lines)
+
+
+def prose_from_points(title: str, points: str) -> str:
+    """A short paragraph that weaves listed points together (a blog intro, a summary)."""
+    items = [i.strip(" .") for i in re.split(r"[;\n]|,|\band\b", points) if i.strip(" .")]
+    if not items:
+        return "The points to turn into text were not included; add them to the Details."
+    listing = items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    return (
+        f"This release is about making your day-to-day work smoother: {listing}. "
+        f"{capitalize_first(items[0])} is the change you will notice first, and the rest are "
+        "small improvements that add up. Read on for what each one does and how to try it today."
+    )
+
+
+def _with_article(subject: str) -> str:
+    return subject if subject.startswith(("the ", "our ", "a ", "an ")) else f"our {subject}"
+
+
+def web_lookup_without_browser(task: TaskText) -> str:
+    """Honest answer when a page must be read but no browser tool was given to the model."""
+    url = find_urls(task.text)[0]
+    wanted = content_words(re.sub(r"https?://\S+", "", task.title), {"look", "tell", "check"})
+    return (
+        f"To answer this I need to read {url}, and this run has no browser tool, so I have not "
+        f"opened it.\n\nWhat to look for on the page: {', '.join(wanted) or 'the answer'}."
+        "\nRun the task with the browser tools (open_url) enabled, or open the "
+        "page and paste its text into the task's Details."
+    )
+
+
+def meeting_proposal(task: TaskText, now: datetime) -> str:
+    """A calendar invitation ready to send: title, time (UTC), attendees and agenda."""
+    slot = meeting_slot(task.text, now)
+    people = find_emails(task.text)
+    lines = [
+        f"Meeting: {slot.summary}",
+        f"When: {slot.start:%A %d %B %Y, %H:%M}-{slot.end:%H:%M} UTC ({slot.minutes} minutes)",
+        f"Attendees: {', '.join(people) if people else '[attendees]'}",
+        "",
+        "Agenda",
+        "1. Quick updates",
+        f"2. {capitalize_first(slot.topic)}",
+        "3. Next steps and owners",
+        "",
+        "No calendar tool was available in this run, so the invitation has not been sent.",
+    ]
+    return "\n".join(lines)
+
+
+def pros_and_cons(title: str, details: str) -> str:
+    """A balanced pros and cons list framed around the subject."""
+    subject = re.sub(r"^.*?\b(?:pros and cons|trade-?offs?)\s+(?:of\s+)?", "", title, flags=re.I)
+    subject = subject.strip(" .") or "the change"
+    return "\n".join([
+        f"Pros and cons of {subject}", "", "Pros",
+        "- Saves time for the people involved and reduces interruptions",
+        "- Leaves a written record that others can read later",
+        "- Works across time zones and schedules", "", "Cons",
+        "- Less real-time discussion; decisions can take longer",
+        "- Harder to notice when someone is stuck", "- Needs discipline to keep it up", "",
+        f"Recommendation: try {subject} for [two weeks], then review what changed.",
+        "[Offline model: a general framing; configure DELEGATE_MODEL for a tailored analysis]",
+    ])  # fmt: skip
+
+
+def general_response(task: TaskText) -> str:
+    """For any other request: restate it and lay out a concrete plan and result."""
+    request = strip_lead_in(task.title).rstrip(". ")
+    key = content_words(re.sub(r"https?://\S+|\S+@\S+", "", request))[:6]
+    emails = find_emails(task.text)
+    lines = [capitalize_first(request), "", f"Goal: {request[0].lower() + request[1:]}."]
+    if task.details.strip():
+        lines += ["", "What the task gives us:"]
+        lines += [f"- {capitalize_first(s)}" for s in sentences(task.details)]
+    lines += [
+        "", "Plan",
+        f"1. Pin down what done looks like for {' '.join(key[1:4]) or 'this'} "
+        "(owner, deadline, format).",
+        "2. Collect the inputs: the facts above, related documents and the people involved"
+        + (f" ({', '.join(emails)})" if emails else "") + ".",
+        f"3. Produce the result: {request[0].lower() + request[1:]}.",
+        "4. Review it against the goal and share it with the people who need it.", "",
+        "Result so far: steps 1-2 need the details marked above; anything in [brackets] is "
+        "an assumption to confirm.",
+    ]  # fmt: skip
+    if "research" in words(task.title) or "compare" in words(task.title):
+        lines.append("[Offline model: no web access for research; configure DELEGATE_MODEL.]")
+    return "\n".join(lines)

@@ -418,10 +418,14 @@ def show(
 
 @app.command("log")
 def log_command(
-    task_id: Annotated[str, typer.Argument(help="Task id or prefix.")], as_json: JsonFlag = False
+    task_id: Annotated[str, typer.Argument(help="Task id or prefix.")],
+    checkpoints: Annotated[
+        bool, typer.Option("--checkpoints", help="Also show the thread's LangGraph checkpoints.")
+    ] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Show every step of a task's runs, in order, with timestamps and executor."""
-    from app.render import log_table, print_json
+    from app.render import checkpoint_table, log_table, print_json
     from store.tasks import get_task, resolve_task_id
 
     db = _db()
@@ -429,13 +433,19 @@ def log_command(
     with db.session() as session:
         task = get_task(session, org_id, resolve_task_id(session, org_id, task_id))
         entries = list(task.execution_log or [])
-        title = task.title
+        title, full_id = task.title, task.id
+    history: list[dict[str, Any]] = []
+    if checkpoints:
+        with _runner(db) as runner:
+            history = runner.checkpoint_history(full_id)
     if as_json:
-        print_json(out, entries)
-    else:
-        table = log_table(entries)
-        table.title = f"Execution log: {title}"
-        out.print(table)
+        print_json(out, {"log": entries, "checkpoints": history} if checkpoints else entries)
+        return
+    table = log_table(entries)
+    table.title = f"Execution log: {title}"
+    out.print(table)
+    if checkpoints:
+        out.print(checkpoint_table(history, thread_id=full_id))
 
 
 @app.command()

@@ -146,6 +146,25 @@ def log_table(entries: list[dict[str, Any]]) -> Table:
     return table
 
 
+def checkpoint_table(rows: list[dict[str, Any]], thread_id: str) -> Table:
+    """The thread's checkpoint history: what Studio shows for the same run."""
+    table = Table(title=f"Checkpoints of thread {thread_id}", expand=True)
+    table.add_column("step", justify="right")
+    table.add_column("time", style="dim", no_wrap=True)
+    table.add_column("ran", style="bold")
+    table.add_column("next")
+    table.add_column("checkpoint", style="dim", overflow="fold")
+    for row in rows:
+        table.add_row(
+            str(row.get("step")),
+            str(row.get("created_at", ""))[11:23],
+            ", ".join(row.get("ran") or []) or f"({row.get('source')})",
+            ", ".join(row.get("next") or []),
+            str(row.get("checkpoint_id")),
+        )
+    return table
+
+
 def _short(value: Any, limit: int = 80) -> str:
     text = value if isinstance(value, str) else json.dumps(value, default=str)
     text = " ".join(text.split())

@@ -221,3 +221,17 @@ def test_sandbox_unknown_view_is_refused(db: Database) -> None:
     code, _, stderr = invoke("sandbox", "fax")
     assert code != 0
     assert "unknown sandbox view 'fax'" in stderr
+
+
+def test_log_with_checkpoints_agrees_with_the_thread(
+    db: Database, scripted_model: ScriptedChatModel
+) -> None:
+    scripted_model.script = [immediate(), "done"]
+    task_id = json.loads(invoke("run", "Write a haiku", "--json")[1])["task_id"]
+    code, stdout, stderr = invoke("log", task_id, "--checkpoints", "--json")
+    assert code == 0, stderr
+    data = json.loads(stdout)
+    ran = [node for row in data["checkpoints"] for node in row["ran"]]
+    logged = [e["node"] for e in data["log"] if "node" in e]
+    assert ran == ["prepare", "classify", "execute"]
+    assert logged == ran

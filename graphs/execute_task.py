@@ -19,12 +19,17 @@ from typing_extensions import TypedDict
 from agents.classification import Classification
 from agents.models import get_chat_model
 from agents.planner import ModelOutputError, classify_task, write_deliverable
+from agents.registry import select_agent
+from agents.runner import record_agent, run_agent
 from graphs.context import Context
 from store import tasks as repo
+from store.db import Database
 from store.enums import ExecutionStatus, ExecutionType, Strategy
-from store.errors import Conflict
+from store.errors import Conflict, PolicyDenied
 from store.models import Task
 from store.tasks import MAX_SUBTASK_DEPTH, MAX_SUBTASKS_PER_PARENT, normalize_title
+from tools.backends import ProviderError
+from tools.policy import ApprovalRejected, TaskFacts
 
 EXECUTOR_ID = "execute_task"
 
@@ -259,21 +264,45 @@ def route(state: TaskRun) -> Literal["execute", "decompose", "block", "__end__"]
 
 
 def execute(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Produce the deliverable now and complete the task with it."""
+    """Do the task now with the agent it needs and complete it with the agent's answer.
+
+    The agent runs inside this node, so a side effect waiting for approval pauses the run
+    here (the task is `paused`); LangGraph re-runs the node on resume and the agent continues
+    from its checkpoint. A policy denial or a rejection blocks the task for a person; a
+    provider's refusal fails it with the provider's reason.
+    """
     ctx = runtime.context
     decision = state.get("classification") or {}
+    db, org_id = ctx.database(), ctx.org_id()
+    task = TaskFacts(
+        id=state["task_id"],
+        org_id=org_id,
+        title=state["title"],
+        description=state.get("description", ""),
+        execution_type=ExecutionType(state.get("execution_type") or ExecutionType.FULLY_AUTOMATED),
+    )
+    spec = select_agent(task.title, task.description)
+    record_agent(db, task, spec, "execute")
+    model = get_chat_model(spec.model or ctx.model)
     try:
-        output = write_deliverable(
-            get_chat_model(ctx.model), state["title"], state.get("description", "")
-        )
+        if spec.tools:
+            done = run_agent(spec, db=db, task=task, model=model, step="execute")
+            output, actions = done.output, done.actions
+        else:
+            output, actions = write_deliverable(model, task.title, task.description), []
     except ModelOutputError as exc:
         return _fail_or_retry(runtime, state, "execute", exc, Strategy.IMMEDIATE.value)
+    except (PolicyDenied, ApprovalRejected) as exc:
+        return _stop_for_person(db, org_id, state["task_id"], spec.id, exc)
+    except ProviderError as exc:
+        return _provider_failed(db, org_id, state["task_id"], spec.id, exc)
     result = {
         "strategy": Strategy.IMMEDIATE.value,
         "output": output,
         "confidence": decision.get("confidence"),
+        "agent": spec.id,
+        "actions": actions,
     }
-    db, org_id = ctx.database(), ctx.org_id()
     with db.session() as session:
         repo.complete_task_execution(
             session, org_id, state["task_id"], result, EXECUTOR_ID, "workflow", node="execute"
@@ -285,6 +314,68 @@ def execute(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
         "status": ExecutionStatus.COMPLETED.value,
         "result": result,
         "message": "Task completed",
+    }
+    return dict(outcome)
+
+
+def _stop_for_person(
+    db: Database, org_id: str, task_id: str, agent_id: str, exc: PolicyDenied | ApprovalRejected
+) -> dict[str, Any]:
+    """A rule refused a side effect, or a person rejected it: block the task with why."""
+    if isinstance(exc, PolicyDenied):
+        reason = f"policy {exc.rule}: {exc.reason}"
+        message = f"Blocked by the policy gate ({exc.rule})"
+    else:
+        reason = f"a person rejected {exc.tool}: {exc.reason}"
+        message = "Rejected by a person; nothing was done"
+    with db.session() as session:
+        repo.block_task_execution(
+            session,
+            org_id,
+            task_id,
+            reason,
+            agent_id,
+            "agent",
+            node="execute",
+            rule=getattr(exc, "rule", None),
+        )
+    outcome: Outcome = {
+        "task_id": task_id,
+        "success": True,
+        "strategy": Strategy.BLOCKED.value,
+        "status": ExecutionStatus.BLOCKED.value,
+        "reason": reason,
+        "message": message,
+    }
+    return dict(outcome)
+
+
+def _provider_failed(
+    db: Database, org_id: str, task_id: str, agent_id: str, exc: ProviderError
+) -> dict[str, Any]:
+    """A service refused (4xx: the task fails) or kept failing (re-queued while retries last)."""
+    reason = f"{exc.service} refused the request: {exc.reason}" + (
+        f" (HTTP {exc.status})" if exc.status else ""
+    )
+    with db.session() as session:
+        task = repo.fail_task_execution(
+            session,
+            org_id,
+            task_id,
+            reason,
+            should_retry=exc.retryable,
+            executor_id=agent_id,
+            executor_type="agent",
+            node="execute",
+        )
+        status = task.execution_status
+    outcome: Outcome = {
+        "task_id": task_id,
+        "success": False,
+        "strategy": Strategy.IMMEDIATE.value,
+        "status": status,
+        "reason": reason,
+        "message": "Task failed" if status == "failed" else "Task re-queued for retry",
     }
     return dict(outcome)
 

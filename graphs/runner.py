@@ -21,7 +21,7 @@ from store import tasks as repo
 from store.checkpoints import open_checkpointer
 from store.db import Database
 from store.enums import ExecutionStatus
-from store.errors import ConfigurationError, Conflict, DelegateError
+from store.errors import ConfigurationError, Conflict, DelegateError, InvalidInput
 from store.orgs import DEFAULT_ORG, ensure_organization
 
 log = logging.getLogger("delegate.runner")
@@ -84,6 +84,67 @@ class TaskRunner:
         if not self.pending_interrupts(task_id):
             raise Conflict(f"task {task_id} is not waiting for approval")
         return self._invoke(Command(resume=decision), task_id)
+
+    # -- human approval (tools/approval.py documents the payload and the answers) ----------
+
+    def _approval_interrupt(self, task_id: str) -> Any | None:
+        for pending in self.pending_interrupts(task_id):
+            value = getattr(pending, "value", None)
+            if isinstance(value, dict) and "action_request" in value:
+                return pending
+        return None
+
+    def pending_approval(self, task_ref: str) -> dict[str, Any] | None:
+        """The approval request a task's run is waiting on (an ApprovalRequest), or None."""
+        pending = self._approval_interrupt(self._resolve(task_ref))
+        return dict(pending.value) if pending is not None else None
+
+    def approve(self, task_ref: str, edited_args: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Approve the waiting side effect, as proposed or with `edited_args` laid over the
+        proposed arguments (e.g. {"body": "..."}); runs exactly that and continues the run."""
+        from tools.toolkit import all_specs
+
+        task_id = self._resolve(task_ref)
+        pending = self._waiting(task_id)
+        decision: dict[str, Any] = {"type": "accept"}
+        if edited_args:
+            if not isinstance(edited_args, dict):
+                raise InvalidInput("edited arguments must be a JSON object")
+            request = pending.value["action_request"]
+            spec = all_specs().get(request["action"])
+            merged = {**request["args"], **edited_args}
+            decision = {"type": "edit", "args": spec.validate(merged) if spec else merged}
+        return self._invoke(Command(resume={pending.id: decision}), task_id)
+
+    def reject(self, task_ref: str, reason: str) -> dict[str, Any]:
+        """Reject the waiting side effect: nothing runs and the task is blocked with `reason`."""
+        reason = " ".join((reason or "").split())
+        if not reason:
+            raise InvalidInput("rejecting needs a reason (--reason)")
+        task_id = self._resolve(task_ref)
+        pending = self._waiting(task_id)
+        decision = {"type": "reject", "reason": reason}
+        return self._invoke(Command(resume={pending.id: decision}), task_id)
+
+    def recover(self, task_ref: str) -> dict[str, Any]:
+        """Continue a run that stopped mid-step (the process died) from its last checkpoint;
+        the side-effect ledger keeps a replayed step from acting twice."""
+        task_id = self._resolve(task_ref)
+        if self.pending_interrupts(task_id):
+            raise Conflict(f"task {task_id} is waiting for approval: approve or reject it")
+        if not self.graph.get_state(self._config(task_id)).next:
+            raise Conflict(f"task {task_id} has no interrupted run to recover")
+        return self._invoke(None, task_id)
+
+    def _resolve(self, task_ref: str) -> str:
+        with self.db.session() as session:
+            return repo.resolve_task_id(session, self.org_id, task_ref)
+
+    def _waiting(self, task_id: str) -> Any:
+        pending = self._approval_interrupt(task_id)
+        if pending is None:
+            raise Conflict(f"task {task_id} is not waiting for approval")
+        return pending
 
     def _invoke(self, graph_input: Any, task_id: str) -> dict[str, Any]:
         try:

@@ -1,6 +1,7 @@
 """Shared fixtures: each fixture module under tests/fixtures is a pytest plugin."""
 
 pytest_plugins = [
+    "tests.fixtures.agent_runs",
     "tests.fixtures.api",
     "tests.fixtures.core",
     "tests.fixtures.google_standin",

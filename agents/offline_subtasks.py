@@ -111,7 +111,10 @@ _ITEM_RULES: list[tuple[str, str, str, str]] = [
     ),
 ]
 
-_DETERMINERS = re.compile(r"^(?:for\s+)?(?:the|a|an|our|my|this|that|their|its|your)\s+", re.I)
+_DETERMINERS = re.compile(
+    r"^(?:(?:for|into|to|on|with|in|about)\s+)?(?:the|a|an|our|my|this|that|their|its|your)\s+",
+    re.I,
+)
 
 
 def subject_of(verb: str, obj: str) -> str:

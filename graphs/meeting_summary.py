@@ -12,6 +12,7 @@ from typing import Any, Literal
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import RetryPolicy
+from pydantic import ConfigDict, with_config
 from typing_extensions import TypedDict
 
 from agents.models import get_chat_model
@@ -32,6 +33,11 @@ DEFAULT_TITLE = "Summarize the meeting and list its action items"
 MAX_NOTES_IN_SUBTASK = 4000
 
 
+#: Field docstrings become the descriptions Studio shows for each input and output field.
+STUDIO_SCHEMA = ConfigDict(use_attribute_docstrings=True)
+
+
+@with_config(STUDIO_SCHEMA)
 class MeetingInput(TypedDict, total=False):
     """Summarize a task's notes (`task_id`) or notes given directly."""
 
@@ -43,6 +49,7 @@ class MeetingInput(TypedDict, total=False):
     """What the meeting was, e.g. 'Vendor sync, March 3' (optional)."""
 
 
+@with_config(STUDIO_SCHEMA)
 class MeetingOutput(TypedDict, total=False):
     """The summary, as data and as Markdown, and the subtasks it created."""
 

@@ -11,6 +11,7 @@ from typing import Any
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import RetryPolicy
+from pydantic import ConfigDict, with_config
 from typing_extensions import TypedDict
 
 from agents.models import get_chat_model
@@ -24,6 +25,11 @@ WORKFLOW = "report_generation"
 DEFAULT_TITLE = "Write a report from these notes"
 
 
+#: Field docstrings become the descriptions Studio shows for each input and output field.
+STUDIO_SCHEMA = ConfigDict(use_attribute_docstrings=True)
+
+
+@with_config(STUDIO_SCHEMA)
 class ReportInput(TypedDict, total=False):
     """Write a report for a task (`task_id`) or from notes given directly."""
 
@@ -35,6 +41,7 @@ class ReportInput(TypedDict, total=False):
     """What the report is, e.g. 'Weekly sales report' (optional)."""
 
 
+@with_config(STUDIO_SCHEMA)
 class ReportOutput(TypedDict, total=False):
     """The report as data and as Markdown."""
 

@@ -5,6 +5,7 @@ pytest_plugins = [
     "tests.fixtures.api",
     "tests.fixtures.core",
     "tests.fixtures.google_standin",
+    "tests.fixtures.langgraph_server",
     "tests.fixtures.openai_standin",
     "tests.fixtures.postgres",
     "tests.fixtures.slack_standin",

@@ -17,7 +17,7 @@ from langgraph.errors import GraphBubbleUp
 
 from agents.planner import ModelOutputError
 from agents.prompts import task_prompt
-from agents.registry import AgentSpec
+from agents.registry import AgentSpec, sync_agents
 from store import tasks as repo
 from store.db import Database
 from store.errors import DelegateError
@@ -38,10 +38,17 @@ class AgentResult:
     """The side effects done for the task: {tool, idempotency_key, args (summary), result}."""
 
 
+#: Databases whose agents table this process has brought up to date.
+_synced: set[str] = set()
+
+
 def record_agent(db: Database, task: TaskFacts, spec: AgentSpec, step: str) -> None:
     """Set the task's agent_id and log the choice of a tool-using agent, once (a resumed node
     runs this again). The writer is the plain path: its choice is only recorded."""
     with db.session() as session:
+        if db.url not in _synced:
+            sync_agents(session)  # the agents table mirrors the definitions in code
+            _synced.add(db.url)
         row = repo.get_task(session, task.org_id, task.id, for_update=True)
         if row.agent_id == spec.id:
             return

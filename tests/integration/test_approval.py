@@ -19,7 +19,7 @@ from tests.fixtures.agent_runs import events, immediate, load_task
 from tests.fixtures.google_standin import GoogleStandIn
 
 SEND = "/gmail/v1/users/me/messages/send"
-TITLE = "Email john@example.com thanking him for the meeting"
+TITLE = "Reply to john@example.com thanking him for the meeting"  # the email agent path
 EMAIL = {
     "to": ["john@example.com"],
     "subject": "Thank you",
@@ -28,12 +28,10 @@ EMAIL = {
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _paused_send(
-    runner: TaskRunner, scripted_model: ScriptedChatModel, args: dict[str, object] = EMAIL
-) -> str:
+def _paused_send(runner: TaskRunner, scripted_model: ScriptedChatModel) -> str:
     scripted_model.script = [
         immediate("semi_automated"),
-        tool_call_message("send_email", dict(args)),
+        tool_call_message("send_email", dict(EMAIL)),
         "I sent John a thank-you email.",
     ]
     task_id = runner.create(TITLE, execution_type="semi_automated")
@@ -113,7 +111,7 @@ def test_edited_email_is_what_gets_sent(
     runner.approve(task_id, {"body": "Thanks a lot, John! See you Friday."})
 
     (sent,) = gmail_env.sent_messages()
-    assert sent.get_content().strip() == "Thanks a lot, John! See you Friday."
+    assert "Thanks a lot, John! See you Friday." in sent.as_string()
     assert sent["Subject"] == "Thank you"
 
 

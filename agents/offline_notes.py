@@ -137,9 +137,8 @@ def meeting_minutes(title: str, transcript: str) -> str:
         "Discussion",
     ]
     lines += [f"- {capitalize_first(_SPEAKER_RE.sub('', p))}" for p in points]
-    decisions = [p for p in points if _DECISION_RE.search(p)]
     lines += ["", "Decisions"]
-    lines += [f"- {capitalize_first(d)}" for d in decisions] or ["- None recorded"]
+    lines += [f"- {d}" for d in decisions(transcript)] or ["- None recorded"]
     items = action_items(transcript)
     lines += ["", "Action items"]
     lines += [f"- {item.line()}" for item in items] or ["- None recorded"]
@@ -151,7 +150,7 @@ def meeting_minutes(title: str, transcript: str) -> str:
 
 def figures_report(title: str, figures: str) -> str:
     """A short report of the given figures: headline, one line per figure, what stands out."""
-    parts = [p.strip(" .") for p in re.split(r"(?<=[.;\n])\s*", figures) if p.strip(" .")]
+    parts = figure_parts(figures)
     if not parts:
         return _no_notes(title, "report on")
     lines = [_heading(title), "", f"Headline: {'; '.join(parts)}.", "", "Figures"]
@@ -167,18 +166,34 @@ def figures_report(title: str, figures: str) -> str:
     return "\n".join(lines)
 
 
-def _figure_line(part: str) -> str:
+def figure_parts(text: str) -> list[str]:
+    """The statements of a figures text ("Revenue 120k, up 8%. 14 new customers.")."""
+    return [p.strip(" .") for p in re.split(r"(?<=[.;\n])\s*", text) if p.strip(" .")]
+
+
+def parse_figure(part: str) -> tuple[str, str, str] | None:
+    """(metric, value, change) from 'Revenue 120k, up 8%' or '14 new customers'."""
     match = re.match(r"^(?P<label>[A-Za-z][A-Za-z '/&-]*?)\s*:?\s+(?P<rest>[$€£]?\d.*)$", part)
     if match:
-        rest = match.group("rest")
-        value, _, extra = rest.partition(",")
-        return f"{capitalize_first(match.group('label'))}: {value.strip()}" + (
-            f" ({extra.strip()})" if extra.strip() else ""
-        )
+        value, _, change = match.group("rest").partition(",")
+        return capitalize_first(match.group("label")), value.strip(), change.strip()
     match = re.match(r"^(?P<value>[$€£]?\d[\d.,]*\s*[kKmMbB%]?)\s+(?P<label>.+)$", part)
     if match:
-        return f"{capitalize_first(match.group('label'))}: {match.group('value').strip()}"
-    return capitalize_first(part)
+        return capitalize_first(match.group("label")), match.group("value").strip(), ""
+    return None
+
+
+def decisions(notes: str) -> list[str]:
+    """Sentences of the notes that record a decision."""
+    return [capitalize_first(p) for p in sentences(notes) if _DECISION_RE.search(p)]
+
+
+def _figure_line(part: str) -> str:
+    parsed = parse_figure(part)
+    if parsed is None:
+        return capitalize_first(part)
+    metric, value, change = parsed
+    return f"{metric}: {value}" + (f" ({change})" if change else "")
 
 
 def has_figures(text: str) -> bool:

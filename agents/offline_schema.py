@@ -10,6 +10,7 @@ from typing import Any
 
 from agents.offline_classifier import Decision, classify
 from agents.offline_email import draft_email
+from agents.offline_known import known_answer
 from agents.offline_notes import action_items
 from agents.offline_schedule import meeting_slot
 from agents.offline_text import (
@@ -69,9 +70,10 @@ _STRING_FIELDS: list[tuple[str, Any]] = [
 
 def fill_schema(name: str, schema: dict[str, Any], task: TaskText, now: datetime) -> dict[str, Any]:
     """Arguments for the tool/schema `name` built from the task."""
-    facts = _Facts(task, now)
-    value = _object(name, schema, schema, facts)
-    return value
+    known = known_answer(schema, task)
+    if known is not None:
+        return known
+    return _object(name, schema, schema, _Facts(task, now))
 
 
 def _resolve(node: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:

@@ -416,3 +416,44 @@ def test_writing_task_with_tools_bound_answers_directly(model: OfflineChatModel)
     )
     assert not reply.tool_calls
     assert str(reply.content).startswith("Outline: Onboarding guide")
+
+
+def test_workflow_email_schema_gets_recipients_subject_and_plain_body(
+    model: OfflineChatModel,
+) -> None:
+    from agents.workflow_writers import write_email
+
+    draft = write_email(model, "Draft email to john@example.com thanking him for the meeting")
+    assert draft.to == ["john@example.com"]
+    assert draft.subject == "Thank you for the meeting"
+    assert draft.body.startswith("Hi John,") and "Subject:" not in draft.body
+
+
+def test_workflow_meeting_summary_has_typed_action_items(model: OfflineChatModel) -> None:
+    from agents.workflow_writers import summarize_meeting
+
+    summary = summarize_meeting(
+        model,
+        "Summarize the meeting",
+        "Priya will update the pricing page. Tom will email the vendor by Monday. "
+        "We decided to ship the beta on the 14th.",
+    )
+    assert [(i.owner, i.action, i.due) for i in summary.action_items] == [
+        ("Priya", "Update the pricing page", None),
+        ("Tom", "Email the vendor", "by Monday"),
+    ]
+    assert summary.decisions == ["We decided to ship the beta on the 14th."]
+
+
+def test_workflow_report_lists_the_given_figures(model: OfflineChatModel) -> None:
+    from agents.workflow_schemas import Report
+
+    report = model.with_structured_output(Report).invoke(
+        [HumanMessage(task_prompt("Weekly sales report", "Revenue 120k, up 8%. Churn 2."))]
+    )
+    assert isinstance(report, Report)
+    assert [(f.metric, f.value, f.change) for f in report.figures] == [
+        ("Revenue", "120k", "up 8%"),
+        ("Churn", "2", ""),
+    ]
+    assert {s.heading for s in report.sections} >= {"Figures", "Risks"}

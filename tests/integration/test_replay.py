@@ -179,3 +179,26 @@ def test_slack_post_cut_off_by_a_crash_goes_to_a_person(
     assert task.blocked_reason is not None and "may already have run" in task.blocked_reason
     (denied,) = events(db, org_id, task_id, "policy_denied")
     assert denied["rule"] == "unconfirmed_side_effect"
+
+
+def test_provider_refusal_fails_the_task_without_a_retry_loop(
+    runner: TaskRunner,
+    scripted_model: ScriptedChatModel,
+    slack_env: SlackStandin,
+    db: Database,
+    org_id: str,
+) -> None:
+    slack_env.fail_next("chat.postMessage", error_code="is_archived")
+    _script(
+        scripted_model,
+        ("post_slack_message", {"channel": "#general", "text": "Launch at 5pm"}),
+        "Posted.",
+    )
+    task_id = runner.create("Post the launch time to #general on Slack")
+
+    outcome = runner.execute(task_id)
+
+    assert outcome["status"] == "failed"
+    assert len(slack_env.calls("chat.postMessage")) == 1
+    task = load_task(db, org_id, task_id)
+    assert task.failure_reason is not None and "is_archived" in task.failure_reason

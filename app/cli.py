@@ -480,6 +480,19 @@ def worker(
         out.print(f"worker ran {len(outcomes)} task(s)")
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
+) -> None:
+    """Serve the HTTP API (and its docs at /docs) with uvicorn until interrupted."""
+    from app.api.server import serve as serve_api
+
+    err.print(f"Delegate API on http://{host}:{port} (docs at /docs); Ctrl+C stops it")
+    serve_api(host, port, log_level=log_level)
+
+
 def _parse_edits(edit_json: str | None, sets: list[str]) -> dict[str, Any] | None:
     from store.errors import InvalidInput
 

@@ -146,10 +146,14 @@ def plan_subtasks(task: TaskText, verb: str, obj: str) -> list[dict[str, Any]]:
 
 def _plan_for(subject: str, task: TaskText) -> tuple[PlanStep, ...]:
     title_words = set(words(subject)) | set(words(task.title))
+    core = re.split(r"\s+(?:in|for|to|at|with|starting|from|by|on|across|before|after)\s+",
+                    subject, maxsplit=1)[0]  # fmt: skip
+    head = (words(core) or [""])[-1]
     fallback = next(plan for plan in PLANS if plan.is_fallback)
     best, best_hits = fallback.steps, 0
     for plan in PLANS:
-        hits = len(plan.keys & title_words)
+        # The head noun ("event" in "product launch event") says most about the undertaking.
+        hits = len(plan.keys & title_words) + (2 if head in plan.keys else 0)
         if hits > best_hits:
             best, best_hits = plan.steps, hits
     return best

@@ -19,7 +19,6 @@ from agents.offline_text import (
     TaskText,
     capitalize_first,
     content_words,
-    find_channels,
     find_emails,
     find_urls,
     sentences,
@@ -229,9 +228,6 @@ def chat_post(title: str, details: str) -> str:
         f"We're excited to share {about}! [One line on why it matters to the reader.] "
         "[Link or call to action.]"
     ]
-    channels = find_channels(title)
-    if channels:
-        lines.append(f"(for {channels[0]})")
     return "\n".join(lines)
 
 

@@ -14,6 +14,8 @@ MANUAL = ExecutionType.MANUAL.value
 SEMI = ExecutionType.SEMI_AUTOMATED.value
 AUTO = ExecutionType.FULLY_AUTOMATED.value
 MAX_SUBTASKS = 8
+_MOVE_VERBS = {"migrate": "migrating", "move": "moving", "transition": "transitioning",
+               "relocate": "relocating", "transfer": "transferring"}  # fmt: skip
 
 # (pattern on the item, title format, execution type, what the subtask delivers)
 _ITEM_RULES: list[tuple[str, str, str, str]] = [
@@ -130,6 +132,9 @@ def plan_subtasks(task: TaskText, verb: str, obj: str) -> list[dict[str, Any]]:
     """3 to 8 distinct subtasks for the task, each with its execution type."""
     subject = subject_of(verb, obj) or task.title.strip(" .")
     referent = subject if re.match(r"^(?:the|a|an)\b", subject, re.I) else f"the {subject}"
+    if verb in _MOVE_VERBS and re.search(r"\b(?:to|into)\b", subject):
+        # "the customer database to the new CRM" reads as the move itself: name the action.
+        referent = f"{_MOVE_VERBS[verb]} {referent}"
     chosen: list[dict[str, Any]] = []
     for item in listed_items(task.details):
         _add(chosen, _from_item(item, referent))

@@ -340,6 +340,9 @@ def _score(task: TaskText, r: _Reading, scores: dict[Strategy, float]) -> list[s
         scores[IMMEDIATE] += 1.0
     if task.execution_type == ExecutionType.MANUAL.value:
         scores[BLOCKED] += 1.0
+    if task.part_of:
+        # Already a piece of a larger task: split again only on strong evidence.
+        scores[DECOMPOSE] -= 2.0
     return blockers
 
 

@@ -14,7 +14,7 @@ IMMEDIATE_VERBS: dict[str, float] = {
             "send email e-mail message dm slack schedule reschedule find search list share "
             "forward remind notify announce invite tweet brainstorm suggest recommend explain "
             "describe define convert format thank welcome congratulate acknowledge research "
-            "compare calculate tabulate transcribe jot note"
+            "compare calculate tabulate transcribe jot note report recap"
         ),
         3.0,
     ),

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from langchain_core.messages import BaseMessage, HumanMessage
 
-from agents.prompts import parse_task_prompt
+from agents.prompts import parse_part_of, parse_task_prompt
 
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 URL_RE = re.compile(r"https?://[^\s<>\"')\]]+")
@@ -91,6 +91,8 @@ class TaskText:
     title: str
     details: str = ""
     execution_type: str | None = None
+    part_of: str | None = None
+    """The parent task's title when this task is a subtask."""
 
     @property
     def text(self) -> str:
@@ -114,7 +116,12 @@ def task_from_messages(messages: list[BaseMessage]) -> TaskText:
     raw = message_text(chosen)
     title, details = parse_task_prompt(raw)
     kind = re.search(r"^Execution type: *(\w+)", raw, re.MULTILINE)
-    return TaskText(title=title, details=details, execution_type=kind.group(1) if kind else None)
+    return TaskText(
+        title=title,
+        details=details,
+        execution_type=kind.group(1) if kind else None,
+        part_of=parse_part_of(raw),
+    )
 
 
 def message_text(message: BaseMessage) -> str:
@@ -210,7 +217,32 @@ def listed_items(details: str) -> list[str]:
     items = split_items(details)
     if len(items) < 2 or any(len(item.split()) > 6 for item in items):
         return []
+    # "The AI drafts what it can; a person reviews it" is a sentence, not a list of things.
+    if any(_CLAUSE_WORDS & set(item.lower().split()) for item in items):
+        return []
     return items
+
+
+#: Words that make an "item" a clause (a sentence fragment) rather than a thing to deliver.
+_CLAUSE_WORDS = {
+    "it",
+    "what",
+    "they",
+    "we",
+    "he",
+    "she",
+    "you",
+    "i",
+    "them",
+    "this",
+    "that",
+    "is",
+    "are",
+    "was",
+    "will",
+    "can",
+    "should",
+}
 
 
 def duration_minutes(text: str) -> int | None:

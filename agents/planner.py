@@ -18,13 +18,17 @@ class ModelOutputError(Exception):
 
 
 def classify_task(
-    model: BaseChatModel, title: str, description: str = "", execution_type: str | None = None
+    model: BaseChatModel,
+    title: str,
+    description: str = "",
+    execution_type: str | None = None,
+    parent_title: str | None = None,
 ) -> Classification:
     """Ask the model how to handle a task; raise ModelOutputError on unusable output."""
     structured = model.with_structured_output(Classification, method="function_calling")
     messages = [
         SystemMessage(CLASSIFY_SYSTEM),
-        HumanMessage(task_prompt(title, description, execution_type)),
+        HumanMessage(task_prompt(title, description, execution_type, parent_title)),
     ]
     try:
         answer: Any = structured.invoke(messages)

@@ -16,6 +16,9 @@ Choose exactly one strategy:
   physical actions, signatures, in-person meetings, systems without an integration. The
   reason must say what would unblock it.
 
+A task marked "Part of: ..." is already a subtask of a larger one: split it again only if it
+is itself a project with distinct phases; usually do it directly.
+
 Give a confidence between 0 and 1 and a one-sentence reason."""
 
 EXECUTE_SYSTEM = """You are Delegate's writer. Produce the deliverable the task asks for, ready
@@ -24,14 +27,33 @@ Use only facts from the task; mark anything you had to assume in [brackets]. Ans
 deliverable itself, no preamble."""
 
 
-def task_prompt(title: str, description: str = "", execution_type: str | None = None) -> str:
+def task_prompt(
+    title: str,
+    description: str = "",
+    execution_type: str | None = None,
+    parent_title: str | None = None,
+) -> str:
     """The task as a model sees it. The offline model parses exactly these labels."""
     lines = [f"Task: {title.strip()}"]
+    if parent_title and parent_title.strip():
+        lines.append(f"{PART_OF} {parent_title.strip()}")
     if description and description.strip():
         lines.append(f"Details: {description.strip()}")
     if execution_type:
         lines.append(f"Execution type: {execution_type}")
     return "\n".join(lines)
+
+
+#: The label of the line that names the task a subtask belongs to.
+PART_OF = "Part of:"
+
+
+def parse_part_of(text: str) -> str | None:
+    """The parent task's title from `task_prompt` text, if the task is a subtask."""
+    for line in text.splitlines():
+        if line.startswith(PART_OF):
+            return line[len(PART_OF) :].strip() or None
+    return None
 
 
 def parse_task_prompt(text: str) -> tuple[str, str]:
@@ -45,7 +67,7 @@ def parse_task_prompt(text: str) -> tuple[str, str]:
         elif line.startswith("Details: "):
             details.append(line[len("Details: ") :])
             in_details = True
-        elif line.startswith("Execution type: "):
+        elif line.startswith(("Execution type: ", PART_OF)):
             in_details = False
         elif in_details:
             details.append(line)

@@ -441,9 +441,7 @@ def log_command(
     if as_json:
         print_json(out, {"log": entries, "checkpoints": history} if checkpoints else entries)
         return
-    table = log_table(entries)
-    table.title = f"Execution log: {title}"
-    out.print(table)
+    out.print(log_table(entries, f"Execution log: {title}"))
     if checkpoints:
         out.print(checkpoint_table(history, thread_id=full_id))
 

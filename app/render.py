@@ -122,28 +122,41 @@ def approval_panel(payload: Any) -> Panel:
     )
 
 
-def log_table(entries: list[dict[str, Any]]) -> Table:
-    table = Table(title="Execution log", expand=True)
-    table.add_column("#", justify="right", style="dim", width=3)
-    table.add_column("time", style="dim", no_wrap=True, width=12)
-    table.add_column("event", style="bold", no_wrap=True)
-    table.add_column("status", no_wrap=True)
-    table.add_column("executor", no_wrap=True, style="dim")
-    table.add_column("details", ratio=1, overflow="fold")
-    skip = {"event", "timestamp", "executor_id", "executor_type", "from_status", "to_status"}
-    for i, e in enumerate(entries, 1):
-        details = {k: v for k, v in e.items() if k not in skip}
-        text = "  ".join(f"{k}={_short(v)}" for k, v in details.items())
-        change = f"{e['from_status']} → {e['to_status']}" if e.get("to_status") else ""
-        table.add_row(
-            str(i),
-            str(e.get("timestamp", ""))[11:23],
-            str(e.get("event")),
-            Text(change, style=STATUS_STYLE.get(str(e.get("to_status")), "white")),
-            f"{e.get('executor_type', '')}:{e.get('executor_id', '')}",
-            text,
+#: Log fields shown in the header line of an entry rather than among its details.
+_LOG_HEADER_FIELDS = {
+    "event",
+    "timestamp",
+    "executor_id",
+    "executor_type",
+    "from_status",
+    "to_status",
+}
+
+
+def log_table(entries: list[dict[str, Any]], title: str = "Execution log") -> Panel:
+    """The execution log as a timeline: one header line per step, its details indented."""
+    lines: list[Any] = []
+    for number, entry in enumerate(entries, 1):
+        header = Text.assemble(
+            (f"{number:>3} ", "dim"),
+            (str(entry.get("timestamp", ""))[11:23] + "  ", "dim"),
+            (str(entry.get("event", "?")), "bold"),
         )
-    return table
+        if entry.get("to_status"):
+            header.append(
+                f"  {entry.get('from_status')} → {entry['to_status']}",
+                style=STATUS_STYLE.get(str(entry["to_status"]), "white"),
+            )
+        header.append(
+            f"  {entry.get('executor_type', '')}:{entry.get('executor_id', '')}", style="cyan"
+        )
+        lines.append(header)
+        for key, value in entry.items():
+            if key not in _LOG_HEADER_FIELDS:
+                lines.append(Text(f"      {key}: {_short(value, 160)}", style="dim"))
+    if not lines:
+        lines.append(Text("no entries", style="dim"))
+    return Panel(Group(*lines), title=title, border_style="blue")
 
 
 def checkpoint_table(rows: list[dict[str, Any]], thread_id: str) -> Table:

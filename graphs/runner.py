@@ -57,6 +57,26 @@ class TaskRunner:
         state = self.graph.get_state(self._config(task_id))
         return [i for t in state.tasks for i in t.interrupts]
 
+    def checkpoint_history(self, task_id: str) -> list[dict[str, Any]]:
+        """The task thread's checkpoints, oldest first, each with the nodes that produced it."""
+        snapshots = list(reversed(list(self.graph.get_state_history(self._config(task_id)))))
+        rows: list[dict[str, Any]] = []
+        ran: list[str] = []
+        for snapshot in snapshots:
+            metadata = snapshot.metadata or {}
+            rows.append(
+                {
+                    "checkpoint_id": snapshot.config["configurable"].get("checkpoint_id"),
+                    "step": metadata.get("step"),
+                    "source": metadata.get("source"),
+                    "ran": [n for n in ran if n != "__start__"],
+                    "next": list(snapshot.next),
+                    "created_at": snapshot.created_at,
+                }
+            )
+            ran = list(snapshot.next)
+        return rows
+
     def create(self, title: str, **fields: Any) -> str:
         with self.db.session() as session:
             return repo.create_task(session, self.org_id, title, **fields).id

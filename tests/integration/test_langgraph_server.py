@@ -11,6 +11,7 @@ import asyncio
 import importlib.util
 import json
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -21,6 +22,7 @@ from langgraph_sdk.client import SyncLangGraphClient
 from sqlalchemy import select
 
 from agents.classification import Classification, SubtaskPlan
+from agents.workflow_schemas import EmailDraft
 from store import tasks as repo
 from store.enums import ExecutionStatus, ExecutionType, Strategy
 from store.models import SandboxEmail
@@ -36,7 +38,7 @@ GRAPH_IDS = sorted(CONFIG["graphs"])
 TITLE = "Draft a thank-you note to the design team for the launch"
 DELIVERABLE = "Dear design team,\n\nThank you for a wonderful launch.\n\nBest regards"
 EMAIL_TITLE = "Send an email to maria@example.com confirming Thursday's review"
-EMAIL = {
+EMAIL: dict[str, Any] = {
     "to": ["maria@example.com"],
     "subject": "Thursday's review",
     "body": "Hi Maria,\n\nConfirming our review on Thursday at 10:00.\n\nDelegate",
@@ -61,13 +63,17 @@ def answering(
     decision: Classification,
     deliverable: str = DELIVERABLE,
     tool_call: ToolCall | None = None,
+    email: dict[str, Any] = EMAIL,
 ) -> Callable[[StandinRequest], Any]:
     """The stand-in's answer to any request of a run: the decision to a classification, the
-    tool call to an agent's first turn (if any), and the deliverable to everything else."""
+    email to the email workflow's draft, the tool call to an agent's first turn (if any),
+    and the deliverable to everything else."""
 
     def answer(request: StandinRequest) -> Any:
         if "Classification" in request.tool_names:
             return decision
+        if "EmailDraft" in request.tool_names:
+            return EmailDraft.model_validate(email)
         tool_turn_done = any(m.get("role") == "tool" for m in request.messages)
         if tool_call is not None and request.tools and not tool_turn_done:
             return tool_call
@@ -366,11 +372,15 @@ def test_queued_subtask_runs_through_the_server_by_its_id(
     assert _stored(server, queued)["status"] == ExecutionStatus.COMPLETED.value
 
 
-def _start_email_run(server: LangGraphServer, client: SyncLangGraphClient) -> str:
+def _start_email_run(server: LangGraphServer, client: SyncLangGraphClient) -> tuple[str, str]:
+    """A semi_automated email run up to its approval; (task id, the email's unique subject)."""
+    subject = f"Thursday's review ({uuid.uuid4().hex[:8]})"
+    email = {**EMAIL, "subject": subject}
     server.model.default = answering(
         _decision(execution_type=ExecutionType.SEMI_AUTOMATED),
         deliverable="I sent Maria the confirmation.",
-        tool_call=ToolCall("send_email", dict(EMAIL)),
+        tool_call=ToolCall("send_email", email),
+        email=email,
     )
     thread = client.threads.create()
     client.runs.wait(
@@ -378,16 +388,16 @@ def _start_email_run(server: LangGraphServer, client: SyncLangGraphClient) -> st
         "execute_task",
         input={"title": EMAIL_TITLE, "execution_type": "semi_automated"},
     )
-    return str(thread["thread_id"])
+    return str(thread["thread_id"]), subject
 
 
-def _sent_for(server: LangGraphServer, task_id: str) -> list[SandboxEmail]:
-    """What the sandbox mailbox sent for one task."""
+def _sent_with(server: LangGraphServer, subject: str) -> list[SandboxEmail]:
+    """What the sandbox mailbox sent with this subject."""
     db = server.database
     try:
         with db.session() as session:
             query = select(SandboxEmail).where(
-                SandboxEmail.folder == "sent", SandboxEmail.task_id == task_id
+                SandboxEmail.folder == "sent", SandboxEmail.subject == subject
             )
             return list(session.scalars(query).all())
     finally:
@@ -397,7 +407,7 @@ def _sent_for(server: LangGraphServer, task_id: str) -> list[SandboxEmail]:
 def test_semi_automated_email_stops_at_the_approval_interrupt(
     server: LangGraphServer, client: SyncLangGraphClient
 ) -> None:
-    task_id = _start_email_run(server, client)
+    task_id, subject = _start_email_run(server, client)
 
     state = client.threads.get_state(task_id)
 
@@ -405,18 +415,19 @@ def test_semi_automated_email_stops_at_the_approval_interrupt(
     payload = interrupt["value"]
     assert payload["action_request"]["action"] == "send_email"
     assert payload["action_request"]["args"]["to"] == EMAIL["to"]
+    assert payload["action_request"]["args"]["subject"] == subject
     assert payload["action_request"]["args"]["body"] == EMAIL["body"]
     assert payload["config"]["allow_accept"] is True
     assert "send_email" in payload["description"]
     assert payload["task_id"] == task_id
     assert _stored(server, task_id)["status"] == ExecutionStatus.PAUSED.value
-    assert _sent_for(server, task_id) == []
+    assert _sent_with(server, subject) == []
 
 
 def test_accepting_the_approval_through_the_sdk_completes_the_task(
     server: LangGraphServer, client: SyncLangGraphClient
 ) -> None:
-    task_id = _start_email_run(server, client)
+    task_id, subject = _start_email_run(server, client)
 
     output = client.runs.wait(task_id, "execute_task", command={"resume": {"type": "accept"}})
 
@@ -424,6 +435,6 @@ def test_accepting_the_approval_through_the_sdk_completes_the_task(
     assert output["status"] == ExecutionStatus.COMPLETED.value
     assert client.threads.get_state(task_id)["interrupts"] == []
     assert _stored(server, task_id)["status"] == ExecutionStatus.COMPLETED.value
-    (sent,) = _sent_for(server, task_id)
-    assert sent.subject == EMAIL["subject"]
+    (sent,) = _sent_with(server, subject)
     assert sent.to == EMAIL["to"]
+    assert sent.body == EMAIL["body"]

@@ -627,6 +627,18 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
+    except Exception as exc:  # a bug: say so in one line; the traceback on request
+        if os.environ.get("DELEGATE_DEBUG"):
+            raise
+        from app.logs import scrub
+
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        err.print(
+            f"[red]error:[/] unexpected {type(exc).__name__}: {scrub(first)} "
+            "(set DELEGATE_DEBUG=1 to see the traceback)",
+            highlight=False,
+        )
+        sys.exit(1)
 
 
 if __name__ == "__main__":

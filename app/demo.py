@@ -12,11 +12,21 @@ from graphs.runner import task_runner
 from store.db import Database
 from store.tasks import get_task
 
-#: The spec's scenarios: one immediate, one decomposed, one blocked.
+#: The spec's scenarios (immediate, decomposed, blocked), then agents using their tools:
+#: a Slack post, a calendar event, and an email that waits for a person's approval.
 SCENARIOS: list[dict[str, str]] = [
     {"title": "Draft email to john@example.com thanking him for the meeting"},
     {"title": "Plan Q4 marketing campaign"},
     {"title": "Order new office chairs"},
+    {
+        "title": "Post the release notes in #general on Slack",
+        "description": "v2.3: faster sync, dark mode, bug fixes",
+    },
+    {"title": "Schedule a 30 minute sync with maria@example.com next Tuesday"},
+    {
+        "title": "Send a follow-up email to priya@example.com about the new pricing page",
+        "execution_type": "semi_automated",
+    },
 ]
 
 
@@ -26,7 +36,11 @@ def run_demo(console: Console, *, as_json: bool = False, organization: str = "de
     report: list[dict[str, Any]] = []
     with task_runner(db, organization=organization) as runner:
         for number, scenario in enumerate(SCENARIOS, 1):
-            task_id = runner.create(scenario["title"], description=scenario.get("description", ""))
+            task_id = runner.create(
+                scenario["title"],
+                description=scenario.get("description", ""),
+                execution_type=scenario.get("execution_type", "fully_automated"),
+            )
             if not as_json:
                 console.print(Rule(f"[bold]{number}. {scenario['title']}"))
             with console.status("executing…") if not as_json else _Quiet():
@@ -36,7 +50,13 @@ def run_demo(console: Console, *, as_json: bool = False, organization: str = "de
             report.append({"scenario": scenario["title"], "outcome": outcome, "log": entries})
             if not as_json:
                 console.print(outcome_panel(outcome))
-                console.print(log_table(entries))
+                console.print(log_table(entries, compact=True))
+                if outcome.get("approval"):
+                    console.print(
+                        f"This task waits for you: `delegate approve {task_id[:8]}` sends it "
+                        f"(add `--set body='...'` to edit), `delegate reject {task_id[:8]} "
+                        "--reason '...'` stops it."
+                    )
         sandbox = _sandbox_snapshot(db, runner.org_id)
     if as_json:
         print_json(console, {"scenarios": report, "sandbox": sandbox})
@@ -47,7 +67,8 @@ def run_demo(console: Console, *, as_json: bool = False, organization: str = "de
         console.print(Rule("[bold]Sandbox: what the agents did"))
         print_sandbox(console, sandbox)
     console.print(
-        "\nNext: `delegate tasks`, `delegate log <id>`, `delegate serve` for the web page."
+        "\nNext: `delegate tasks`, `delegate log <id>` (every step in full), `delegate approvals`,"
+        " `delegate serve` for the web page and the HTTP API."
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from rich.console import Console, Group
@@ -71,9 +72,9 @@ def outcome_panel(outcome: dict[str, Any], title: str | None = None) -> Panel:
     ]
     result = outcome.get("result")
     if isinstance(result, dict) and result.get("output"):
-        parts.append(Panel(Markdown(str(result["output"])), title="result", border_style="green"))
+        parts.append(Panel(readable(str(result["output"])), title="result", border_style="green"))
         for action in result.get("actions") or []:
-            parts.append(Text(f"  did: {json.dumps(action, default=str)[:200]}", style="green"))
+            parts.append(Text(f"  did: {action_summary(action)}", style="green"))
     if outcome.get("subtasks"):
         sub = Table(show_header=True, box=None)
         sub.add_column("subtask")
@@ -97,6 +98,34 @@ def outcome_panel(outcome: dict[str, Any], title: str | None = None) -> Panel:
         parts.append(approval_panel(approval))
     border = "green" if outcome.get("success") else "red"
     return Panel(Group(*parts), title=title, border_style=border)
+
+
+_MARKDOWN_LINE = re.compile(r"^\s*(#{1,6} |[-*+] |\d+[.)] |> |```|\|)")
+
+
+def readable(text: str) -> Markdown | Text:
+    """Markdown when the text is written as Markdown; otherwise the text with its line breaks."""
+    if any(_MARKDOWN_LINE.match(line) for line in text.splitlines()):
+        return Markdown(text)
+    return Text(text)
+
+
+def action_summary(action: dict[str, Any]) -> str:
+    """One line for a side effect: the tool, where it went, and what the provider said."""
+    args = action.get("args") or {}
+    target = (
+        ", ".join(args.get("to") or [])
+        or args.get("channel")
+        or args.get("summary")
+        or args.get("url")
+        or ""
+    )
+    status = (action.get("result") or {}).get("status", "done")
+    return (
+        f"{action.get('tool', '?')} → {target} ({status})"
+        if target
+        else (f"{action.get('tool', '?')} ({status})")
+    )
 
 
 def approval_panel(payload: Any) -> Panel:
@@ -133,8 +162,11 @@ _LOG_HEADER_FIELDS = {
 }
 
 
-def log_table(entries: list[dict[str, Any]], title: str = "Execution log") -> Panel:
-    """The execution log as a timeline: one header line per step, its details indented."""
+def log_table(
+    entries: list[dict[str, Any]], title: str = "Execution log", *, compact: bool = False
+) -> Panel:
+    """The execution log as a timeline: one header line per step, its details indented
+    (`compact`: the header lines only, plus a reason where there is one)."""
     lines: list[Any] = []
     for number, entry in enumerate(entries, 1):
         header = Text.assemble(
@@ -152,6 +184,8 @@ def log_table(entries: list[dict[str, Any]], title: str = "Execution log") -> Pa
         )
         lines.append(header)
         for key, value in entry.items():
+            if compact and key not in ("reason", "error", "rule"):
+                continue
             if key not in _LOG_HEADER_FIELDS:
                 lines.append(Text(f"      {key}: {_short(value, 160)}", style="dim"))
     if not lines:

@@ -13,6 +13,7 @@ from langgraph.config import get_config
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import RetryPolicy
+from pydantic import ConfigDict, with_config
 from sqlalchemy.orm import Session
 from typing_extensions import TypedDict
 
@@ -44,6 +45,11 @@ MODEL_RETRY = RetryPolicy(
 )
 
 
+#: Field docstrings become the descriptions Studio shows for each input and output field.
+STUDIO_SCHEMA = ConfigDict(use_attribute_docstrings=True)
+
+
+@with_config(STUDIO_SCHEMA)
 class TaskInput(TypedDict, total=False):
     """Start a run for an existing task (`task_id`) or create one from `title`."""
 
@@ -57,6 +63,7 @@ class TaskInput(TypedDict, total=False):
     """manual, semi_automated or fully_automated (default fully_automated)."""
 
 
+@with_config(STUDIO_SCHEMA)
 class Outcome(TypedDict, total=False):
     """The spec's response: {success, strategy, result | subtasks | reason, message}."""
 

@@ -94,6 +94,16 @@ def _strip_lead_in(text: str) -> str:
     return _LEAD_IN.sub("", text).strip()
 
 
+#: Words that ask for the email to go out, not just to be written.
+_SEND_WORDS = re.compile(r"^(?:e-?mail|mail|send|forward)\b|\bsend\b|\bsent\b", re.IGNORECASE)
+
+
+def email_wants_sending(title: str) -> bool:
+    """Whether an email task asks for the email to be sent ("Email John ...", "Send ...")
+    rather than only written ("Draft an email to John ..."): a draft is the deliverable."""
+    return bool(_SEND_WORDS.search(_strip_lead_in(" ".join((title or "").split()))))
+
+
 def _starts_with_mail_verb(text: str) -> bool:
     # "Email the weekly report to the board": the report exists; the work is the email.
     return bool(re.match(r"^(?:e-?mail|mail|send|forward|share)\b", text, re.IGNORECASE))

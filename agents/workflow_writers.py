@@ -21,6 +21,7 @@ from agents.workflow_schemas import EmailDraft, MeetingSummary, ReportDraft
 SchemaT = TypeVar("SchemaT", bound=BaseModel)
 
 EMAIL_ADDRESS = re.compile(r"^[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[A-Za-z]{2,}$")
+_ADDRESS_IN_TEXT = re.compile(r"[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[A-Za-z]{2,}")
 
 EMAIL_SYSTEM = """You are Delegate's email writer. Write the email the task asks for.
 Send it only to the addresses the task names; never invent an address. Keep it short,
@@ -77,6 +78,11 @@ def write_email(model: BaseChatModel, title: str, details: str = "") -> EmailDra
     if not draft.subject.strip() or not draft.body.strip():
         raise ModelOutputError("the draft needs a subject and a body")
     return EmailDraft(to=to, cc=cc, subject=draft.subject.strip(), body=draft.body.strip())
+
+
+def has_email_address(text: str) -> bool:
+    """Whether the text names at least one email address (a recipient the email can have)."""
+    return bool(_ADDRESS_IN_TEXT.search(text or ""))
 
 
 def summarize_meeting(model: BaseChatModel, title: str, notes: str) -> MeetingSummary:

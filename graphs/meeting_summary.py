@@ -12,7 +12,7 @@ from typing import Any, Literal
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import RetryPolicy
-from pydantic import ConfigDict, with_config
+from pydantic import with_config
 from typing_extensions import TypedDict
 
 from agents.models import get_chat_model
@@ -21,7 +21,7 @@ from agents.routing import action_execution_type
 from agents.workflow_schemas import ActionItem
 from agents.workflow_writers import summarize_meeting
 from graphs.context import Context
-from graphs.workflow_support import WORKFLOW_MODEL_RETRY, log_step, task_text
+from graphs.workflow_support import STUDIO_SCHEMA, WORKFLOW_MODEL_RETRY, log_step, task_text
 from store import tasks as repo
 from store.enums import ExecutionType
 from store.errors import Conflict
@@ -31,10 +31,6 @@ WORKFLOW = "meeting_summary"
 DEFAULT_TITLE = "Summarize the meeting and list its action items"
 #: How much of the notes a subtask's description carries as context.
 MAX_NOTES_IN_SUBTASK = 4000
-
-
-#: Field docstrings become the descriptions Studio shows for each input and output field.
-STUDIO_SCHEMA = ConfigDict(use_attribute_docstrings=True)
 
 
 @with_config(STUDIO_SCHEMA)

@@ -11,7 +11,7 @@ from typing import Any
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import RetryPolicy
-from pydantic import ConfigDict, with_config
+from pydantic import with_config
 from typing_extensions import TypedDict
 
 from agents.models import get_chat_model
@@ -19,14 +19,10 @@ from agents.reporting import parse_figures, render_report
 from agents.workflow_schemas import Report, ReportDraft
 from agents.workflow_writers import write_report
 from graphs.context import Context
-from graphs.workflow_support import WORKFLOW_MODEL_RETRY, log_step, task_text
+from graphs.workflow_support import STUDIO_SCHEMA, WORKFLOW_MODEL_RETRY, log_step, task_text
 
 WORKFLOW = "report_generation"
 DEFAULT_TITLE = "Write a report from these notes"
-
-
-#: Field docstrings become the descriptions Studio shows for each input and output field.
-STUDIO_SCHEMA = ConfigDict(use_attribute_docstrings=True)
 
 
 @with_config(STUDIO_SCHEMA)

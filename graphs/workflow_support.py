@@ -1,16 +1,23 @@
-"""What the workflow graphs share: the task they run for, its log, and their retry policy."""
+"""What the workflow graphs share: the task they run for, its log, retries, and its ending."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from langgraph.runtime import Runtime
 from langgraph.types import RetryPolicy
+from pydantic import ConfigDict
 
 from agents.planner import ModelOutputError
 from graphs.context import Context
 from store import tasks as repo
+from store.enums import ExecutionStatus, Strategy
+
+#: Field docstrings become the descriptions Studio shows for each input and output field
+#: (apply with `pydantic.with_config` on a graph's input and output TypedDicts).
+STUDIO_SCHEMA = ConfigDict(use_attribute_docstrings=True)
 
 #: A model answer that does not fit the schema is asked for again, this many times in all.
 WORKFLOW_MODEL_RETRY = RetryPolicy(
@@ -78,3 +85,90 @@ def log_step(
                 **details,
             },
         )
+
+
+#: Workflow statuses that mean a person has to act before the task can go on.
+NEEDS_A_PERSON = frozenset({"rejected", "denied", "needs_input"})
+#: Workflow statuses that end the task as failed.
+FAILED = frozenset({"failed"})
+
+
+def workflow_result(
+    workflow: str, output: Mapping[str, Any], confidence: float | None = None
+) -> dict[str, Any]:
+    """The task result of a workflow run: {strategy, output, confidence, workflow, <name>}."""
+    data = {k: v for k, v in output.items() if k not in ("output", "task_id") and v is not None}
+    return {
+        "strategy": Strategy.IMMEDIATE.value,
+        "output": output.get("output") or "",
+        "confidence": confidence,
+        "workflow": workflow,
+        workflow: data,
+    }
+
+
+def close_task(
+    runtime: Runtime[Context],
+    task_id: str,
+    workflow: str,
+    output: Mapping[str, Any],
+    confidence: float | None = None,
+) -> dict[str, Any]:
+    """End a running task the way the workflow ended, and return the spec's outcome:
+    completed with its result, blocked when a person must act, or failed."""
+    ctx = runtime.context
+    org_id = ctx.org_id()
+    status = output.get("status")
+    result = workflow_result(workflow, output, confidence)
+    details = {"node": "execute", "workflow": workflow}
+    with ctx.database().session() as session:
+        task = repo.get_task(session, org_id, task_id)
+        if status in NEEDS_A_PERSON | FAILED and task.status is ExecutionStatus.PAUSED:
+            # Paused for an approval that then went nowhere: running again, then stopped.
+            repo.start_task_execution(session, org_id, task_id, workflow, "workflow")
+        if status in NEEDS_A_PERSON:
+            reason = str(output.get("reason") or f"the {workflow} workflow needs a person")
+            task = repo.block_task_execution(
+                session,
+                org_id,
+                task_id,
+                reason,
+                workflow,
+                "workflow",
+                **details,
+                rule=output.get("rule"),
+            )
+            task.result = result
+            return {
+                "task_id": task_id,
+                "success": True,
+                "strategy": Strategy.BLOCKED.value,
+                "status": ExecutionStatus.BLOCKED.value,
+                "reason": reason,
+                "result": result,
+                "message": "Task requires human intervention",
+            }
+        if status in FAILED:
+            reason = str(output.get("reason") or f"the {workflow} workflow failed")
+            repo.fail_task_execution(
+                session, org_id, task_id, reason, False, workflow, "workflow", **details
+            )
+            return {
+                "task_id": task_id,
+                "success": False,
+                "strategy": Strategy.IMMEDIATE.value,
+                "status": ExecutionStatus.FAILED.value,
+                "reason": reason,
+                "message": "Task failed",
+            }
+        repo.complete_task_execution(
+            session, org_id, task_id, result, workflow, "workflow", **details
+        )
+    return {
+        "task_id": task_id,
+        "success": True,
+        "strategy": Strategy.IMMEDIATE.value,
+        "status": ExecutionStatus.COMPLETED.value,
+        "result": result,
+        "message": f"Task completed by the {workflow} workflow",
+    }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agents.routing import action_execution_type, choose_workflow
+from agents.routing import action_execution_type, choose_workflow, email_wants_sending
 from store.enums import ExecutionType
 
 
@@ -90,3 +90,18 @@ def test_description_does_not_change_the_route() -> None:
 )
 def test_action_items_are_typed_by_who_can_do_them(action: str, expected: ExecutionType) -> None:
     assert action_execution_type(action) is expected
+
+
+@pytest.mark.parametrize(
+    ("title", "send"),
+    [
+        ("Email john@example.com thanking him for the meeting", True),
+        ("Send an email to sarah@acme.com confirming Friday", True),
+        ("Please email the vendor about the delay", True),
+        ("Draft an email to john@example.com thanking him", False),
+        ("Write a follow-up email to the client", False),
+        ("Draft and send an email to john@example.com", True),
+    ],
+)
+def test_email_tasks_send_only_when_they_ask_to(title: str, send: bool) -> None:
+    assert email_wants_sending(title) is send

@@ -1,0 +1,224 @@
+"""Every browser tool in a whole task run: Playwright driving Debian's Chromium against pages
+served on 127.0.0.1, with DELEGATE_BROWSER_OFFLINE=1 as on a machine without internet."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.messages import BaseMessage, ToolMessage
+
+from agents.scripted import ScriptedChatModel, tool_call_message
+from graphs.runner import TaskRunner
+from store.db import Database
+from tests.fixtures.agent_runs import events, immediate, load_task
+from tests.fixtures.web_standin import WebPages
+from tools.browser import close_shared_browsers
+from tools.browser_settings import DEBIAN_CHROMIUM
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+if not Path(DEBIAN_CHROMIUM).is_file():
+    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_browsers() -> Iterator[None]:
+    """The tools share one Chromium per settings; end them with this module."""
+    yield
+    close_shared_browsers()
+
+
+@pytest.fixture
+def browser_env(web_pages: WebPages, monkeypatch: pytest.MonkeyPatch) -> WebPages:
+    """The real browser backend, offline, with Debian's Chromium and 10 s timeouts."""
+    monkeypatch.setenv("DELEGATE_BROWSER_EXECUTABLE", DEBIAN_CHROMIUM)
+    monkeypatch.setenv("DELEGATE_BROWSER_OFFLINE", "1")
+    monkeypatch.setenv("DELEGATE_BROWSER_TIMEOUT", "10")
+    monkeypatch.delenv("DELEGATE_BROWSER_ALLOWED_HOSTS", raising=False)
+    return web_pages
+
+
+def tool_output(messages: list[BaseMessage], tools: list[str]) -> str:
+    """The agent's final answer: what the last tool returned, so the result shows the data."""
+    last = messages[-1]
+    assert isinstance(last, ToolMessage), "the final answer follows a tool result"
+    return f"Tool said: {last.content}"
+
+
+def run_task(
+    runner: TaskRunner,
+    model: ScriptedChatModel,
+    title: str,
+    tool: str,
+    args: dict[str, Any],
+    answer: Any = tool_output,
+    **fields: Any,
+) -> tuple[str, dict[str, Any]]:
+    """Create a task and run it with the model calling `tool` once, then answering."""
+    model.script = [immediate(), tool_call_message(tool, args), answer]
+    task_id = runner.create(title, **fields)
+    return task_id, runner.execute(task_id)
+
+
+def stored_result(db: Database, org_id: str, task_id: str) -> dict[str, Any]:
+    """The task's stored result (it must have one)."""
+    result = load_task(db, org_id, task_id).result
+    assert result is not None
+    return result
+
+
+def page_requests(pages: WebPages, method: str, path: str) -> list[Any]:
+    """What Chromium asked the pages for (favicon requests aside)."""
+    return [r for r in pages.requests if (r.method, r.path) == (method, path)]
+
+
+def test_open_url_returns_the_pages_readable_text(
+    runner: TaskRunner,
+    scripted_model: ScriptedChatModel,
+    browser_env: WebPages,
+    db: Database,
+    org_id: str,
+) -> None:
+    url = browser_env.url("/contact")
+
+    task_id, outcome = run_task(
+        runner, scripted_model, f"What are the opening hours on {url}?", "open_url", {"url": url}
+    )
+
+    assert outcome["status"] == "completed"
+    (request,) = page_requests(browser_env, "GET", "/contact")
+    assert "Chrome" in request.headers["User-Agent"]
+    output = stored_result(db, org_id, task_id)["output"]
+    assert "Monday to Friday: 7:00 - 18:00" in output
+    assert "tracking-code-should-not-show" not in output
+    assert '<untrusted_content source="a web page">' in output
+    (called,) = events(db, org_id, task_id, "tool_called")
+    assert (called["tool"], called["args"]) == ("open_url", {"url": url})
+
+
+def test_fill_form_submits_the_form_on_the_named_page(
+    runner: TaskRunner,
+    scripted_model: ScriptedChatModel,
+    browser_env: WebPages,
+    db: Database,
+    org_id: str,
+) -> None:
+    url = browser_env.url("/form")
+    args = {
+        "url": url,
+        "fields": {"Your name": "Ann", "Email": "ann@example.com", "party_size": "4"},
+        "submit_selector": "Book now",
+    }
+
+    task_id, outcome = run_task(
+        runner,
+        scripted_model,
+        f"Book a table for 4 for Ann (ann@example.com) on {url}",
+        "fill_form",
+        args,
+        "Booked the table.",
+    )
+
+    assert outcome["status"] == "completed"
+    (submission,) = browser_env.submissions
+    assert submission["name"] == "Ann"
+    assert submission["email"] == "ann@example.com"
+    assert submission["party_size"] == "4"
+    (post,) = page_requests(browser_env, "POST", "/form/submit")
+    assert post.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    (action,) = stored_result(db, org_id, task_id)["actions"]
+    assert action["tool"] == "fill_form"
+    assert action["result"]["status"] == "submitted"
+    assert "Thank you, Ann!" in action["result"]["text"]
+    # The log keeps which fields were filled, never what was typed into them.
+    (done,) = events(db, org_id, task_id, "side_effect_done")
+    assert done["args"]["fields"] == {"fields": ["Email", "Your name", "party_size"]}
+    assert "ann@example.com" not in str(done)
+
+
+def test_click_presses_the_button_and_returns_the_changed_page(
+    runner: TaskRunner,
+    scripted_model: ScriptedChatModel,
+    browser_env: WebPages,
+    db: Database,
+    org_id: str,
+) -> None:
+    url = browser_env.url("/button")
+
+    task_id, outcome = run_task(
+        runner,
+        scripted_model,
+        f"Find today's opening hours on {url}",
+        "click",
+        {"url": url, "selector": "Show today's hours"},
+    )
+
+    assert outcome["status"] == "completed"
+    assert len(page_requests(browser_env, "GET", "/button")) == 1
+    result = stored_result(db, org_id, task_id)
+    (action,) = result["actions"]
+    assert action["tool"] == "click"
+    assert action["result"]["status"] == "clicked"
+    assert "Open until 18:00" in action["result"]["text"]
+    assert "Open until 18:00" in result["output"]
+
+
+def test_screenshot_saves_a_png_of_the_named_page(
+    runner: TaskRunner,
+    scripted_model: ScriptedChatModel,
+    browser_env: WebPages,
+    db: Database,
+    org_id: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where screenshots are saved
+    url = browser_env.url("/contact")
+
+    task_id, outcome = run_task(
+        runner, scripted_model, f"Take a screenshot of {url}", "screenshot", {"url": url}
+    )
+
+    assert outcome["status"] == "completed"
+    (request,) = page_requests(browser_env, "GET", "/contact")
+    assert request.method == "GET"
+    (shot,) = (tmp_path / "delegate-screenshots").glob(f"{task_id}-*.png")
+    assert shot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert str(shot) in stored_result(db, org_id, task_id)["output"]
+
+
+def test_page_that_never_loads_fails_the_task_instead_of_hanging(
+    runner: TaskRunner,
+    scripted_model: ScriptedChatModel,
+    browser_env: WebPages,
+    db: Database,
+    org_id: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DELEGATE_BROWSER_TIMEOUT", "1")
+    url = browser_env.url("/hang")
+    started = time.monotonic()
+
+    task_id, outcome = run_task(
+        runner,
+        scripted_model,
+        f"Read the page {url}",
+        "open_url",
+        {"url": url},
+        "Read it.",
+        max_retries=0,
+    )
+
+    assert time.monotonic() - started < 30  # 1 s timeout plus a Chromium launch
+    assert browser_env.hanging_started.is_set()
+    assert outcome["status"] == "failed"
+    assert outcome["success"] is False
+    task = load_task(db, org_id, task_id)
+    assert task.execution_status == "failed"
+    assert task.failure_reason is not None
+    assert "timed out after 1 s" in task.failure_reason and url in task.failure_reason

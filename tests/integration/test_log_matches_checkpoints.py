@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from langchain_core.messages import BaseMessage
+from langchain_core.runnables import RunnableConfig
 
 from agents.classification import Classification, SubtaskPlan
 from agents.models import register_model, unregister_model
@@ -94,7 +95,7 @@ def log_nodes(log: list[dict[str, Any]]) -> list[str]:
     return nodes
 
 
-def _config(task_id: str) -> dict[str, Any]:
+def _config(task_id: str) -> RunnableConfig:
     return {"configurable": {"thread_id": task_id}}
 
 

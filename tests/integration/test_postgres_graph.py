@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from langchain_core.runnables import RunnableConfig
 from sqlalchemy import inspect
 
 from agents.models import register_model, unregister_model
@@ -56,7 +57,8 @@ def test_immediate_run_completes_on_postgres(runner: TaskRunner) -> None:
 def test_state_history_on_postgres_follows_the_run(runner: TaskRunner) -> None:
     task_id = runner.create(IMMEDIATE_TITLE)
     runner.execute(task_id)
-    history = list(runner.graph.get_state_history({"configurable": {"thread_id": task_id}}))
+    config: RunnableConfig = {"configurable": {"thread_id": task_id}}
+    history = list(runner.graph.get_state_history(config))
     assert [snap.metadata["step"] for snap in history if snap.metadata] == [3, 2, 1, 0, -1]
     assert history[0].values["status"] == S.COMPLETED.value
     assert checkpoint_nodes(runner, task_id) == ["prepare", "classify", "execute"]

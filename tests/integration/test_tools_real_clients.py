@@ -346,6 +346,7 @@ def test_gmail_4xx_fails_the_task_with_the_providers_reason(
     assert "Invalid To header" in task.failure_reason and "HTTP 400" in task.failure_reason
     (failed,) = events(db, org_id, task_id, "failed")
     assert "Invalid To header" in failed["error"]
+    assert GOOGLE_TOKEN not in str(task.execution_log)
 
 
 def test_gmail_429_is_retried_and_the_task_completes(
@@ -369,3 +370,31 @@ def test_gmail_429_is_retried_and_the_task_completes(
     (sent,) = gmail_env.sent_messages()
     (action,) = stored_result(db, org_id, task_id)["actions"]
     assert action["result"]["message_id"] == sent["Message-ID"]
+
+
+def test_calendar_insert_whose_answer_was_lost_is_retried_without_a_second_event(
+    runner: TaskRunner,
+    scripted_model: ScriptedChatModel,
+    gmail_env: GoogleStandIn,
+    db: Database,
+    org_id: str,
+) -> None:
+    gmail_env.fail_next(EVENTS, 503, method="POST", after_processing=True)
+    args = {"summary": "Sync", "start": "2030-05-02T09:00:00+00:00", "end": "2030-05-02T09:30:00"}
+
+    task_id, outcome = run_task(
+        runner,
+        scripted_model,
+        "Schedule a sync on 2 May 2030",
+        "create_calendar_event",
+        args,
+        "Ok.",
+    )
+
+    assert outcome["status"] == "completed"
+    # The retry reuses the client-chosen id: Google answers 409 and the event is fetched.
+    assert len(requests_to(gmail_env, "POST", EVENTS)) == 2
+    (event_id,) = gmail_env.events
+    assert gmail_env.calls("GET", f"{EVENTS}/{event_id}")
+    (action,) = stored_result(db, org_id, task_id)["actions"]
+    assert action["result"]["event_id"] == event_id

@@ -112,7 +112,13 @@ def _free(run: ToolRun, args: dict[str, Any]) -> Any:
     events = run.backends.calendar.list_events(start, end, 250)
     busy = [(parse_time(e["start"]), parse_time(e["end"])) for e in events]
     slots = free_slots(busy, start, end, timedelta(minutes=args["duration_minutes"]))
-    return [{"start": a.isoformat(), "end": b.isoformat()} for a, b in slots[:20]]
+    # Events may carry other offsets than the window: answer in the window's own offset, so
+    # a slot never reads as ending before it starts.
+    zone = start.tzinfo
+    return [
+        {"start": a.astimezone(zone).isoformat(), "end": b.astimezone(zone).isoformat()}
+        for a, b in slots[:20]
+    ]
 
 
 def _create(run: ToolRun, args: dict[str, Any], key: str) -> dict[str, Any]:

@@ -286,15 +286,16 @@ def test_create_calendar_event_inserts_a_google_event_with_attendees(
     assert set(gmail_env.events) == {request.body["id"]}
 
 
-def test_find_free_time_reads_busy_events_and_returns_the_gaps(
+def test_find_free_time_returns_the_gaps_between_google_events_in_the_windows_offset(
     runner: TaskRunner,
     scripted_model: ScriptedChatModel,
     gmail_env: GoogleStandIn,
     db: Database,
     org_id: str,
 ) -> None:
+    # 10:00-11:00 UTC, as an event made in California carries it.
     gmail_env.events["evt00003"] = _event(
-        "evt00003", "Standup", "2030-05-01T10:00:00+00:00", "2030-05-01T11:00:00+00:00"
+        "evt00003", "Standup", "2030-05-01T03:00:00-07:00", "2030-05-01T04:00:00-07:00"
     )
 
     task_id, outcome = run_task(
@@ -315,9 +316,9 @@ def test_find_free_time_reads_busy_events_and_returns_the_gaps(
     assert request.query["maxResults"] == ["250"]
     assert request.query["timeMin"] == ["2030-05-01T09:00:00+00:00"]
     output = stored_result(db, org_id, task_id)["output"]
-    assert '"start": "2030-05-01T09:00:00+00:00"' in output
-    assert '"start": "2030-05-01T11:00:00+00:00"' in output
-    assert '"start": "2030-05-01T10:00:00+00:00"' not in output
+    assert '"start": "2030-05-01T09:00:00+00:00",\n  "end": "2030-05-01T10:00:00+00:00"' in output
+    assert '"start": "2030-05-01T11:00:00+00:00",\n  "end": "2030-05-01T12:00:00+00:00"' in output
+    assert "-07:00" not in output  # the slots are in the window's offset
     assert tool_calls(db, org_id, task_id) == ["find_free_time"]
 
 

@@ -76,6 +76,7 @@ BROWSER_TOOLS = [
         description="Fill a form on a page named in the task, and submit it if "
         "submit_selector is given.",
         args_model=FillFormArgs,
+        source="a web page",  # the result carries the page the action led to
         act=_fill,
         reconcile=None,  # a web form cannot be asked whether it was submitted
     ),
@@ -83,6 +84,7 @@ BROWSER_TOOLS = [
         name="click",
         description="Click an element on a page named in the task (e.g. a button).",
         args_model=ClickArgs,
+        source="a web page",  # the result carries the page the action led to
         act=_click,
         reconcile=None,
     ),

@@ -39,7 +39,8 @@ class ToolSpec:
     """What the model reads about the tool."""
     args_model: type[BaseModel]
     source: str = ""
-    """For reads: where the content comes from ("an email", "a web page"), for the marking."""
+    """Where the content comes from ("an email", "a web page"), for the marking: every read,
+    and a side effect whose result carries outside content."""
     read: ReadHandler | None = None
     act: ActHandler | None = None
     """(run, args, idempotency key) -> the provider's result, for side effects."""
@@ -204,7 +205,9 @@ def invoke_spec(run: ToolRun, spec: ToolSpec, raw_args: dict[str, Any], call_id:
             result = run.gate.perform(call)
         except InvalidInput as exc:
             return f"error: {exc}"
-        return json.dumps({"ok": True, "tool": spec.name, **result}, default=str)
+        answer = json.dumps({"ok": True, "tool": spec.name, **result}, default=str)
+        # An action that returns what it found (the page after a click) is a read, too.
+        return untrusted(spec.source, answer) if spec.source else answer
     assert spec.read is not None
     run.gate.authorize_read(spec.name, args)
     try:

@@ -168,6 +168,27 @@ def test_click_presses_the_button_and_returns_the_changed_page(
     assert "Open until 18:00" in result["output"]
 
 
+def test_page_after_a_click_reaches_the_model_marked_untrusted(
+    runner: TaskRunner,
+    scripted_model: ScriptedChatModel,
+    browser_env: WebPages,
+) -> None:
+    url = browser_env.url("/button")
+
+    run_task(
+        runner,
+        scripted_model,
+        f"Find today's opening hours on {url}",
+        "click",
+        {"url": url, "selector": "Show today's hours"},
+        "Open until 18:00.",
+    )
+
+    (shown,) = [m for m in scripted_model.calls[-1].messages if isinstance(m, ToolMessage)]
+    assert str(shown.content).startswith('<untrusted_content source="a web page">')
+    assert "Open until 18:00" in str(shown.content)
+
+
 def test_screenshot_saves_a_png_of_the_named_page(
     runner: TaskRunner,
     scripted_model: ScriptedChatModel,

@@ -23,6 +23,7 @@ from agents.planner import ModelOutputError, classify_task, write_deliverable
 from agents.registry import select_agent
 from agents.runner import record_agent, run_agent
 from graphs.context import Context
+from graphs.workflow_dispatch import run_workflow_for_task
 from store import tasks as repo
 from store.db import Database
 from store.enums import ExecutionStatus, ExecutionType, Strategy
@@ -276,8 +277,12 @@ def execute(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
     The agent runs inside this node, so a side effect waiting for approval pauses the run
     here (the task is `paused`); LangGraph re-runs the node on resume and the agent continues
     from its checkpoint. A policy denial or a rejection blocks the task for a person; a
-    provider's refusal fails it with the provider's reason.
+    provider's refusal fails it with the provider's reason. Work a workflow graph fits
+    (an email, a meeting summary, a report) runs through that graph instead, as a subgraph.
     """
+    routed = run_workflow_for_task(state, runtime)
+    if routed is not None:
+        return routed
     ctx = runtime.context
     decision = state.get("classification") or {}
     db, org_id = ctx.database(), ctx.org_id()

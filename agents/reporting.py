@@ -91,14 +91,28 @@ def figures_table(figures: list[Figure]) -> str:
     return "\n".join(rows)
 
 
+#: Section headings under which the figures table belongs when the model wrote one.
+_FIGURES_HEADING = re.compile(r"^(?:key )?(?:figures|numbers|metrics|kpis?|data)$", re.IGNORECASE)
+
+
 def render_report(report: Report) -> str:
-    """The report as Markdown: title, summary, a Figures table, then each section."""
+    """The report as Markdown: title, summary, the figures table, then each section.
+
+    The table goes under the model's own figures section when it wrote one (so there is one
+    "Figures" heading), else under its own heading right after the summary."""
     parts = [f"# {report.title.strip()}", report.summary.strip()]
     table = figures_table(report.figures)
-    if table:
+    home = next(
+        (i for i, s in enumerate(report.sections) if _FIGURES_HEADING.match(s.heading.strip())),
+        None,
+    )
+    if table and home is None:
         parts += ["## Figures", table]
-    for section in report.sections:
-        parts += [f"## {section.heading.strip()}", section.body.strip()]
+    for index, section in enumerate(report.sections):
+        parts.append(f"## {section.heading.strip()}")
+        if table and index == home:
+            parts.append(table)
+        parts.append(section.body.strip())
     return "\n\n".join(p for p in parts if p) + "\n"
 
 

@@ -73,8 +73,8 @@ class ReportDraft(BaseModel):
     title: str = Field(description="The report's title (e.g. 'Weekly sales report').")
     summary: str = Field(description="Two or three sentences: the most important findings.")
     sections: list[ReportSection] = Field(
-        description="Two to six sections (e.g. Highlights, Figures, Risks, Next steps), "
-        "using only facts from the input."
+        description="Two to six sections (e.g. Highlights, Risks, Next steps), using only "
+        "facts from the input. The figures table is added from the input itself."
     )
 
 

@@ -81,6 +81,21 @@ def test_report_has_sections_and_the_figures_table(
     )
 
 
+def test_the_table_goes_under_the_models_own_figures_section(
+    scripted_model: ScriptedChatModel, context: Context
+) -> None:
+    with_figures = DRAFT.model_copy(
+        update={"sections": [*DRAFT.sections, ReportSection(heading="Figures", body="As stated.")]}
+    )
+    scripted_model.script = [with_figures]
+
+    out = graph.invoke({"notes": FIGURES}, context=context)
+
+    assert out["output"].count("## Figures") == 1
+    assert "## Figures\n\n| Metric | Value | Change |" in out["output"]
+    assert out["output"].endswith("| Churn | 2 |  |\n\nAs stated.\n")
+
+
 def test_figures_table_holds_only_numbers_from_the_input(
     scripted_model: ScriptedChatModel, context: Context
 ) -> None:

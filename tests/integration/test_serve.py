@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import compileall
 import os
 import subprocess
 import sys
@@ -12,7 +13,7 @@ from typing import NamedTuple
 import httpx
 import pytest
 
-from tests.fixtures.langgraph_server import free_port, stop_process_group, wait_until_ready
+from tests.fixtures.langgraph_server import ROOT, free_port, stop_process_group, wait_until_ready
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -31,6 +32,10 @@ class Served(NamedTuple):
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
     """`delegate serve` on a free port over a fresh SQLite store."""
+    # Byte-compiled as an installed package is (pip compiles at install); a fresh checkout
+    # would otherwise spend the first start compiling Delegate's own modules.
+    for package in ("app", "agents", "graphs", "store", "tools"):
+        compileall.compile_dir(ROOT / package, quiet=1)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DELEGATE_")}
     env["DELEGATE_DATABASE_URL"] = f"sqlite:///{tmp_path / 'delegate.db'}"

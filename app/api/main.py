@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from app.api import routes_runs, routes_tasks
+from app.api import routes_runs, routes_tasks, web
 from app.api.errors import DeclaredBodyLimit, install_error_handlers
 from app.api.schemas import Health
 from app.api.state import ApiState
@@ -77,6 +77,7 @@ def create_app(
     # The execute routes first: `/api/tasks/execute` must not be read as a task id.
     app.include_router(routes_runs.router)
     app.include_router(routes_tasks.router)
+    web.install(app)  # the page at / and its approvals inbox
     return app
 
 

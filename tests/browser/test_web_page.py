@@ -1,0 +1,444 @@
+"""The web page for people, driven in Chromium against a real uvicorn serving create_app."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+from sqlalchemy import select
+
+from agents.classification import Classification, SubtaskPlan
+from agents.scripted import ScriptedChatModel
+from agents.workflow_schemas import EmailDraft
+from app.api.main import create_app
+from store import tasks as repo
+from store.db import Database
+from store.enums import ExecutionType, Strategy
+from store.models import Feedback, SandboxEmail
+from store.orgs import create_api_key
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = (
+    os.environ.get("DELEGATE_BROWSER_EXECUTABLE") or shutil.which("chromium") or "/usr/bin/chromium"
+)
+OFFLINE_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
+DESKTOP = {"width": 1360, "height": 1000}
+PHONE = {"width": 390, "height": 844}
+#: Long enough for a run on a slow machine; every wait is on a condition, never a sleep.
+WAIT_MS = 15_000
+expect.set_options(timeout=WAIT_MS)
+
+if not Path(CHROMIUM).is_file():
+    if os.environ.get("DELEGATE_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"DELEGATE_REQUIRE_BROWSER=1 but no Chromium at {CHROMIUM}", pytrace=False)
+    pytest.skip(
+        f"no Chromium at {CHROMIUM} (apt-get install chromium, or set "
+        "DELEGATE_BROWSER_EXECUTABLE); DELEGATE_REQUIRE_BROWSER=1 makes this a failure",
+        allow_module_level=True,
+    )
+
+EMAIL_TITLE = "Email john@example.com thanking him for the meeting"
+#: What the email_drafting workflow's model call answers for EMAIL_TITLE.
+EMAIL_DRAFT = EmailDraft(
+    to=["john@example.com"],
+    subject="Thank you",
+    body="Hi John,\n\nThank you for the meeting today.\n\nDelegate",
+)
+
+
+def classification(
+    execution_type: ExecutionType = ExecutionType.FULLY_AUTOMATED,
+    strategy: Strategy = Strategy.IMMEDIATE,
+    subtasks: list[SubtaskPlan] | None = None,
+) -> Classification:
+    return Classification(
+        strategy=strategy,
+        execution_type=execution_type,
+        confidence=0.9,
+        reason="The AI can handle this.",
+        subtasks=subtasks or [],
+    )
+
+
+@dataclass
+class WebApp:
+    """The app on a free loopback port, its database and an API key of the default org."""
+
+    url: str
+    key: str
+    db: Database
+    org_id: str
+
+    def create_task(self, title: str, **fields: Any) -> str:
+        with self.db.session() as session:
+            return repo.create_task(session, self.org_id, title, **fields).id
+
+    def sent_emails(self) -> list[SandboxEmail]:
+        with self.db.session() as session:
+            rows = session.scalars(
+                select(SandboxEmail).where(
+                    SandboxEmail.org_id == self.org_id, SandboxEmail.folder == "sent"
+                )
+            ).all()
+            session.expunge_all()
+            return list(rows)
+
+
+def _wait_until(condition: Any, what: str, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def web_app(
+    db: Database, org_id: str, scripted_model: ScriptedChatModel, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[WebApp]:
+    """uvicorn serving create_app in a thread of this process (so the scripted model is used)."""
+    for name in ("DELEGATE_EMAIL_BACKEND", "DELEGATE_CALENDAR_BACKEND", "DELEGATE_SLACK_BACKEND"):
+        monkeypatch.delenv(name, raising=False)  # the sandbox backends
+    with db.session() as session:
+        key = create_api_key(session, org_id, name="browser-test")
+    app = create_app(db, model="scripted")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        _wait_until(lambda: server.started, "uvicorn to start")
+        yield WebApp(url=f"http://127.0.0.1:{port}", key=key, db=db, org_id=org_id)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=OFFLINE_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _open(browser: Browser, web_app: WebApp, viewport: dict[str, int], *, key: bool) -> Page:
+    # Reduced motion: scrolling is instant, so screenshots show where the page ends up.
+    context = browser.new_context(viewport=viewport, reduced_motion="reduce")  # type: ignore[arg-type]
+    if key:
+        context.add_init_script(f"localStorage.setItem('delegate.apiKey', {web_app.key!r});")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.errors = errors  # type: ignore[attr-defined]
+    page.set_default_timeout(WAIT_MS)
+    page.goto(web_app.url + "/")
+    return page
+
+
+@pytest.fixture
+def page(browser: Browser, web_app: WebApp) -> Iterator[Page]:
+    """The page at desktop size, already connected with the org's API key."""
+    page = _open(browser, web_app, DESKTOP, key=True)
+    expect(page.get_by_role("heading", name="Tasks")).to_be_visible()
+    yield page
+    assert page.errors == []  # type: ignore[attr-defined]
+    page.context.close()
+
+
+def screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def task_row(page: Page, title: str) -> Any:
+    return page.locator("#task-list .task-item").filter(has_text=title)
+
+
+def add_task(page: Page, title: str, description: str = "", execution_type: str = "") -> None:
+    form = page.locator("#create-form")
+    form.get_by_label("What should be done?").fill(title)
+    if description:
+        form.get_by_label("Details").fill(description)
+    if execution_type:
+        form.get_by_label("Who does it").select_option(execution_type)
+    form.get_by_role("button", name="Add task").click()
+    expect(task_row(page, title)).to_be_visible()
+
+
+# --- tests ---------------------------------------------------------------------------------
+
+
+def test_api_key_entry_rejects_a_bad_key_and_accepts_a_good_one(
+    browser: Browser, web_app: WebApp
+) -> None:
+    page = _open(browser, web_app, DESKTOP, key=False)
+    panel = page.locator("#key-panel")
+    expect(panel).to_contain_text("delegate init")
+    expect(panel).to_contain_text("delegate keys create")
+
+    page.get_by_role("textbox", name="API key").fill("dlg_not-a-real-key")
+    page.get_by_role("button", name="Connect").click()
+    expect(page.locator("#key-error")).to_contain_text("not accepted")
+
+    page.get_by_role("textbox", name="API key").fill(web_app.key)
+    page.get_by_role("button", name="Connect").click()
+    expect(page.get_by_role("heading", name="Tasks")).to_be_visible()
+    assert page.evaluate("localStorage.getItem('delegate.apiKey')") == web_app.key
+    screenshot(page, "web-connected")
+    page.context.close()
+
+
+def test_created_task_runs_to_completed_live_and_shows_its_log(
+    page: Page, web_app: WebApp, scripted_model: ScriptedChatModel
+) -> None:
+    release = threading.Event()
+
+    def deliverable(messages: Any, tools: Any) -> str:
+        release.wait(timeout=20)  # hold the run in progress until the page has shown it
+        return (
+            "## Welcome plan\n\nA calm first week.\n\n- Saturday briefing\n- Meet your buddy\n\n"
+            "<b>not bold</b>"
+        )
+
+    scripted_model.script = [classification(), deliverable]
+    add_task(page, "Outline a welcome plan for new volunteers", "Short and friendly.")
+    row = task_row(page, "Outline a welcome plan for new volunteers")
+    expect(row.locator(".badge")).to_have_text("Pending")
+
+    row.get_by_role("button", name=re.compile("^Execute")).click()
+    expect(row.locator(".badge")).to_have_text("In progress")  # polled, no reload
+    release.set()
+    expect(row.locator(".badge")).to_have_text("Completed")
+
+    row.locator(".task-open").click()
+    detail = page.locator("#detail")
+    expect(detail.get_by_role("heading", name="Outline a welcome plan")).to_be_visible()
+    expect(detail.locator(".detail-status .badge")).to_have_text("Completed")
+    result = detail.locator(".result-output")
+    expect(result.locator("h5")).to_have_text("Welcome plan")
+    expect(result.locator("li")).to_have_text(["Saturday briefing", "Meet your buddy"])
+    expect(result).to_contain_text("<b>not bold</b>")  # HTML is shown as text
+    assert result.locator("b").count() == 0
+    events = detail.locator(".timeline .tl-event")
+    expect(events.first).to_have_text("Created")
+    assert {"Started", "Classified", "Completed"} <= set(events.all_inner_texts())
+    started = detail.locator(".tl-item[data-event='started']")
+    expect(started.locator(".tl-change")).to_contain_text("Pending")
+    expect(started.locator(".tl-change")).to_contain_text("In progress")
+    expect(started.locator(".tl-executor")).to_contain_text("execute_task")
+    detail.locator(".timeline").scroll_into_view_if_needed()
+    screenshot(page, "web-task-completed")
+
+
+def test_edited_email_is_approved_and_lands_in_the_sandbox_outbox(
+    page: Page, web_app: WebApp, scripted_model: ScriptedChatModel
+) -> None:
+    scripted_model.script = [classification(ExecutionType.SEMI_AUTOMATED), EMAIL_DRAFT]
+    add_task(page, EMAIL_TITLE, execution_type="semi_automated")
+    task_row(page, EMAIL_TITLE).get_by_role("button", name=re.compile("^Execute")).click()
+
+    card = page.locator("#inbox .approval").filter(has_text=EMAIL_TITLE)
+    expect(card).to_be_visible()
+    expect(page.locator("#inbox-count")).to_have_text("1")
+    expect(card.locator(".action-pill")).to_have_text("Send email")
+    expect(card.locator(".field[data-field='to']")).to_contain_text("john@example.com")
+    expect(card.locator(".field[data-field='subject']")).to_contain_text("Thank you")
+    expect(card.locator(".field[data-field='body']")).to_contain_text(
+        "Thank you for the meeting today."
+    )
+    expect(task_row(page, EMAIL_TITLE).locator(".badge")).to_have_text("Paused")
+    assert web_app.sent_emails() == []
+    screenshot(page, "web-approval-pending")
+
+    card.get_by_role("button", name="Edit").click()
+    expect(card.get_by_label("To")).to_be_focused()
+    edited = "Hi John,\n\nThanks a lot for today. See you on Friday!\n\nDelegate"
+    card.get_by_label("Body").fill(edited)
+    screenshot(page, "web-approval-editing")
+    card.get_by_role("button", name="Approve edited version").click()
+
+    expect(page.locator("#inbox .approval")).to_have_count(0)
+    expect(page.locator("#inbox-empty")).to_be_visible()
+    expect(task_row(page, EMAIL_TITLE).locator(".badge")).to_have_text("Completed")
+    (sent,) = web_app.sent_emails()
+    assert sent.body.strip() == edited.strip()
+    assert sent.to == ["john@example.com"]
+    assert sent.subject == "Thank you"
+
+    task_row(page, EMAIL_TITLE).locator(".task-open").click()
+    detail = page.locator("#detail")
+    expect(detail.locator(".result-output")).to_contain_text("Email sent.")
+    expect(detail.locator(".result-output")).to_contain_text("See you on Friday!")
+    screenshot(page, "web-approval-sent")
+
+
+def test_rejected_email_sends_nothing_and_blocks_the_task_with_the_reason(
+    page: Page, web_app: WebApp, scripted_model: ScriptedChatModel
+) -> None:
+    scripted_model.script = [classification(ExecutionType.SEMI_AUTOMATED), EMAIL_DRAFT]
+    add_task(page, EMAIL_TITLE, execution_type="semi_automated")
+    task_row(page, EMAIL_TITLE).get_by_role("button", name=re.compile("^Execute")).click()
+    card = page.locator("#inbox .approval").filter(has_text=EMAIL_TITLE)
+    expect(card).to_be_visible()
+
+    card.get_by_role("button", name="Reject").click()
+    card.get_by_role("button", name="Reject action").click()  # no reason yet: refused
+    expect(card.locator(".approval-status")).to_contain_text("Say why")
+    card.get_by_label("Why not?").fill("John left the company; write to Maria instead.")
+    screenshot(page, "web-approval-rejecting")
+    card.get_by_role("button", name="Reject action").click()
+
+    expect(page.locator("#inbox .approval")).to_have_count(0)
+    row = task_row(page, EMAIL_TITLE)
+    expect(row.locator(".badge")).to_have_text("Blocked")
+    assert web_app.sent_emails() == []
+    row.locator(".task-open").click()
+    expect(page.locator("#detail .callout-blocked")).to_contain_text("John left the company")
+    screenshot(page, "web-approval-rejected")
+
+
+def test_feedback_with_stars_and_comment_is_saved_for_a_finished_task(
+    page: Page, web_app: WebApp
+) -> None:
+    task_id = web_app.create_task("Summarize the volunteer survey")
+    with web_app.db.session() as session:
+        repo.start_task_execution(session, web_app.org_id, task_id)
+        repo.complete_task_execution(
+            session, web_app.org_id, task_id, {"strategy": "immediate", "output": "Done."}
+        )
+    page.goto(f"{web_app.url}/#task/{task_id}")
+    detail = page.locator("#detail")
+    expect(detail.get_by_role("heading", name="How did it go?")).to_be_visible()
+
+    stars = detail.get_by_role("group", name="Your rating")
+    stars.get_by_role("radio", name="1 star", exact=True).focus()
+    page.keyboard.press("ArrowRight")  # radios are keyboard operable: 1 -> 2
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")  # 4 stars
+    expect(stars.get_by_role("radio", name="4 stars")).to_be_checked()
+    detail.get_by_label("Comment").fill("Clear and short.")
+    detail.get_by_role("button", name="Send feedback").click()
+
+    expect(detail.locator(".feedback-list")).to_contain_text("Clear and short.")
+    expect(detail.locator(".feedback-list .star-text")).to_have_attribute(
+        "aria-label", "4 of 5 stars"
+    )
+    with web_app.db.session() as session:
+        (row,) = session.scalars(select(Feedback).where(Feedback.task_id == task_id)).all()
+        assert (row.rating, row.comment) == (4, "Clear and short.")
+    screenshot(page, "web-feedback")
+
+
+def test_filters_and_search_narrow_the_task_list(page: Page, web_app: WebApp) -> None:
+    web_app.create_task("Buy printer paper", execution_type="manual")
+    web_app.create_task("Draft the newsletter intro", execution_type="semi_automated")
+    web_app.create_task("Translate the flyer into Spanish")
+    page.reload()
+    expect(page.locator("#task-list .task-item")).to_have_count(3)
+
+    page.get_by_label("Type").select_option("manual")
+    expect(page.locator("#task-list .task-item")).to_have_count(1)
+    expect(task_row(page, "Buy printer paper")).to_be_visible()
+    # a manual task has no Execute button: a person does it
+    expect(task_row(page, "Buy printer paper").get_by_role("button")).to_have_count(0)
+
+    page.get_by_label("Type").select_option("")
+    page.get_by_label("Search").fill("flyer")
+    expect(page.locator("#task-list .task-item")).to_have_count(1)
+    expect(task_row(page, "Translate the flyer into Spanish")).to_be_visible()
+
+    page.get_by_label("Search").fill("")
+    page.get_by_label("Status").select_option("completed")
+    expect(page.locator("#tasks-empty")).to_have_text("No tasks with these filters.")
+
+
+def test_decomposed_task_shows_its_subtask_tree_with_statuses(
+    page: Page, web_app: WebApp, scripted_model: ScriptedChatModel
+) -> None:
+    scripted_model.script = [
+        classification(
+            strategy=Strategy.DECOMPOSE,
+            subtasks=[
+                SubtaskPlan(title="Write the agenda", execution_type=ExecutionType.FULLY_AUTOMATED),
+                SubtaskPlan(title="Reserve the room", execution_type=ExecutionType.MANUAL),
+            ],
+        ),
+        classification(),  # the automated subtask runs right after its parent
+        "1. Welcome\n2. Tour\n3. Lunch",
+    ]
+    add_task(page, "Plan the volunteer onboarding day")
+    row = task_row(page, "Plan the volunteer onboarding day")
+    row.get_by_role("button", name=re.compile("^Execute")).click()
+    expect(row.locator(".badge")).to_have_text("Paused")
+
+    row.locator(".task-open").click()
+    tree = page.locator("#detail .tree")
+    agenda = tree.locator(".tree-node").filter(has_text="Write the agenda")
+    room = tree.locator(".tree-node").filter(has_text="Reserve the room")
+    expect(agenda.locator(".badge")).to_have_text("Completed")
+    expect(room.locator(".badge")).to_have_text("Pending")
+    expect(room).to_contain_text("Manual")
+    expect(page.locator("#detail .progress-line")).to_contain_text("1 of 2 completed")
+    screenshot(page, "web-subtasks")
+
+    agenda.get_by_role("button", name="Write the agenda").click()
+    expect(page.locator("#detail-title")).to_have_text("Write the agenda")
+    expect(page.locator("#detail .result-output li")).to_have_count(3)
+    expect(page.locator("#detail .detail-nav")).to_contain_text("Plan the volunteer onboarding day")
+
+
+def test_phone_layout_fits_390px_and_every_control_has_a_label(
+    browser: Browser, web_app: WebApp
+) -> None:
+    task_id = web_app.create_task(
+        "Draft a thank-you note to the volunteers of the spring book fair",
+        description="Mention the **record** turnout.",
+    )
+    web_app.create_task("Buy printer paper", execution_type="manual")
+    page = _open(browser, web_app, PHONE, key=True)
+    expect(page.locator("#task-list .task-item")).to_have_count(2)
+
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"page is {width}px wide on a {PHONE['width']}px screen"
+    unlabeled = page.evaluate(
+        """() => [...document.querySelectorAll('input, select, textarea')]
+              .filter(el => el.type !== 'hidden' && !el.closest('[hidden]'))
+              .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+              .map(el => el.id || el.name)"""
+    )
+    assert unlabeled == []
+    assert page.locator("[role=status][aria-live=polite]").count() >= 1
+    screenshot(page, "web-phone-list")
+
+    task_row(page, "Draft a thank-you note").locator(".task-open").click()
+    title = page.locator("#detail-title")
+    expect(title).to_be_focused()  # focus moves to the detail for keyboard and screen readers
+    expect(title).to_be_in_viewport()
+    expect(page.locator("#detail .description strong")).to_have_text("record")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"]
+    screenshot(page, "web-phone-detail")
+
+    page.get_by_role("button", name="← All tasks").click()
+    expect(task_row(page, "Draft a thank-you note").locator(".task-open")).to_be_focused()
+    assert task_id not in page.url
+    assert page.errors == []  # type: ignore[attr-defined]
+    page.context.close()

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query
 
 from app.api.errors import ERROR_RESPONSES, MAX_BODY_BYTES
-from app.api.routes_tasks import TaskId
+from app.api.routes_tasks import Omitted, TaskId
 from app.api.schemas import (
     ApproveRequest,
     ExecutableTasks,
@@ -52,7 +52,7 @@ def execute_task(body: ExecuteRequest, caller: CallerDep, state: StateDep) -> Ex
 def executable_tasks(
     caller: CallerDep,
     state: StateDep,
-    execution_type: ExecutionType | None = None,
+    execution_type: ExecutionType | Omitted = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> ExecutableTasks:
     """Tasks the AI can run now (pending or queued, automated), most urgent first."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
+from pydantic import StringConstraints
+from pydantic.json_schema import SkipJsonSchema
 
 from app.api.errors import ERROR_RESPONSES, MAX_BODY_BYTES
 from app.api.schemas import (
@@ -31,6 +33,11 @@ router = APIRouter(
 #: A task id as it appears in a URL: letters, digits, '-' and '_' (ids are UUIDs).
 TASK_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 TaskId = Annotated[str, Path(pattern=TASK_ID_PATTERN, description="A task id (a UUID).")]
+
+TaskIdText = Annotated[str, StringConstraints(pattern=TASK_ID_PATTERN)]
+
+#: An optional query filter: left out when unused (the document shows no `null` value).
+Omitted = SkipJsonSchema[None]
 
 
 def task_detail(task: Task) -> TaskDetail:
@@ -66,9 +73,9 @@ def create_task(body: TaskCreate, caller: CallerDep, state: StateDep) -> TaskDet
 def list_tasks(
     caller: CallerDep,
     state: StateDep,
-    status_filter: Annotated[ExecutionStatus | None, Query(alias="status")] = None,
-    execution_type: ExecutionType | None = None,
-    parent_id: Annotated[str | None, Query(pattern=TASK_ID_PATTERN)] = None,
+    status_filter: Annotated[ExecutionStatus | Omitted, Query(alias="status")] = None,
+    execution_type: ExecutionType | Omitted = None,
+    parent_id: Annotated[TaskIdText | Omitted, Query(description="Subtasks of this task.")] = None,
     top_level: Annotated[bool, Query(description="Only tasks that are not subtasks.")] = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,

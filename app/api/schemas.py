@@ -60,12 +60,9 @@ def _utc_in_range(value: datetime | None) -> datetime | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     try:
-        value = value.astimezone(UTC)
-    except OverflowError:
+        return value.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+01:00 has no UTC equivalent
         raise ValueError("date is out of range") from None
-    if not 1900 <= value.year <= 9999:
-        raise ValueError("date must be between the years 1900 and 9999")
-    return value
 
 
 Title = Annotated[

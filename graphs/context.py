@@ -31,5 +31,18 @@ class Context:
         return get_database(self.database_url)
 
     def org_id(self) -> str:
-        with self.database().session() as session:
-            return ensure_organization(session, self.organization).id
+        """The organization's id: looked up (or created) once per database and name.
+
+        Every node asks for it; caching it spares each step a transaction."""
+        db = self.database()
+        key = (db.url, self.organization)
+        cached = _org_ids.get(key)
+        if cached is None:
+            with db.session() as session:
+                cached = ensure_organization(session, self.organization).id
+            _org_ids[key] = cached
+        return cached
+
+
+#: Organization ids by (database URL, name); organizations are never renamed or re-keyed.
+_org_ids: dict[tuple[str, str], str] = {}

@@ -88,7 +88,17 @@ class ApiKey(Base):
 class Task(Base):
     __tablename__ = "tasks"
     __table_args__ = (
-        Index("ix_tasks_org_status", "org_id", "execution_status"),
+        # The executable-tasks queue: its filter and its sort keys (migration 0002).
+        Index(
+            "ix_tasks_org_executable",
+            "org_id",
+            "execution_status",
+            "execution_type",
+            "priority",
+            "due_date",
+            "created_at",
+            "id",
+        ),
         Index("ix_tasks_org_created", "org_id", "created_at"),
         Index("ix_tasks_parent", "parent_task_id"),
     )

@@ -36,9 +36,9 @@ def _decide(messages: list[BaseMessage], tools: list[str]) -> Any:
     text = "\n".join(str(m.content) for m in messages)
     if not tools:
         return "Here is the deliverable."
-    if GARBLED_TITLE in text:
+    if f"Task: {GARBLED_TITLE}" in text:
         return "I would rather not use the tool."  # no classification: unusable output
-    if DECOMPOSE_TITLE in text:
+    if f"Task: {DECOMPOSE_TITLE}" in text:
         return Classification(
             strategy="decompose",
             execution_type="fully_automated",
@@ -46,7 +46,7 @@ def _decide(messages: list[BaseMessage], tools: list[str]) -> Any:
             reason="several distinct deliverables",
             subtasks=SUBTASKS,
         )
-    if BLOCKED_TITLE in text:
+    if f"Task: {BLOCKED_TITLE}" in text:
         return Classification(
             strategy="blocked",
             execution_type="manual",

@@ -10,9 +10,10 @@ import uuid
 from typing import Any, Literal
 
 from langgraph.config import get_config
+from langgraph.errors import NodeError
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
-from langgraph.types import RetryPolicy
+from langgraph.types import Command, RetryPolicy
 from pydantic import ConfigDict, with_config
 from sqlalchemy.orm import Session
 from typing_extensions import TypedDict
@@ -23,11 +24,11 @@ from agents.planner import ModelOutputError, classify_task, write_deliverable
 from agents.registry import select_agent
 from agents.runner import record_agent, run_agent
 from graphs.context import Context
+from graphs.task_outcomes import provider_failed, record_failure, stop_for_person
 from graphs.workflow_dispatch import run_workflow_for_task
 from store import tasks as repo
-from store.db import Database
 from store.enums import ExecutionStatus, ExecutionType, Strategy
-from store.errors import Conflict, PolicyDenied
+from store.errors import Conflict, DelegateError, PolicyDenied
 from store.models import Task
 from store.tasks import MAX_SUBTASK_DEPTH, MAX_SUBTASKS_PER_PARENT, normalize_title
 from tools.backends import ProviderError
@@ -91,6 +92,8 @@ class TaskRun(TaskInput, Outcome, total=False):
 
     depth: int
     """0 for a top-level task; subtasks are one deeper than their parent."""
+    parent_title: str | None
+    """The title of the task this one is a subtask of (the model sees it as context)."""
     classification: dict[str, Any] | None
     """The model's decision: strategy, execution_type, confidence, reason, subtasks."""
 
@@ -138,7 +141,11 @@ def prepare(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
         task = repo.start_task_execution(
             session, org_id, task_id, EXECUTOR_ID, "workflow", node="prepare"
         )
+        parent = (
+            repo.get_task(session, org_id, task.parent_task_id) if task.parent_task_id else None
+        )
         return {
+            "parent_title": parent.title if parent else None,
             "task_id": task.id,
             "title": task.title,
             "description": task.description,
@@ -157,22 +164,18 @@ def _is_free_uuid(session: Session, value: str) -> bool:
     return session.get(Task, value) is None
 
 
-def _fail_or_retry(
-    runtime: Runtime[Context],
-    state: TaskRun,
-    node: str,
-    exc: ModelOutputError,
-    strategy: str | None = None,
-) -> dict[str, Any]:
-    """Log the failed attempt; raise again for the RetryPolicy, or fail the task at the end."""
+def _log_failed_attempt(
+    runtime: Runtime[Context], state: TaskRun, node: str, exc: Exception
+) -> None:
+    """Write the failed attempt to the log; the retry policy then tries again (or gives up
+    and `on_node_error` fails the task)."""
     ctx = runtime.context
     attempt = runtime.execution_info.node_attempt if runtime.execution_info else 1
-    db, org_id, task_id = ctx.database(), ctx.org_id(), state["task_id"]
-    with db.session() as session:
+    with ctx.database().session() as session:
         repo.add_execution_log_entry(
             session,
-            org_id,
-            task_id,
+            ctx.org_id(),
+            state["task_id"],
             _entry(
                 node,
                 "attempt_failed",
@@ -181,20 +184,20 @@ def _fail_or_retry(
                 error=str(exc),
             ),
         )
-    if attempt < MODEL_RETRY.max_attempts:
-        raise exc
-    reason = f"{node} failed after {attempt} attempts: {exc}"
-    with db.session() as session:
-        repo.fail_task_execution(session, org_id, task_id, reason, should_retry=False, node=node)
-    outcome: Outcome = {
-        "task_id": task_id,
-        "success": False,
-        "strategy": strategy or "unknown",
-        "status": ExecutionStatus.FAILED.value,
-        "reason": reason,
-        "message": "Task failed",
-    }
-    return dict(outcome)
+
+
+def on_node_error(state: TaskRun, runtime: Runtime[Context], error: NodeError) -> Command[Any]:
+    """LangGraph's error handler for every node, after its retries: fail (or re-queue) the
+    task with the reason, so a run through any API leaves the store telling the truth."""
+    cause = error.error
+    task_id = state.get("task_id")
+    if not task_id or (error.node == "prepare" and isinstance(cause, DelegateError)):
+        raise cause  # nothing was changed yet (e.g. the task is already completed)
+    ctx = runtime.context
+    # Only ModelOutputError is retried, so reaching here with one means every attempt failed.
+    attempts = MODEL_RETRY.max_attempts
+    outcome = record_failure(ctx.database(), ctx.org_id(), task_id, error.node, cause, attempts)
+    return Command(update=outcome, goto=END)
 
 
 def classify(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -206,9 +209,11 @@ def classify(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
             state["title"],
             state.get("description", ""),
             state.get("execution_type"),
+            state.get("parent_title"),
         )
     except ModelOutputError as exc:
-        return _fail_or_retry(runtime, state, "classify", exc)
+        _log_failed_attempt(runtime, state, "classify", exc)
+        raise
     decision = _guard_decomposition(decision, state)
     db, org_id = ctx.database(), ctx.org_id()
     with db.session() as session:
@@ -259,10 +264,8 @@ def _guard_decomposition(decision: Classification, state: TaskRun) -> Classifica
     return decision.model_copy(update={"subtasks": unique})
 
 
-def route(state: TaskRun) -> Literal["execute", "decompose", "block", "__end__"]:
-    """Follow the classification's strategy (or stop if the run already ended)."""
-    if state.get("success") is False:
-        return "__end__"
+def route(state: TaskRun) -> Literal["execute", "decompose", "block"]:
+    """Follow the classification's strategy."""
     strategy = Strategy((state.get("classification") or {}).get("strategy", "immediate"))
     if strategy is Strategy.DECOMPOSE:
         return "decompose"
@@ -303,11 +306,12 @@ def execute(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
         else:
             output, actions = write_deliverable(model, task.title, task.description), []
     except ModelOutputError as exc:
-        return _fail_or_retry(runtime, state, "execute", exc, Strategy.IMMEDIATE.value)
+        _log_failed_attempt(runtime, state, "execute", exc)
+        raise
     except (PolicyDenied, ApprovalRejected) as exc:
-        return _stop_for_person(db, org_id, state["task_id"], spec.id, exc)
+        return stop_for_person(db, org_id, state["task_id"], spec.id, exc)
     except ProviderError as exc:
-        return _provider_failed(db, org_id, state["task_id"], spec.id, exc)
+        return provider_failed(db, org_id, state["task_id"], spec.id, exc)
     result = {
         "strategy": Strategy.IMMEDIATE.value,
         "output": output,
@@ -326,68 +330,6 @@ def execute(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
         "status": ExecutionStatus.COMPLETED.value,
         "result": result,
         "message": "Task completed",
-    }
-    return dict(outcome)
-
-
-def _stop_for_person(
-    db: Database, org_id: str, task_id: str, agent_id: str, exc: PolicyDenied | ApprovalRejected
-) -> dict[str, Any]:
-    """A rule refused a side effect, or a person rejected it: block the task with why."""
-    if isinstance(exc, PolicyDenied):
-        reason = f"policy {exc.rule}: {exc.reason}"
-        message = f"Blocked by the policy gate ({exc.rule})"
-    else:
-        reason = f"a person rejected {exc.tool}: {exc.reason}"
-        message = "Rejected by a person; nothing was done"
-    with db.session() as session:
-        repo.block_task_execution(
-            session,
-            org_id,
-            task_id,
-            reason,
-            agent_id,
-            "agent",
-            node="execute",
-            rule=getattr(exc, "rule", None),
-        )
-    outcome: Outcome = {
-        "task_id": task_id,
-        "success": True,
-        "strategy": Strategy.BLOCKED.value,
-        "status": ExecutionStatus.BLOCKED.value,
-        "reason": reason,
-        "message": message,
-    }
-    return dict(outcome)
-
-
-def _provider_failed(
-    db: Database, org_id: str, task_id: str, agent_id: str, exc: ProviderError
-) -> dict[str, Any]:
-    """A service refused (4xx: the task fails) or kept failing (re-queued while retries last)."""
-    reason = f"{exc.service} refused the request: {exc.reason}" + (
-        f" (HTTP {exc.status})" if exc.status else ""
-    )
-    with db.session() as session:
-        task = repo.fail_task_execution(
-            session,
-            org_id,
-            task_id,
-            reason,
-            should_retry=exc.retryable,
-            executor_id=agent_id,
-            executor_type="agent",
-            node="execute",
-        )
-        status = task.execution_status
-    outcome: Outcome = {
-        "task_id": task_id,
-        "success": False,
-        "strategy": Strategy.IMMEDIATE.value,
-        "status": status,
-        "reason": reason,
-        "message": "Task failed" if status == "failed" else "Task re-queued for retry",
     }
     return dict(outcome)
 
@@ -471,6 +413,8 @@ def build_graph(
     builder = StateGraph(
         TaskRun, context_schema=Context, input_schema=TaskInput, output_schema=Outcome
     )
+    # LangGraph's typed overloads don't list handlers taking `error: NodeError` yet.
+    builder.set_node_defaults(error_handler=on_node_error)  # type: ignore[arg-type]
     builder.add_node("prepare", prepare)
     builder.add_node("classify", classify, retry_policy=model_retry)
     builder.add_node("execute", execute, retry_policy=model_retry)

@@ -18,7 +18,7 @@ from tests.fixtures.openai_standin import HttpError, OpenAIStandin
 
 pytestmark = pytest.mark.integration
 
-TITLE = "Draft email to john@example.com thanking him for the meeting"
+TITLE = "Write a thank-you note for John after the meeting"
 DETAILS = "We met on Tuesday about the Q3 roadmap."
 DELIVERABLE = "Hi John,\n\nThank you for meeting on Tuesday about the Q3 roadmap.\n\nBest regards"
 

@@ -1,0 +1,110 @@
+"""How an execute_task run ends when it cannot simply complete: the task's store update and
+the spec's outcome object for a policy stop, a provider refusal, or a failure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from store import tasks as repo
+from store.db import Database
+from store.enums import ExecutionStatus, Strategy
+from store.errors import ConfigurationError, DelegateError, PolicyDenied
+from tools.backends import ProviderError
+from tools.policy import ApprovalRejected
+
+EXECUTOR_ID = "execute_task"
+
+
+def stop_for_person(
+    db: Database, org_id: str, task_id: str, agent_id: str, exc: PolicyDenied | ApprovalRejected
+) -> dict[str, Any]:
+    """A rule refused a side effect, or a person rejected it: block the task with why."""
+    if isinstance(exc, PolicyDenied):
+        reason = f"policy {exc.rule}: {exc.reason}"
+        message = f"Blocked by the policy gate ({exc.rule})"
+    else:
+        reason = f"a person rejected {exc.tool}: {exc.reason}"
+        message = "Rejected by a person; nothing was done"
+    with db.session() as session:
+        repo.block_task_execution(
+            session,
+            org_id,
+            task_id,
+            reason,
+            agent_id,
+            "agent",
+            node="execute",
+            rule=getattr(exc, "rule", None),
+        )
+    outcome: dict[str, Any] = {
+        "task_id": task_id,
+        "success": True,
+        "strategy": Strategy.BLOCKED.value,
+        "status": ExecutionStatus.BLOCKED.value,
+        "reason": reason,
+        "message": message,
+    }
+    return outcome
+
+
+def provider_failed(
+    db: Database, org_id: str, task_id: str, agent_id: str, exc: ProviderError
+) -> dict[str, Any]:
+    """A service refused (4xx: the task fails) or kept failing (re-queued while retries last)."""
+    reason = f"{exc.service} refused the request: {exc.reason}" + (
+        f" (HTTP {exc.status})" if exc.status else ""
+    )
+    with db.session() as session:
+        task = repo.fail_task_execution(
+            session,
+            org_id,
+            task_id,
+            reason,
+            should_retry=exc.retryable,
+            executor_id=agent_id,
+            executor_type="agent",
+            node="execute",
+        )
+        status = task.execution_status
+    outcome: dict[str, Any] = {
+        "task_id": task_id,
+        "success": False,
+        "strategy": Strategy.IMMEDIATE.value,
+        "status": status,
+        "reason": reason,
+        "message": "Task failed" if status == "failed" else "Task re-queued for retry",
+    }
+    return outcome
+
+
+def record_failure(
+    db: Database, org_id: str, task_id: str, node: str, error: BaseException, attempts: int
+) -> dict[str, Any]:
+    """A node failed for good: record it on the task and say why.
+
+    A model that kept answering garbage (after the retry policy) or a configuration error
+    fails the task; anything else (an outage, a bug) re-queues it while retries remain."""
+    from agents.planner import ModelOutputError
+
+    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    if isinstance(error, ModelOutputError):
+        reason = f"{node} failed after {attempts} attempts: {first}"
+        retry = False
+    else:
+        reason = f"{node} failed: {type(error).__name__}: {first}"
+        retry = not isinstance(error, ConfigurationError | DelegateError)
+    with db.session() as session:
+        task = repo.get_task(session, org_id, task_id)
+        if task.status is ExecutionStatus.IN_PROGRESS:
+            task = repo.fail_task_execution(
+                session, org_id, task_id, reason, should_retry=retry, node=node
+            )
+        status = task.execution_status
+    return {
+        "task_id": task_id,
+        "success": False,
+        "strategy": Strategy.IMMEDIATE.value if node == "execute" else "unknown",
+        "status": status,
+        "reason": reason,
+        "message": "Task failed" if status == "failed" else "Task re-queued for retry",
+    }

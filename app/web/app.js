@@ -41,6 +41,8 @@ function announce(text) {
 }
 
 function toast(text, kind = "info") {
+  // A message already on screen (say, the server is down on every poll) is not repeated.
+  for (const shown of $("toasts").children) if (shown.firstElementChild.textContent === text) return;
   const item = h(
     "div",
     { class: `toast toast-${kind}`, role: kind === "error" ? "alert" : "status" },
@@ -229,8 +231,19 @@ function wireFilters() {
 
 // --- create and execute ----------------------------------------------------------------------
 
+const TYPE_HINTS = {
+  fully_automated: "The AI does it on its own.",
+  semi_automated: "The AI prepares it; nothing is sent until you approve.",
+  manual: "A person does it; Delegate keeps track.",
+};
+
 function wireCreateForm() {
   const form = $("create-form");
+  const showHint = () => {
+    $("type-hint").textContent = TYPE_HINTS[$("task-type").value];
+  };
+  $("task-type").addEventListener("change", showHint);
+  form.addEventListener("reset", () => window.setTimeout(showHint));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const title = $("task-title").value.trim();
@@ -449,7 +462,7 @@ async function openDetail(taskId, focus) {
   $("detail").setAttribute("aria-busy", "true");
   renderTasks();
   try {
-    await loadDetail();
+    await refresh(); // the list too: the task may be new since the last poll
   } catch (error) {
     handleError(error, "Loading the task");
   } finally {

@@ -442,3 +442,17 @@ def test_phone_layout_fits_390px_and_every_control_has_a_label(
     assert task_id not in page.url
     assert page.errors == []  # type: ignore[attr-defined]
     page.context.close()
+
+
+def test_keyboard_alone_adds_a_task_and_lands_on_its_detail(page: Page) -> None:
+    page.get_by_label("What should be done?").focus()
+    page.keyboard.type("Translate the flyer into Spanish")
+    page.keyboard.press("Enter")
+
+    title = page.locator("#detail-title")
+    expect(title).to_have_text("Translate the flyer into Spanish")
+    expect(title).to_be_focused()
+    expect(page.locator("#announcer")).to_have_text("Added “Translate the flyer into Spanish”.")
+    page.keyboard.press("Tab")  # the next stop is the detail's own Execute button
+    expect(page.locator("#detail .execute")).to_be_focused()
+    screenshot(page, "web-keyboard-focus")

@@ -22,6 +22,7 @@ from store.checkpoints import open_checkpointer
 from store.db import Database
 from store.enums import ExecutionStatus
 from store.errors import ConfigurationError, Conflict, DelegateError, InvalidInput
+from store.logcontext import log_context
 from store.orgs import DEFAULT_ORG, ensure_organization
 
 log = logging.getLogger("delegate.runner")
@@ -167,6 +168,13 @@ class TaskRunner:
         return pending
 
     def _invoke(self, graph_input: Any, task_id: str) -> dict[str, Any]:
+        with log_context(task_id=task_id, org=self.organization):
+            log.info("run started")
+            outcome = self._invoke_graph(graph_input, task_id)
+            log.info("run stopped: %s %s", outcome.get("strategy", "-"), outcome.get("status"))
+            return outcome
+
+    def _invoke_graph(self, graph_input: Any, task_id: str) -> dict[str, Any]:
         try:
             result = self.graph.invoke(
                 graph_input, self._config(task_id), context=self.context, durability="sync"

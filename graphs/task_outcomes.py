@@ -51,9 +51,8 @@ def provider_failed(
     db: Database, org_id: str, task_id: str, agent_id: str, exc: ProviderError
 ) -> dict[str, Any]:
     """A service refused (4xx: the task fails) or kept failing (re-queued while retries last)."""
-    reason = f"{exc.service} refused the request: {exc.reason}" + (
-        f" (HTTP {exc.status})" if exc.status else ""
-    )
+    verb = "kept failing" if exc.retryable else "refused the request"
+    reason = f"{exc.service} {verb}: {exc.reason}" + (f" (HTTP {exc.status})" if exc.status else "")
     with db.session() as session:
         task = repo.fail_task_execution(
             session,

@@ -235,3 +235,15 @@ def test_log_with_checkpoints_agrees_with_the_thread(
     logged = [e["node"] for e in data["log"] if "node" in e]
     assert ran == ["prepare", "classify", "execute"]
     assert logged == ran
+
+
+def test_json_logs_carry_the_task_id_and_organization(
+    db: Database, scripted_model: ScriptedChatModel
+) -> None:
+    scripted_model.script = [immediate(), "done"]
+    result = runner.invoke(app, ["--log-json", "--verbose", "run", "Write a haiku", "--json"])
+    task_id = json.loads(result.stdout)["task_id"]
+    lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    run_lines = [line for line in lines if line["logger"] == "delegate.runner"]
+    assert [line["message"] for line in run_lines][0] == "run started"
+    assert all(line["task_id"] == task_id and line["org"] == "default" for line in run_lines)

@@ -245,5 +245,5 @@ def test_json_logs_carry_the_task_id_and_organization(
     task_id = json.loads(result.stdout)["task_id"]
     lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     run_lines = [line for line in lines if line["logger"] == "delegate.runner"]
-    assert [line["message"] for line in run_lines][0] == "run started"
+    assert run_lines[0]["message"] == "run started"
     assert all(line["task_id"] == task_id and line["org"] == "default" for line in run_lines)

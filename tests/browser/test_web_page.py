@@ -249,7 +249,7 @@ def test_created_task_runs_to_completed_live_and_shows_its_log(
 
 
 def test_edited_email_is_approved_and_lands_in_the_sandbox_outbox(
-    page: Page, web_app: WebApp, scripted_model: ScriptedChatModel
+    page: Page, browser: Browser, web_app: WebApp, scripted_model: ScriptedChatModel
 ) -> None:
     scripted_model.script = [classification(ExecutionType.SEMI_AUTOMATED), EMAIL_DRAFT]
     add_task(page, EMAIL_TITLE, execution_type="semi_automated")
@@ -267,6 +267,11 @@ def test_edited_email_is_approved_and_lands_in_the_sandbox_outbox(
     expect(task_row(page, EMAIL_TITLE).locator(".badge")).to_have_text("Paused")
     assert web_app.sent_emails() == []
     screenshot(page, "web-approval-pending")
+    phone = _open(browser, web_app, PHONE, key=True)  # the same inbox on a phone
+    expect(phone.locator("#inbox .approval .value-long")).to_contain_text("Thank you")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(phone, "web-phone-approval")
+    phone.context.close()
 
     card.get_by_role("button", name="Edit").click()
     expect(card.get_by_label("To")).to_be_focused()

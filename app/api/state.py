@@ -1,13 +1,12 @@
 """What one API app holds (database, checkpointer, a runner per organization) and the auth check.
 
-Everything heavy opens lazily: the database on first use, the checkpointer at startup (the
-lifespan) or on first execution, the graph (LangGraph, LangChain) on first execution, so
-importing the app stays cheap and `delegate serve` is ready fast.
+Everything heavy opens lazily: the database on the first request that needs it, the
+checkpointer and the graph (LangGraph, LangChain) on the first run, so importing the app
+stays cheap and `delegate serve` answers fast. The app's lifespan closes them on shutdown.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -17,13 +16,10 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from store.db import Database, get_database
-from store.errors import DelegateError
 from store.orgs import authenticate
 
 if TYPE_CHECKING:
     from graphs.runner import TaskRunner
-
-log = logging.getLogger("delegate.api")
 
 
 @dataclass(frozen=True)
@@ -35,7 +31,7 @@ class Caller:
 
 
 class ApiState:
-    """One app's resources, opened on first need and closed on shutdown."""
+    """One app's resources, opened on first need and closed on shutdown (`close`)."""
 
     def __init__(
         self,
@@ -84,13 +80,6 @@ class ApiState:
                 )
                 self._runners[caller.org_id] = runner
             return runner
-
-    def open(self) -> None:
-        """Open the database and the checkpointer (at startup); a failure is retried per request."""
-        try:
-            self.checkpointer()
-        except DelegateError as exc:  # messages of DelegateError never carry secrets
-            log.warning("store not ready at startup: %s", exc)
 
     def close(self) -> None:
         """Close the checkpointer and forget the runners that used it."""

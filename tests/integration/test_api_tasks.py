@@ -343,3 +343,15 @@ def test_task_status_cannot_be_set_through_patch(api_client: TestClient, api_org
 
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "execution_status"
+
+
+def test_openapi_docs_are_served_without_a_key(api_client: TestClient) -> None:
+    docs = api_client.get("/docs")
+    document = api_client.get("/openapi.json").json()
+
+    assert docs.status_code == 200
+    assert "swagger" in docs.text.lower()
+    assert {"/api/tasks", "/api/tasks/execute", "/api/tasks/{task_id}/approve"} <= set(
+        document["paths"]
+    )
+    assert document["paths"]["/api/tasks/execute"]["post"]["operationId"] == "execute_task"

@@ -59,23 +59,27 @@ class TaskRunner:
         return [i for t in state.tasks for i in t.interrupts]
 
     def checkpoint_history(self, task_id: str) -> list[dict[str, Any]]:
-        """The task thread's checkpoints, oldest first, each with the nodes that produced it."""
+        """The task thread's checkpoints, oldest first, each with the nodes that produced it.
+
+        A `loop` checkpoint is written after its parent's `next` nodes ran; an `input`
+        checkpoint starts a new run (so a crashed run's unfinished step is not counted)."""
         snapshots = list(reversed(list(self.graph.get_state_history(self._config(task_id)))))
+        by_id = {snap.config["configurable"]["checkpoint_id"]: snap for snap in snapshots}
         rows: list[dict[str, Any]] = []
-        ran: list[str] = []
         for snapshot in snapshots:
             metadata = snapshot.metadata or {}
+            parent_id = (snapshot.parent_config or {}).get("configurable", {}).get("checkpoint_id")
+            parent = by_id.get(parent_id) if metadata.get("source") == "loop" else None
             rows.append(
                 {
                     "checkpoint_id": snapshot.config["configurable"].get("checkpoint_id"),
                     "step": metadata.get("step"),
                     "source": metadata.get("source"),
-                    "ran": [n for n in ran if n != "__start__"],
+                    "ran": [n for n in (parent.next if parent else ()) if not n.startswith("__")],
                     "next": list(snapshot.next),
                     "created_at": snapshot.created_at,
                 }
             )
-            ran = list(snapshot.next)
         return rows
 
     def create(self, title: str, **fields: Any) -> str:

@@ -67,7 +67,7 @@ class Organization(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     allowlist: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-    """Trusted destinations: {"emails": [...], "domains": [...], "channels": [...], "hosts": [...]}."""
+    """Trusted destinations: {"emails", "domains", "channels", "hosts"}, each a list."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

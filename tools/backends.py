@@ -113,8 +113,9 @@ class ProviderError(Exception):
     `retryable` is False for 4xx: retrying cannot help, so the task fails with `reason`.
     """
 
-    def __init__(self, service: str, reason: str, *, status: int | None = None,
-                 retryable: bool = False) -> None:
+    def __init__(
+        self, service: str, reason: str, *, status: int | None = None, retryable: bool = False
+    ) -> None:
         self.service = service
         self.reason = reason
         self.status = status

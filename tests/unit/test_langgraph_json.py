@@ -23,7 +23,8 @@ def test_config_has_schema_dependencies_and_env() -> None:
 def test_every_graph_module_under_graphs_is_listed() -> None:
     listed = {Path(spec.split(":")[0]).name for spec in CONFIG["graphs"].values()}
     modules = {
-        p.name for p in (ROOT / "graphs").glob("*.py")
+        p.name
+        for p in (ROOT / "graphs").glob("*.py")
         if "\ngraph = " in p.read_text() or "\ngraph: " in p.read_text()
     }
     assert modules <= listed, f"graphs not in langgraph.json: {sorted(modules - listed)}"

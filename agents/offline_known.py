@@ -7,12 +7,18 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from agents.offline_actions import UNASSIGNED
 from agents.offline_email import draft_email
-from agents.offline_notes import action_items, decisions, figure_parts, parse_figure
-from agents.offline_text import TaskText, capitalize_first, sentences
-
-_UP = re.compile(r"\b(?:up|grew|growth|increase[ds]?|higher|new|record)\b", re.I)
-_DOWN = re.compile(r"\b(?:down|churn|drop(?:ped)?|decrease[ds]?|lower|lost|blocked|risk)\b", re.I)
+from agents.offline_notes import (
+    action_items,
+    decisions,
+    figure_parts,
+    figure_tone,
+    figures_sentence,
+    meeting_overview,
+    parse_figure,
+)
+from agents.offline_text import TaskText, capitalize_first
 
 
 def email_draft(task: TaskText) -> dict[str, Any]:
@@ -23,45 +29,90 @@ def email_draft(task: TaskText) -> dict[str, Any]:
 
 def meeting_summary(task: TaskText) -> dict[str, Any]:
     """{summary, decisions, action_items[{owner, action, due}]} from the notes."""
-    points = [capitalize_first(p) for p in sentences(task.details)]
     items = action_items(task.details)
-    summary = " ".join(points[:5]) or f"No notes were given for: {task.title}."
+    summary = meeting_overview(task.details) or (
+        "No notes were given for this meeting yet. Paste the notes or transcript into the "
+        "task's details and run it again."
+    )
     return {
         "summary": summary,
         "decisions": decisions(task.details),
         "action_items": [
-            {"owner": i.owner, "action": capitalize_first(i.action), "due": i.due or None}
+            {
+                "owner": "unassigned" if i.owner == UNASSIGNED else i.owner,
+                "action": capitalize_first(i.action),
+                "due": i.due or None,
+            }
             for i in items
         ],
     }
 
 
 def report_draft(task: TaskText) -> dict[str, Any]:
-    """{title, summary, sections[{heading, body}], figures[...]} from the notes or figures."""
+    """{title, summary, sections[{heading, body}], figures[...]} from the notes or figures.
+
+    No "Figures" section: the report graph adds the figures table from the input itself."""
     parts = figure_parts(task.details) if task.details.strip() else []
     heading = re.sub(
-        r"^(?:write|prepare|create|draft|make|generate)\s+(?:an?\s+|the\s+)?", "",
-        task.title.strip(), flags=re.I,
+        r"^(?:please\s+)?(?:write|prepare|create|draft|make|generate|compile|put together)\s+"
+        r"(?:an?\s+|the\s+|our\s+)?", "", task.title.strip(), flags=re.I,
     ).rstrip(". ")  # fmt: skip
-    good = [p for p in parts if _UP.search(p) and not _DOWN.search(p)]
-    watch = [p for p in parts if _DOWN.search(p)]
-    sections = [{"heading": "Figures", "body": "\n".join(f"- {p}" for p in parts)}]
+    heading = re.sub(r"\s+from (?:these|the|this|our) (?:figures|numbers|notes|data)$", "", heading)
+    title = capitalize_first(heading) or "Report"
+    if not parts:
+        return _empty_report(task, title)
+    good = [p for p in parts if figure_tone(p) == "good"]
+    watch = [p for p in parts if figure_tone(p) == "watch"]
+    other = [p for p in parts if p not in good and p not in watch]
+    sections = []
     if good:
-        sections.append({"heading": "Highlights", "body": "\n".join(f"- {p}" for p in good)})
+        sections.append({"heading": "Highlights", "body": _bullets(good)})
     if watch:
-        sections.append({"heading": "Risks", "body": "\n".join(f"- {p}" for p in watch)})
-    sections.append(
-        {"heading": "Next steps", "body": "- Review these results with the team and agree on "
-         "owners for anything under Risks."}
-    )  # fmt: skip
+        sections.append({"heading": "To watch", "body": _bullets(watch)})
+    if other:
+        sections.append({"heading": "Other figures", "body": _bullets(other)})
+    steps = "- Share these results with the team."
+    if watch:
+        steps = (
+            "- Agree on an owner for each figure under To watch and review it next period.\n"
+            "- Share these results with the team."
+        )
+    sections.append({"heading": "Next steps", "body": steps})
+    summary = figures_sentence(parts)
+    if watch:
+        summary += f" Worth watching: {'; '.join(_lower(p) for p in watch)}."
     figures = []
     for part in parts:
         parsed = parse_figure(part)
         if parsed:
             figures.append({"metric": parsed[0], "value": parsed[1], "change": parsed[2]})
-    summary = "; ".join(parts[:3]) + "." if parts else f"No figures were given for: {task.title}."
-    return {"title": capitalize_first(heading) or "Report", "summary": summary,
-            "sections": sections if parts else sections[-1:], "figures": figures}  # fmt: skip
+    return {"title": title, "summary": summary, "sections": sections, "figures": figures}
+
+
+def _empty_report(task: TaskText, title: str) -> dict[str, Any]:
+    return {
+        "title": title,
+        "summary": "No figures or notes were given for this report yet, so it has no results "
+        "to show.",
+        "sections": [
+            {
+                "heading": "What to add",
+                "body": "Paste the figures into the task's details (for example 'Revenue 120k, "
+                "up 8%. 14 new customers.') and run the task again; the report will list the "
+                "highlights, what to watch and next steps.",
+            }
+        ],
+        "figures": [],
+    }
+
+
+def _bullets(parts: list[str]) -> str:
+    return "\n".join(f"- {capitalize_first(p)}" for p in parts)
+
+
+def _lower(text: str) -> str:
+    head = text.split(" ", 1)[0]
+    return text if head.isupper() else text[:1].lower() + text[1:]
 
 
 def _fields(schema: dict[str, Any]) -> set[str]:

@@ -3,37 +3,21 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from agents.offline_text import capitalize_first, sentences, wordlist
+from agents.offline_actions import (
+    NOTE_TAKER,
+    ActionItem,
+    action_items,
+    decisions,
+    items_by_line,
+    speakers,
+)
+from agents.offline_text import capitalize_first, sentences
 
-_MODALS = (
-    r"will|'ll|shall|is going to|are going to|needs to|need to|should|must|has to|have to|"
-    r"agreed to|promised to|volunteered to|offered to|is to|to"
-)
-_OWNER = r"(?:[A-Z][a-z]+(?:\s[A-Z][a-z]+)?|[Ww]e|I)"
-_ACTION_RE = re.compile(
-    rf"(?<![\w'])(?P<owner>{_OWNER})\s+(?:{_MODALS})\s+(?P<action>.+?)"
-    rf"(?=(?:,?\s+and\s+|,\s*|;\s*|\s+then\s+){_OWNER}\s+(?:{_MODALS})\s|[.;\n]|$)"
-)
-_NOT_OWNERS = set(
-    wordlist(
-        "Welcome Need Want Plan Going Remember Moved Due Back Next Release Launch Notes Note "
-        "Agreed Decided Time Nice Glad Happy Thanks Thank How What When Where Why Who Also "
-        "Then Today Tomorrow Monday Tuesday Wednesday Thursday Friday Saturday Sunday Ready "
-        "Hard Easy Important Action Items Update Updates Everyone Someone Nobody Transcript"
-    )
-)
+__all__ = ["ActionItem", "action_items", "decisions"]
+
 _DAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
-_DUE_RE = re.compile(
-    rf"\s*\b(?P<due>(?:by|before|on|until|no later than|due)\s+(?:(?:next|this)\s+)?"
-    rf"(?:{_DAY}|tomorrow|today|tonight|eod|eow|end of (?:the )?(?:day|week|month|quarter)|"
-    rf"the \d{{1,2}}(?:st|nd|rd|th)|{_MONTH}\.? \d{{1,2}}(?:st|nd|rd|th)?|"
-    rf"\d{{1,2}}(?:st|nd|rd|th)?(?: of)? {_MONTH}|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}/\d{{1,2}})"
-    rf"|tomorrow|next week|this week|asap|end of (?:the )?(?:day|week|month))\b",
-    re.IGNORECASE,
-)
 _DATE_RE = re.compile(
     rf"\b(?:{_DAY}|tomorrow|today|next week|this week|eod|{_MONTH}\.? \d{{1,2}}|"
     rf"\d{{1,2}}(?:st|nd|rd|th)|\d{{4}}-\d{{2}}-\d{{2}})\b",
@@ -42,47 +26,22 @@ _DATE_RE = re.compile(
 _BLOCKER_RE = re.compile(
     r"\b(?:blocked|blocker|waiting on|stuck|risk|delayed|at risk|issue)\b", re.I
 )
-_DECISION_RE = re.compile(
-    r"\b(?:decided|agreed|approved|going with|chose|will ship|will launch|will release|"
-    r"settled on|confirmed)\b",
+_UP_RE = re.compile(r"\b(?:up|grew|growth|increased?|higher|rose|new|record|gained?)\b", re.I)
+_DOWN_RE = re.compile(r"\b(?:down|drop(?:ped)?|decreased?|lower|fell|lost|declined?)\b", re.I)
+#: Metrics where a fall is the good news.
+_LOWER_IS_BETTER = re.compile(
+    r"\b(?:churn|costs?|tickets?|complaints?|bugs?|incidents?|errors?|latency|downtime|"
+    r"refunds?|cancell?ations?|returns|expenses?|burn|defects?|outages?|response time|cac)\b",
     re.I,
 )
-_SPEAKER_RE = re.compile(r"^[A-Z][a-z]+:\s*")
+_FILLER_RE = re.compile(
+    r"^(?:let'?s (?:start|begin|get started|kick off)|great|ok(?:ay)?|thanks?(?: you| all| "
+    r"everyone)?|sure|sounds good|hi(?: all| everyone)?|hello|good (?:morning|afternoon)|"
+    r"welcome(?: everyone)?)[.!, ]*$",
+    re.I,
+)
+_NOT_PEOPLE = {"Team", NOTE_TAKER, "Unassigned"}
 _FIGURE_RE = re.compile(r"[$€£]?\d[\d.,]*\s*(?:[kKmMbB]\b|%)?")
-
-
-@dataclass(frozen=True)
-class ActionItem:
-    """Who does what, by when (due is '' when the notes give no date)."""
-
-    owner: str
-    action: str
-    due: str = ""
-
-    def line(self) -> str:
-        """'Owner - action (due)'."""
-        return f"{self.owner} - {self.action} ({self.due or 'no due date'})"
-
-
-def action_items(notes: str) -> list[ActionItem]:
-    """Every 'X will do Y (by Z)' in the notes, in order."""
-    items: list[ActionItem] = []
-    for sentence in sentences(notes):
-        for match in _ACTION_RE.finditer(sentence):
-            owner = match.group("owner")
-            if owner in _NOT_OWNERS or owner.split()[0] in _NOT_OWNERS:
-                continue
-            action = match.group("action").strip(" ,.")
-            due = ""
-            found = _DUE_RE.search(action)
-            if found:
-                due = found.group("due").strip()
-                action = (action[: found.start()] + action[found.end() :]).strip(" ,.")
-            if not action:
-                continue
-            owner = {"we": "Team", "We": "Team", "I": "Me (note taker)"}.get(owner, owner)
-            items.append(ActionItem(owner, action, due))
-    return items
 
 
 def summarize_notes(title: str, notes: str) -> str:
@@ -119,33 +78,69 @@ def action_item_list(title: str, notes: str) -> str:
 
 def meeting_minutes(title: str, transcript: str) -> str:
     """Minutes: attendees, discussion, decisions, action items and open questions."""
-    points = sentences(transcript)
-    if not points:
+    by_line = items_by_line(transcript)
+    if not by_line:
         return _no_notes(title, "write minutes from")
-    speakers = [
-        name
-        for name in re.findall(r"^\s*([A-Z][a-z]+)\s*:", transcript, re.MULTILINE)
-        if name not in _NOT_OWNERS
+    items = action_items(transcript)
+    decided = decisions(transcript)
+    named = [i.owner for i in items if i.owner[0].isupper() and " " not in i.owner.strip()]
+    people = [p for p in dict.fromkeys(speakers(transcript) + named) if p not in _NOT_PEOPLE]
+    discussion = [
+        f"- {capitalize_first(line.text)}" + (f" ({line.speaker})" if line.speaker else "")
+        for line, found in by_line
+        if not found and not _is_aside(line.text) and capitalize_first(line.text) not in decided
     ]
-    named = [item.owner for item in action_items(transcript) if item.owner[0].isupper()]
-    attendees = [a for a in dict.fromkeys(speakers + named) if a not in {"Team", "Me (note taker)"}]
     lines = [
         "Meeting minutes" + ("" if "minutes" in title.lower() else f": {_heading(title)}"),
         "Date: [meeting date]",
-        f"Attendees: {', '.join(attendees) if attendees else '[attendees]'}",
+        f"Attendees: {', '.join(people) if people else 'not recorded in the notes'}",
         "",
         "Discussion",
+        *(discussion or ["- Only the decisions and action items below were recorded."]),
+        "",
+        "Decisions",
+        *([f"- {d}" for d in decided] or ["- None recorded"]),
+        "",
+        "Action items",
+        *([f"- {item.line()}" for item in items] or ["- None recorded"]),
     ]
-    lines += [f"- {capitalize_first(_SPEAKER_RE.sub('', p))}" for p in points]
-    lines += ["", "Decisions"]
-    lines += [f"- {d}" for d in decisions(transcript)] or ["- None recorded"]
-    items = action_items(transcript)
-    lines += ["", "Action items"]
-    lines += [f"- {item.line()}" for item in items] or ["- None recorded"]
-    questions = [p for p in points if p.endswith("?")]
+    questions = [
+        line.text
+        for line, _ in by_line
+        if line.text.endswith("?") and not _answered(line.text, items)
+    ]
     if questions:
         lines += ["", "Open questions"] + [f"- {q}" for q in questions]
     return "\n".join(lines)
+
+
+def meeting_overview(notes: str) -> str:
+    """Two to five sentences: what was said, what was decided and who does what next."""
+    by_line = items_by_line(notes)
+    items = action_items(notes)
+    decided = decisions(notes)
+    said = [
+        capitalize_first(line.text.rstrip(".!")) + "."
+        for line, found in by_line
+        if not found and not _is_aside(line.text) and capitalize_first(line.text) not in decided
+    ]
+    parts = said[:3] + [d.rstrip(".!") + "." for d in decided[:2]]
+    room = max(1, 5 - len(parts))
+    parts += [item.sentence() for item in items[:room]]
+    if len(items) > room:
+        more = len(items) - room
+        parts.append(f"{more} more action item{'s are' if more > 1 else ' is'} listed below.")
+    return " ".join(parts)
+
+
+def _is_aside(text: str) -> bool:
+    """Greetings, 'Let's start', and questions: not points of the discussion."""
+    return bool(_FILLER_RE.match(text)) or text.endswith("?")
+
+
+def _answered(question: str, items: list[ActionItem]) -> bool:
+    wanted = {w for w in re.findall(r"[a-z]{4,}", question.lower()) if w not in {"who", "what"}}
+    return any(len(wanted & set(re.findall(r"[a-z]{4,}", i.action.lower()))) >= 2 for i in items)
 
 
 def figures_report(title: str, figures: str) -> str:
@@ -153,22 +148,57 @@ def figures_report(title: str, figures: str) -> str:
     parts = figure_parts(figures)
     if not parts:
         return _no_notes(title, "report on")
-    lines = [_heading(title), "", f"Headline: {'; '.join(parts)}.", "", "Figures"]
+    lines = [_heading(title), "", f"Headline: {figures_sentence(parts)}", "", "Figures"]
     for part in parts:
         lines.append(f"- {_figure_line(part)}")
-    good = [p for p in parts if re.search(r"\b(?:up|grew|growth|increase|higher|new)\b", p, re.I)]
-    watch = [p for p in parts if re.search(r"\b(?:down|churn|drop|decrease|lower|lost)\b", p, re.I)]
+    good = [p for p in parts if figure_tone(p) == "good"]
+    watch = [p for p in parts if figure_tone(p) == "watch"]
     lines += ["", "What stands out"]
     lines += [f"- Positive: {p}" for p in good]
     lines += [f"- To watch: {p}" for p in watch]
     if not good and not watch:
-        lines.append("- [Compare with the previous period or the target to add context]")
+        lines.append(
+            "- No change against an earlier period is given; add last period's figures to compare."
+        )
     return "\n".join(lines)
 
 
 def figure_parts(text: str) -> list[str]:
     """The statements of a figures text ("Revenue 120k, up 8%. 14 new customers.")."""
-    return [p.strip(" .") for p in re.split(r"(?<=[.;\n])\s*", text) if p.strip(" .")]
+    pieces = re.split(r"[;\n]+|(?<=[.!?])\s+|\.$", text)
+    return [p.strip(" .") for p in pieces if p and p.strip(" .")]
+
+
+def figure_tone(part: str) -> str:
+    """'good', 'watch' or '' for a figure, reading whether a rise is good for that metric."""
+    lower_is_better = bool(_LOWER_IS_BETTER.search(part))
+    if _UP_RE.search(part):
+        return "watch" if lower_is_better else "good"
+    if _DOWN_RE.search(part):
+        return "good" if lower_is_better else "watch"
+    return "watch" if lower_is_better else ""
+
+
+def figures_sentence(parts: list[str]) -> str:
+    """The figures as one readable sentence ('Revenue 120k (up 8%), 14 new customers and ...')."""
+    phrases = [_figure_phrase(p) for p in parts]
+    phrases = [capitalize_first(phrases[0])] + [_lower_first(p) for p in phrases[1:]]
+    joined = phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " and " + phrases[-1]
+    return joined + "."
+
+
+def _figure_phrase(part: str) -> str:
+    parsed = parse_figure(part)
+    if parsed is None or part[:1].isdigit() or part[:1] in "$€£":
+        return part
+    metric, value, change = parsed
+    return f"{metric} {value}" + (f" ({change})" if change else "")
+
+
+def _lower_first(text: str) -> str:
+    # Keep acronyms and names ("NPS", "Q3") as written.
+    head = text.split(" ", 1)[0]
+    return text if head.isupper() or head[1:2].isupper() else text[:1].lower() + text[1:]
 
 
 def parse_figure(part: str) -> tuple[str, str, str] | None:
@@ -181,11 +211,6 @@ def parse_figure(part: str) -> tuple[str, str, str] | None:
     if match:
         return capitalize_first(match.group("label")), match.group("value").strip(), ""
     return None
-
-
-def decisions(notes: str) -> list[str]:
-    """Sentences of the notes that record a decision."""
-    return [capitalize_first(p) for p in sentences(notes) if _DECISION_RE.search(p)]
 
 
 def _figure_line(part: str) -> str:

@@ -186,6 +186,14 @@ def capitalize_first(text: str) -> str:
     return text[:1].upper() + text[1:] if text else text
 
 
+#: A sentence ends at . ! ? before a capital, digit, quote, @mention or bracket, but not
+#: after a title or a Latin abbreviation ("Dr. Smith", "e.g. the bank").
+_SENTENCE_END = re.compile(
+    r"(?<!\b[Dd]r\.)(?<!\bM[rs]\.)(?<!\bMrs\.)(?<!\bSt\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bvs\.)"
+    r"(?<=[.!?])\s+(?=[A-Z0-9\"'@(\[])"
+)
+
+
 def sentences(text: str) -> list[str]:
     """Sentences and bullet lines of free text, labels like 'Notes:' removed."""
     text = re.sub(r"\.{3,}|…", " ", text)
@@ -193,7 +201,7 @@ def sentences(text: str) -> list[str]:
     for line in text.splitlines():
         line = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s*", "", line).strip()
         line = re.sub(r"^(?:notes?|transcript|details|context)\s*:\s*", "", line, flags=re.I)
-        for part in re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"'])", line):
+        for part in re.split(_SENTENCE_END, line):
             part = part.strip()
             if len(part.strip(".!? ")) > 1:
                 pieces.append(part)

@@ -98,11 +98,17 @@ class TaskRun(TaskInput, Outcome, total=False):
     """The model's decision: strategy, execution_type, confidence, reason, subtasks."""
 
 
-#: A new run on a thread starts without the previous run's outcome.
-_CLEARED_OUTCOME: dict[str, Any] = {
-    key: None
-    for key in ("success", "strategy", "status", "result", "subtasks", "reason", "message")
-}
+#: The keys a run's outcome sets; a new run on the same thread starts without them.
+_OUTCOME_KEYS = (
+    "success",
+    "strategy",
+    "status",
+    "result",
+    "subtasks",
+    "reason",
+    "message",
+    "classification",
+)
 
 
 def _entry(node: str, event: str, **details: Any) -> dict[str, Any]:
@@ -136,7 +142,7 @@ def prepare(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
                 task_id=thread_id if _is_free_uuid(session, thread_id) else None,
             )
             task_id = task.id
-        else:
+        elif not _is_uuid(task_id):
             task_id = repo.resolve_task_id(session, org_id, task_id)
         task = repo.start_task_execution(
             session, org_id, task_id, EXECUTOR_ID, "workflow", node="prepare"
@@ -144,24 +150,30 @@ def prepare(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
         parent = (
             repo.get_task(session, org_id, task.parent_task_id) if task.parent_task_id else None
         )
-        return {
-            "parent_title": parent.title if parent else None,
+        fresh = {
             "task_id": task.id,
             "title": task.title,
             "description": task.description,
             "execution_type": task.execution_type,
             "depth": task.depth,
-            "classification": None,
-            **_CLEARED_OUTCOME,
+            "parent_title": parent.title if parent else None,
         }
+    # Write only what changed: every channel written is a row in the checkpoint's writes.
+    update: dict[str, Any] = {k: v for k, v in fresh.items() if state.get(k) != v}
+    update.update({k: None for k in _OUTCOME_KEYS if state.get(k) is not None})
+    return update
 
 
-def _is_free_uuid(session: Session, value: str) -> bool:
+def _is_uuid(value: str) -> bool:
     try:
         uuid.UUID(value)
     except ValueError:
         return False
-    return session.get(Task, value) is None
+    return True
+
+
+def _is_free_uuid(session: Session, value: str) -> bool:
+    return _is_uuid(value) and session.get(Task, value) is None
 
 
 def _log_failed_attempt(
@@ -224,10 +236,8 @@ def classify(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
             "classification": decision.model_dump(mode="json"),
             "model": ctx.model,
         }
-        repo.add_execution_log_entry(
-            session,
-            org_id,
-            task.id,
+        repo.append_log_entry(
+            task,
             _entry(
                 "classify",
                 "classified",
@@ -297,7 +307,8 @@ def execute(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
         execution_type=ExecutionType(state.get("execution_type") or ExecutionType.FULLY_AUTOMATED),
     )
     spec = select_agent(task.title, task.description)
-    record_agent(db, task, spec, "execute")
+    if spec.tools:  # the writer's choice is recorded with its result, in one transaction
+        record_agent(db, task, spec, "execute")
     model = get_chat_model(spec.model or ctx.model)
     try:
         if spec.tools:
@@ -320,9 +331,10 @@ def execute(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
         "actions": actions,
     }
     with db.session() as session:
-        repo.complete_task_execution(
+        completed = repo.complete_task_execution(
             session, org_id, state["task_id"], result, EXECUTOR_ID, "workflow", node="execute"
         )
+        completed.agent_id = spec.id
     outcome: Outcome = {
         "task_id": state["task_id"],
         "success": True,

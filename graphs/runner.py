@@ -88,13 +88,14 @@ class TaskRunner:
 
     def execute(self, task_ref: str, *, run_subtasks: bool = True) -> dict[str, Any]:
         """Run one task to its outcome (the spec's response object plus `task_id`)."""
-        with self.db.session() as session:
-            task_id = repo.resolve_task_id(session, self.org_id, task_ref)
-            task = repo.get_task(session, self.org_id, task_id)
-            status = task.status
-        if self.pending_interrupts(task_id):
-            raise Conflict(f"task {task_id} is waiting for approval: approve or reject it first")
+        with self.db.read_session() as session:
+            task = repo.get_task_by_ref(session, self.org_id, task_ref)
+            task_id, status = task.id, task.status
         if status not in RUNNABLE:
+            if self.pending_interrupts(task_id):
+                raise Conflict(
+                    f"task {task_id} is waiting for approval: approve or reject it first"
+                )
             raise Conflict(
                 f"task {task_id} is {status.value}; only pending, queued or blocked "
                 "tasks can be executed"

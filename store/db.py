@@ -42,10 +42,16 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin_immediate(conn: Any) -> None:
+#: Execution option marking a connection that only reads (see Database.read_session).
+READ_ONLY = "delegate_read_only"
+
+
+def _sqlite_begin(conn: Any) -> None:
     # BEGIN IMMEDIATE takes SQLite's write lock up front, so two writers serialise instead of
-    # both reading a row and one silently overwriting the other's update.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # both reading a row and one silently overwriting the other's update. Read-only sessions
+    # begin deferred: in WAL mode they read a snapshot without waiting for any writer.
+    read_only = conn.get_execution_options().get(READ_ONLY, False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -68,15 +74,23 @@ class Database:
                     )
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:
-            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
+            kwargs.update(
+                pool_pre_ping=True,
+                pool_size=10,
+                max_overflow=20,
+                connect_args={"connect_timeout": 10},
+            )
         try:
             self.engine: Engine = create_engine(parsed, **kwargs)
         except (ArgumentError, ImportError) as exc:
             raise InvalidInput(f"cannot use database URL {redact_url(self.url)}: {exc}") from None
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
-            event.listen(self.engine, "begin", _sqlite_begin_immediate)
+            event.listen(self.engine, "begin", _sqlite_begin)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessions = sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -94,6 +108,20 @@ class Database:
             session.rollback()
             raise
         finally:
+            session.close()
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A session for reading only: on SQLite it takes no write lock. Nothing is committed."""
+        session = self.read_sessions()
+        try:
+            yield session
+        except OperationalError as exc:
+            raise DatabaseUnavailable(
+                f"database {redact_url(self.url)} failed: {exc.orig}"
+            ) from None
+        finally:
+            session.rollback()
             session.close()
 
     def check_connection(self) -> None:

@@ -121,6 +121,13 @@ def get_task(session: Session, org_id: str, task_id: str, *, for_update: bool = 
     return task
 
 
+def get_task_by_ref(session: Session, org_id: str, ref: str) -> Task:
+    """The task with this id, or with this unique id prefix (as people type them)."""
+    ref = (ref or "").strip()
+    task = session.scalars(_TASK_BY_ID, {"task_id": ref, "org_id": org_id}).first()
+    return task or get_task(session, org_id, resolve_task_id(session, org_id, ref))
+
+
 def resolve_task_id(session: Session, org_id: str, ref: str) -> str:
     """A full task id from an id or a unique prefix of one (as people type them)."""
     ref = ref.strip()
@@ -296,6 +303,13 @@ def _append(task: Task, entry: dict[str, Any]) -> None:
     task.execution_log = [*(task.execution_log or []), entry]
 
 
+def append_log_entry(task: Task, entry: dict[str, Any]) -> None:
+    """Append an entry to a task already loaded (for update) in the caller's session."""
+    if not isinstance(entry, dict) or not entry.get("event"):
+        raise InvalidInput("an execution-log entry needs an 'event'")
+    _append(task, log_entry(entry["event"], **{k: v for k, v in entry.items() if k != "event"}))
+
+
 def add_execution_log_entry(
     session: Session, org_id: str, task_id: str, entry: dict[str, Any]
 ) -> Task:
@@ -303,8 +317,7 @@ def add_execution_log_entry(
     if not isinstance(entry, dict) or not entry.get("event"):
         raise InvalidInput("an execution-log entry needs an 'event'")
     task = get_task(session, org_id, task_id, for_update=True)
-    full = log_entry(entry["event"], **{k: v for k, v in entry.items() if k != "event"})
-    _append(task, full)
+    append_log_entry(task, entry)
     session.flush()
     return task
 

@@ -219,17 +219,25 @@ def _email_call(task: TaskText, bound: set[str], verb: str) -> tuple[str, dict[s
         "tell",
         "ask",
     }
-    if not (emailish or sending):
+    if not (emailish or sending) or verb in _NOT_SENDING:
         return None
     draft = draft_email(task.title, task.details)
     cc = [e for e in find_emails(task.title) if re.search(rf"\bcc:?\s+{re.escape(e)}", lower)]
     to = [e for e in draft.to if e not in cc]
     args = {"to": to, "subject": draft.subject, "body": draft.body, "cc": cc}
-    if verb in {"draft", "write", "compose", "prepare"} or not to:
+    if not to:
+        # The email tools need a recipient; without one the written email is the answer.
+        return None
+    if verb in {"draft", "write", "compose", "prepare"}:
         return ("draft_email", args) if "draft_email" in bound else None
     if "send_email" in bound:
         return "send_email", args
     return ("draft_email", args) if "draft_email" in bound else None
+
+
+#: Lead verbs of tasks that mention an email without asking for one to be written or sent.
+_NOT_SENDING = {"rewrite", "rephrase", "reword", "edit", "proofread", "polish", "shorten",
+                "translate", "summarize", "summarise", "make"}  # fmt: skip
 
 
 def _form_fields(details: str) -> dict[str, str]:

@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime
 
 from agents.offline_email import draft_email
+from agents.offline_messages import announcement, chat_post, rewrite, support_reply
 from agents.offline_notes import (
     action_item_list,
     figures_report,
@@ -27,6 +28,8 @@ from agents.offline_text import (
 )
 from agents.offline_translate import translation_deliverable
 
+__all__ = ["announcement", "chat_post", "deliverable_kind", "rewrite", "support_reply", "write"]
+
 _KIND_RULES: list[tuple[str, str]] = [
     ("translation", r"\btranslat"),
     ("web", r"https?://"),
@@ -41,6 +44,11 @@ _KIND_RULES: list[tuple[str, str]] = [
     ("outline", r"\boutline\b|\btable of contents\b|\bstructure for\b"),
     ("agenda_only", r"^(?:(?:create|write|draft|prepare|make)\s+)?(?:an?|the|quick)?\s*agenda\b"),
     ("rewrite", r"\b(?:rewrite|rephrase|reword|paraphrase|proofread|polish|shorten|edit)\b"),
+    (
+        "rewrite",
+        r"^make\b.*\b(?:friendlier|warmer|shorter|clearer|kinder|softer|more (?:formal|casual|"
+        r"friendly|concise|professional|polite|positive)|less (?:formal|harsh|blunt))\b",
+    ),
     (
         "support_reply",
         r"\b(?:reply|respond|answer)\b.*\b(?:ticket|support|customer|question|asked)",
@@ -107,148 +115,6 @@ def write(task: TaskText, now: datetime | None = None) -> str:
     return general_response(task)
 
 
-_SUPPORT_ANSWERS: list[tuple[str, list[str]]] = [
-    (r"password|log ?in|sign ?in|locked out", [
-        "Go to the sign-in page and click \"Forgot password?\".",
-        "Enter the email address you use for your account and submit.",
-        "Open the reset email we send (it arrives within a few minutes; check spam too) "
-        "and click the link. The link is valid for [24 hours].",
-        "Choose a new password and sign in with it.",
-    ]),
-    (r"refund|money back|charge", [
-        "Refunds are available within [30 days] of purchase.",
-        "Reply with your order number and the reason, and we will process it.",
-        "The refund goes back to the original payment method within [5-10 business days].",
-    ]),
-    (r"cancel|unsubscribe", [
-        "Open Settings > Billing and click \"Cancel subscription\".",
-        "Your plan stays active until the end of the current billing period.",
-        "You can export your data before then from Settings > Export.",
-    ]),
-    (r"invoice|billing|receipt", [
-        "Invoices are under Settings > Billing > Invoices, where you can download each as PDF.",
-        "To change the billing address or tax ID, edit it there; new invoices use it.",
-    ]),
-    (r"shipping|delivery|order status|tracking", [
-        "You can follow your order with the tracking link in the shipping confirmation email.",
-        "If it has not moved in [3 business days], reply with your order number and we will "
-        "contact the carrier.",
-    ]),
-]  # fmt: skip
-
-
-def support_reply(title: str, details: str) -> str:
-    """A reply to a support question with concrete steps when the topic is a common one."""
-    question = f"{title} {details}".lower()
-    topic = re.search(r"\b(?:how to|about|asking)\s+(.+?)(?:[.?!]|$)", title, re.I)
-    about = topic.group(1).strip() if topic else "your question"
-    steps = next((s for pattern, s in _SUPPORT_ANSWERS if re.search(pattern, question)), None)
-    lines = ["Hi [customer name],", "", f"Thanks for reaching out about {about}."]
-    if steps:
-        lines += ["Here is how to do it:", ""]
-        lines += [f"{i}. {step}" for i, step in enumerate(steps, 1)]
-    else:
-        lines += [
-            "",
-            "Here is what I found: [answer from the help center or product docs]. If that does "
-            "not solve it, reply with [the details we need, e.g. a screenshot or account email].",
-        ]
-    lines += [
-        "",
-        "If anything does not work as described, just reply to this message and we will "
-        "sort it out together.",
-        "",
-        "Best regards,",
-        "[Your name], Support team",
-    ]
-    return "\n".join(lines)
-
-
-_FRIENDLIER = [
-    (r"\bcandidates? must\b", "you'll"), (r"\bmust have\b", "you have"),
-    (r"\bthe candidate\b", "you"), (r"\bapplicants?\b", "you"), (r"\brequired\b", "important"),
-    (r"\bis responsible for\b", "will"), (r"\bresponsibilities\b", "what you'll do"),
-    (r"\brequirements\b", "what we're looking for"), (r"\bshall\b", "will"),
-    (r"\butilize\b", "use"), (r"\bcommence\b", "start"), (r"\bplease be advised that\b", ""),
-]  # fmt: skip
-
-
-def rewrite(title: str, details: str) -> str:
-    """Rewrite the given text in the asked-for tone; without text, a ready structure."""
-    lower = title.lower()
-    if details.strip():
-        text = details.strip()
-        if re.search(r"friendl|warm|casual|approachable", lower):
-            for pattern, replacement in _FRIENDLIER:
-                text = re.sub(pattern, replacement, text, flags=re.I)
-        if re.search(r"short|concise|brief|trim", lower):
-            text = " ".join(sentences(text)[:3])
-        text = re.sub(r"\s{2,}", " ", text).strip()
-        return f"Rewritten:\n\n{capitalize_first(text)}"
-    if "job description" in lower or "job post" in lower:
-        return "\n".join([
-            "[Role title] at [Company]", "",
-            "Hi! We're looking for someone who loves [core craft] and wants to help us [mission].",
-            "", "What you'll do",
-            "- Own [main responsibility] from idea to launch",
-            "- Work closely with [teams] to [outcome]",
-            "- Help us improve [process or product area]", "",
-            "What we'd love you to bring",
-            "- Experience with [key skill] (we care more about what you built than years)",
-            "- Clear, kind communication",
-            "- Curiosity and a habit of learning", "",
-            "Why you'll enjoy it here",
-            "- [Benefit 1], [benefit 2], [flexible work arrangement]",
-            "- A team that reviews ideas on their merit", "",
-            "Not sure you tick every box? Apply anyway - we'd love to hear from you.",
-            "", "(The original text was not included; paste it in the Details to have it "
-            "rewritten line by line.)",
-        ])  # fmt: skip
-    return (
-        "The text to rewrite was not included in the task. Paste it into the task's "
-        "description (Details) and run it again; I will keep its meaning and change the tone "
-        "and length as asked."
-    )
-
-
-def chat_post(title: str, details: str) -> str:
-    """A short chat message: a bold headline and bullets from the details."""
-    subject = re.sub(
-        r"^(?:post|share|send|write|draft|compose|create)\s+(?:a\s+|an\s+|the\s+)?|\s+(?:in|on|to)\s+(?:#\S+|"
-        r"slack|the channel).*$", "", strip_lead_in(title), flags=re.I,
-    ).strip()  # fmt: skip
-    items = [i.strip() for i in re.split(r"[,;\n]|\band\b", details) if i.strip()]
-    head = details.split(":", 1)[0].strip() if ":" in details else ""
-    if head and len(head.split()) <= 4:
-        items = [i.strip() for i in re.split(r"[,;\n]|\band\b", details.split(":", 1)[1])]
-        subject = f"{subject} - {head}"
-    lines = [f"*{capitalize_first(subject)}*"]
-    about = re.sub(r"^.*?\b(?:post|message|update)\s+(?:about|announcing|on)\s+", "", subject)
-    lines += [f"• {capitalize_first(i)}" for i in items if i] or [
-        f"We're excited to share {about}! [One line on why it matters to the reader.] "
-        "[Link or call to action.]"
-    ]
-    return "\n".join(lines)
-
-
-def announcement(title: str, details: str) -> str:
-    """A short announcement: headline, what is changing, when, and where to ask."""
-    subject = re.sub(
-        r"^.*?\bannounce(?:ment)?\s*(?:for|of|about|on)?\s*(?:the\s+|our\s+)?", "", title,
-        flags=re.I,
-    ).strip(" .")  # fmt: skip
-    subject = subject or "an update"
-    body = " ".join(capitalize_first(s) for s in sentences(details)) if details.strip() else ""
-    lines = [
-        f"Announcing: {subject}", "", "Hi everyone,", "",
-        f"We're happy to share {_with_article(subject)}. "
-        + (body or "Starting [date], [what changes and for whom]."),
-        "", "What this means for you: [one or two practical points].",
-        "Questions? Reply to this message or ask in [#channel].", "", "Thanks!",
-    ]  # fmt: skip
-    return "\n".join(lines)
-
-
 def prose_from_points(title: str, points: str) -> str:
     """A short paragraph that weaves listed points together (a blog intro, a summary)."""
     items = [i.strip(" .") for i in re.split(r"[;\n]|,|\band\b", points) if i.strip(" .")]
@@ -260,10 +126,6 @@ def prose_from_points(title: str, points: str) -> str:
         f"{capitalize_first(items[0])} is the change you will notice first, and the rest are "
         "small improvements that add up. Read on for what each one does and how to try it today."
     )
-
-
-def _with_article(subject: str) -> str:
-    return subject if subject.startswith(("the ", "our ", "a ", "an ")) else f"our {subject}"
 
 
 def web_lookup_without_browser(task: TaskText) -> str:

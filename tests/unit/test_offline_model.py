@@ -200,7 +200,7 @@ def test_planner_classify_task_accepts_the_offline_decomposition(model: OfflineC
 
 def test_planner_write_deliverable_returns_the_text(model: OfflineChatModel) -> None:
     text = write_deliverable(model, "Write a short announcement for the new office hours")
-    assert text.startswith("Announcing: new office hours")
+    assert text.startswith("Announcement: New office hours")
 
 
 def test_unknown_schema_is_filled_from_the_task(model: OfflineChatModel) -> None:

@@ -127,7 +127,7 @@ semi   | Email existing customers about {s}
        | Customer announcement; a person approves before it goes out.
 auto   | Update the website copy for {s}
        | New page text ready to publish.
-auto   | Track adoption after {s} and summarize the results
+auto   | Track adoption of {s} and summarize the results
        | A two-week report on sign-ups, upgrades and questions.
 
 [campaign marketing promotion go-to-market gtm outreach]
@@ -156,6 +156,20 @@ semi   | Draft the outreach sequence for prospects in {s}
 auto   | Write the territory plan summary for {s}
        | Goals, accounts, owners and the first 90 days.
 
+[podcast vlog youtube]
+auto   | Define the format, audience and episode plan for {s}
+       | Who it is for, episode length, cadence and the first ten topics.
+auto   | Write the outlines for the first three episodes of {s}
+       | Talking points, questions and guests for each episode.
+manual | Choose the hosting platform and equipment for {s}
+       | A person picks the platform and buys or borrows the equipment.
+manual | Record and edit the first episodes of {s}
+       | Recording and editing need people.
+semi   | Announce {s} to customers and followers
+       | Posts and an email, approved before they go out.
+auto   | Track listens and feedback on {s} and summarize them monthly
+       | Listens, subscribers and comments, with what to change.
+
 [website site redesign rebrand app portal page]
 auto   | Audit the current state of {s} and summarize the issues
        | What works, what does not, top pages and complaints.
@@ -167,7 +181,7 @@ manual | Choose the designer and approve the design for {s}
        | A person hires or assigns the designer and signs off on mockups.
 manual | Build and test {s}
        | Developers implement, test and review.
-semi   | Announce {s} to customers
+semi   | Announce the new {s} to customers
        | Announcement approved before it goes out.
 
 [hire hiring recruit recruiting head role position candidate]

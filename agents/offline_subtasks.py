@@ -44,7 +44,7 @@ _ITEM_RULES: list[tuple[str, str, str, str]] = [
         "Bookings need a person with the travel budget.",
     ),
     (
-        r"swag|merch|printing|equipment|hardware|laptop|signage|gift",
+        r"swag|merch|printing|equipment|hardware|laptop|signage|gifts?\b(?! exchange)",
         "Order the {item} for {s}",
         MANUAL,
         "Purchases need a person with purchasing authority.",
@@ -132,7 +132,11 @@ def plan_subtasks(task: TaskText, verb: str, obj: str) -> list[dict[str, Any]]:
     """3 to 8 distinct subtasks for the task, each with its execution type."""
     subject = subject_of(verb, obj) or task.title.strip(" .")
     referent = subject if re.match(r"^(?:the|a|an)\b", subject, re.I) else f"the {subject}"
-    if verb in _MOVE_VERBS and re.search(r"\b(?:to|into)\b", subject):
+    expansion = re.search(r"\b(?:into|to|in)\s+(?:the\s+)?(?P<place>.+)$", subject)
+    if verb in {"expand", "enter"} and expansion:
+        # "sales into the EMEA region": the plan is about the place.
+        referent = f"the {expansion.group('place')}"
+    elif verb in _MOVE_VERBS and re.search(r"\b(?:to|into)\b", subject):
         # "the customer database to the new CRM" reads as the move itself: name the action.
         referent = f"{_MOVE_VERBS[verb]} {referent}"
     chosen: list[dict[str, Any]] = []
@@ -165,7 +169,7 @@ def _plan_for(subject: str, task: TaskText) -> tuple[PlanStep, ...]:
 
 
 def _from_item(item: str, referent: str) -> dict[str, Any]:
-    clean = item.strip().rstrip(".")
+    clean = re.sub(r"^(?:the|a|an|some|our)\s+", "", item.strip().rstrip("."), flags=re.I)
     lowered = clean.lower()
     for pattern, title, kind, description in _ITEM_RULES:
         if re.search(pattern, lowered):
@@ -179,6 +183,8 @@ def _from_item(item: str, referent: str) -> dict[str, Any]:
 
 def _subtask(title: str, kind: str, description: str) -> dict[str, Any]:
     title = re.sub(r"\s+", " ", title).strip()
+    title = re.sub(r"\bthe new (?:the |our |a )?(?:new )?", "the new ", title)
+    title = re.sub(r"\b(\w+) \1\b", r"\1", title, flags=re.I)  # no doubled words
     return {
         "title": title[:1].upper() + title[1:],
         "description": description,

@@ -204,21 +204,8 @@ def first_call(
 def _email_call(task: TaskText, bound: set[str], verb: str) -> tuple[str, dict[str, Any]] | None:
     lower = task.title.lower()
     emailish = bool(re.search(r"\be-?mail\b|\bnote to\b|@|\breply\b|\bfollow[- ]up\b", lower))
-    sending = verb in {
-        "send",
-        "email",
-        "e-mail",
-        "reply",
-        "respond",
-        "forward",
-        "follow",
-        "thank",
-        "remind",
-        "invite",
-        "notify",
-        "tell",
-        "ask",
-    }
+    sending = verb in {"send", "email", "e-mail", "reply", "respond", "forward", "follow",
+                       "thank", "remind", "invite", "notify", "tell", "ask"}  # fmt: skip
     if not (emailish or sending) or verb in _NOT_SENDING:
         return None
     draft = draft_email(task.title, task.details)
@@ -249,20 +236,8 @@ def _mail_query(task: TaskText) -> str:
     emails = find_emails(task.title)
     if emails:
         return f"from:{emails[0]}"
-    ignore = {
-        "search",
-        "find",
-        "look",
-        "check",
-        "inbox",
-        "email",
-        "emails",
-        "mail",
-        "messages",
-        "my",
-        "summarize",
-        "read",
-    }
+    ignore = {"search", "find", "look", "check", "inbox", "email", "emails", "mail",
+              "messages", "my", "summarize", "read"}  # fmt: skip
     return " ".join(content_words(task.title, ignore)[:4])
 
 

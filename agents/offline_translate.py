@@ -11,6 +11,18 @@ UNTRANSLATED_NOTE = "[offline model: configure DELEGATE_MODEL for full translati
 # One entry per line: english = translation. Whole phrases first, then single words.
 _GLOSSARIES = {
     "spanish": """
+thank you for your order = gracias por tu pedido
+thank you for = gracias por
+it will arrive = llegará
+will arrive = llegará
+on monday = el lunes
+on tuesday = el martes
+on wednesday = el miércoles
+on thursday = el jueves
+on friday = el viernes
+where is = dónde está
+meeting room = sala de reuniones
+room = sala
 welcome to the team = bienvenido al equipo
 we are glad you are here = nos alegra que estés aquí
 thank you for your patience = gracias por tu paciencia
@@ -68,6 +80,15 @@ email = correo
 message = mensaje
 """,
     "french": """
+thank you for your order = merci pour votre commande
+thank you for = merci pour
+it will arrive = elle arrivera
+on monday = lundi
+on friday = vendredi
+where is the meeting room = où est la salle de réunion
+where is = où est
+meeting room = salle de réunion
+room = salle
 welcome to the team = bienvenue dans l'équipe
 we are glad you are here = nous sommes ravis que vous soyez là
 thank you for your patience = merci pour votre patience
@@ -124,6 +145,16 @@ email = e-mail
 message = message
 """,
     "german": """
+thank you for your order = vielen Dank für Ihre Bestellung
+thank you for = danke für
+it will arrive on monday = sie kommt am Montag an
+it will arrive on friday = sie kommt am Freitag an
+on monday = am Montag
+on friday = am Freitag
+where is the meeting room = wo ist der Besprechungsraum
+where is = wo ist
+meeting room = Besprechungsraum
+room = Raum
 welcome to the team = willkommen im team
 we are glad you are here = wir freuen uns, dass du hier bist
 thank you for your patience = vielen dank für ihre geduld

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.datastructures import Headers
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.schemas import ErrorBody, ValidationErrorBody
@@ -72,10 +73,25 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(validation_body(exc.errors()), status_code=422)
 
 
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:
+        # FastAPI's answer to a body it cannot even decode (e.g. bytes that are not UTF-8):
+        # for the client it is one more invalid field, so it gets the documented 422.
+        return JSONResponse(
+            validation_body([{"loc": ("body",), "msg": f"could not be read: {exc.detail}"}]),
+            status_code=422,
+        )
+    return JSONResponse(
+        {"detail": exc.detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None)
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Register the handlers (FastAPI's own HTTPException handler already answers `detail`)."""
+    """Register the handlers: DelegateError, validation, and HTTP errors (all `{"detail"}`)."""
     app.add_exception_handler(DelegateError, _delegate_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
 
 
 class DeclaredBodyLimit:

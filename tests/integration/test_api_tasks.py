@@ -355,3 +355,13 @@ def test_openapi_docs_are_served_without_a_key(api_client: TestClient) -> None:
         document["paths"]
     )
     assert document["paths"]["/api/tasks/execute"]["post"]["operationId"] == "execute_task"
+
+
+def test_undecodable_body_is_a_422_naming_the_body(api_client: Any, api_org: Any) -> None:
+    response = api_client.post(
+        "/api/tasks",
+        content=b"x\xc9G\xb3s\x0f",
+        headers={**api_org.headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("body:")

@@ -33,6 +33,7 @@ _CUSTOMER_GROUPS = {"customers", "users", "clients", "subscribers", "buyers", "s
 _NOT_PEOPLE = {
     "email", "draft", "note", "message", "reply", "follow-up", "follow", "the", "support",
     "ticket", "support ticket", "question", "request", "in", "it", "this", "that", "them",
+    "for", "about", "to", "with", "on", "regarding", "after",
 }  # fmt: skip
 _EVENT_RE = re.compile(
     r"\b(meeting|call|demo|chat|conversation|interview|visit|session|workshop|lunch|dinner|"

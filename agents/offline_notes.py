@@ -205,8 +205,8 @@ def parse_figure(part: str) -> tuple[str, str, str] | None:
     """(metric, value, change) from 'Revenue 120k, up 8%' or '14 new customers'."""
     match = re.match(r"^(?P<label>[A-Za-z][A-Za-z '/&-]*?)\s*:?\s+(?P<rest>[$€£]?\d.*)$", part)
     if match:
-        value, _, change = match.group("rest").partition(",")
-        return capitalize_first(match.group("label")), value.strip(), change.strip()
+        value, *change = re.split(r",(?!\d)", match.group("rest"), maxsplit=1)
+        return capitalize_first(match.group("label")), value.strip(), "".join(change).strip()
     match = re.match(r"^(?P<value>[$€£]?\d[\d.,]*\s*[kKmMbB%]?)\s+(?P<label>.+)$", part)
     if match:
         return capitalize_first(match.group("label")), match.group("value").strip(), ""

@@ -34,6 +34,12 @@ _KIND_RULES: list[tuple[str, str]] = [
     ("translation", r"\btranslat"),
     ("web", r"https?://"),
     ("prose", r"\b(?:turn|convert|expand)\b.*\binto\b"),
+    # "Draft an email to the team about the expense report": an email, whatever it is about.
+    (
+        "email",
+        r"^(?:draft|write|compose|prepare|send)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}?"
+        r"e-?mail\b",
+    ),
     (
         "meeting",
         r"^(?:schedule|book|set up|arrange|reschedule)\b.*\b(?:meeting|sync|call|1:1|"

@@ -318,3 +318,14 @@ def test_listed_items_with_articles_make_clean_subtasks() -> None:
 def test_expansion_plan_is_about_the_place() -> None:
     titles = [s["title"] for s in classify(TaskText("Expand sales into the EMEA region")).subtasks]
     assert "Set up the EMEA region in the CRM" in titles
+
+
+def test_thousands_separators_stay_in_the_value() -> None:
+    report = report_draft(TaskText("Prepare the weekly metrics report", "Signups 1,240, up 15%."))
+    assert report["summary"].startswith("Signups 1,240 (up 15%)")
+    assert report["figures"] == [{"metric": "Signups", "value": "1,240", "change": "up 15%"}]
+
+
+def test_email_task_about_a_report_is_still_an_email() -> None:
+    text = _write("Draft an email to the team reminding them about the expense report deadline")
+    assert text.startswith("To: [team email]\nSubject: Reminder: Expense report deadline")

@@ -70,8 +70,16 @@ def _looks_failed(text: str) -> bool:
     return bool(_ERROR_RE.search(text[:200]))
 
 
+#: What a read tool wraps around outside content (data that authorizes nothing).
+_ENVELOPE = re.compile(r"<untrusted_content[^>]*>\s*(?P<body>.*?)\s*</untrusted_content>", re.S)
+
+
 def parse_result(text: str) -> Any:
-    """A tool result as JSON when it is JSON, else the text itself."""
+    """A tool result as JSON when it is JSON (inside an untrusted-content envelope or not),
+    else the text itself."""
+    found = _ENVELOPE.search(text or "")
+    if found:
+        text = found.group("body")
     try:
         return json.loads(text)
     except (TypeError, ValueError):
@@ -357,6 +365,13 @@ def _describe(task: TaskText, call: Call) -> str:
     return f"{call.name} returned:\n{str(call.result)[:800]}"
 
 
+#: Words a page uses for what a question asks about ("outage" -> "operational", "incident").
+_RELATED = {
+    "outa": {"oper", "inci", "down", "degr", "stat"}, "down": {"oper", "inci", "outa", "degr"},
+    "cost": {"pric", "mont"}, "pric": {"cost", "mont"},
+}  # fmt: skip
+
+
 def _page_answer(task: TaskText, data: Any) -> str:
     if isinstance(data, dict):
         text, title, url = str(data.get("text", "")), data.get("title", ""), data.get("url", "")
@@ -367,12 +382,15 @@ def _page_answer(task: TaskText, data: Any) -> str:
         {"look", "tell", "check", "open", "page", "find", "read", "whether"},
     )
     stems = {w[:4] for w in wanted}
+    for word in wanted:
+        stems |= _RELATED.get(word[:4], set())
     lines = [ln.strip() for ln in re.split(r"\n+|(?<=[.!?])\s+", text) if ln.strip()]
     scored = sorted(
         ((sum(1 for w in words(ln) if w[:4] in stems), i, ln) for i, ln in enumerate(lines)),
         key=lambda t: (-t[0], t[1]),
     )
-    relevant = [ln for score, _, ln in scored if score > 0][:3]
+    matching = [ln for score, _, ln in scored if score > 0]
+    relevant = ([ln for ln in matching if not ln.startswith("#")] or matching)[:3]
     where = (url or "the page") + (f" ({title})" if title else "")
     if not relevant:
         about = ", ".join(wanted) or "the question"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from langchain_core.messages import HumanMessage
@@ -329,3 +330,40 @@ def test_thousands_separators_stay_in_the_value() -> None:
 def test_email_task_about_a_report_is_still_an_email() -> None:
     text = _write("Draft an email to the team reminding them about the expense report deadline")
     assert text.startswith("To: [team email]\nSubject: Reminder: Expense report deadline")
+
+
+def _page_reply(question: str, page: dict[str, str]) -> str:
+    """The final answer after open_url returns `page` wrapped as untrusted content."""
+    from langchain_core.messages import ToolMessage
+
+    from tools.toolkit import untrusted
+
+    @tool
+    def open_url(url: str) -> str:
+        """Open a web page and return its text."""
+        return ""
+
+    bound = OfflineChatModel(now=NOW).bind_tools([open_url])
+    messages: list[Any] = [HumanMessage(task_prompt(question))]
+    first = bound.invoke(messages)
+    call = first.tool_calls[0]
+    result = ToolMessage(untrusted("a web page", page), tool_call_id=call["id"], name="open_url")
+    return str(bound.invoke([*messages, first, result]).content)
+
+
+def test_page_answer_quotes_the_line_that_answers_from_an_untrusted_envelope() -> None:
+    page = {
+        "url": "http://127.0.0.1:8000/pricing",
+        "title": "Pricing",
+        "text": "# Pricing\nStarter costs $9 per month.\nThe Pro plan costs $29 per month.",
+    }
+    answer = _page_reply("Check http://127.0.0.1:8000/pricing: how much is the pro plan?", page)
+    assert answer.startswith("From http://127.0.0.1:8000/pricing (Pricing):")
+    assert answer.splitlines()[1] == "> The Pro plan costs $29 per month."
+    assert "untrusted_content" not in answer and "# Pricing" not in answer
+
+
+def test_page_answer_finds_status_lines_for_an_outage_question() -> None:
+    page = {"url": "http://127.0.0.1:8000/", "title": "Status", "text": "All systems operational."}
+    answer = _page_reply("Look at http://127.0.0.1:8000/ and tell me if there is an outage", page)
+    assert "> All systems operational." in answer

@@ -45,6 +45,12 @@ app = typer.Typer(
 )
 keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+allow_app = typer.Typer(
+    help="The organization's allowlist: destinations agents may use without naming them in "
+    "the task (emails, domains, channels, hosts).",
+    no_args_is_help=True,
+)
+app.add_typer(allow_app, name="allowlist")
 
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -171,6 +177,63 @@ def keys_create(
         print_json(out, {"organization": org, "org_id": org_id, "api_key": key})
     else:
         out.print(f"API key for [bold]{org}[/] (shown once): [bold]{key}[/]")
+
+
+def _change_allowlist(kind: str, value: str, add: bool, as_json: bool) -> None:
+    from app.render import print_json
+    from store.orgs import update_allowlist
+
+    db = _db()
+    org_id = _org_id(db)
+    with db.session() as session:
+        allowlist = update_allowlist(session, org_id, kind, value, add=add)
+    if as_json:
+        print_json(out, allowlist)
+    else:
+        _print_allowlist(allowlist)
+
+
+def _print_allowlist(allowlist: dict[str, list[str]]) -> None:
+    for kind, entries in allowlist.items():
+        out.print(f"[bold]{kind}[/]: {', '.join(entries) if entries else '[dim]none[/]'}")
+
+
+@allow_app.command("show")
+def allowlist_show(as_json: JsonFlag = False) -> None:
+    """Show the allowlist."""
+    from app.render import print_json
+    from store.models import Organization
+    from store.orgs import ALLOWLIST_KINDS
+
+    db = _db()
+    org_id = _org_id(db)
+    with db.session() as session:
+        stored = session.get(Organization, org_id).allowlist or {}  # type: ignore[union-attr]
+    allowlist = {k: list(stored.get(k, [])) for k in ALLOWLIST_KINDS}
+    if as_json:
+        print_json(out, allowlist)
+    else:
+        _print_allowlist(allowlist)
+
+
+@allow_app.command("add")
+def allowlist_add(
+    kind: Annotated[str, typer.Argument(help="emails | domains | channels | hosts")],
+    value: Annotated[str, typer.Argument(help="e.g. ops@example.com, example.com, #general")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Trust a destination for every task of the organization."""
+    _change_allowlist(kind, value, True, as_json)
+
+
+@allow_app.command("remove")
+def allowlist_remove(
+    kind: Annotated[str, typer.Argument(help="emails | domains | channels | hosts")],
+    value: Annotated[str, typer.Argument(help="The entry to remove.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Stop trusting a destination."""
+    _change_allowlist(kind, value, False, as_json)
 
 
 @app.command()

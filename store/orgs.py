@@ -74,3 +74,38 @@ def authenticate(session: Session, key: str | None) -> Organization:
         raise Unauthorized("unknown API key")
     row.last_used_at = utcnow()
     return org
+
+
+#: The kinds of trusted destination an organization's allowlist holds.
+ALLOWLIST_KINDS = ("emails", "domains", "channels", "hosts")
+
+
+def update_allowlist(
+    session: Session, org_id: str, kind: str, value: str, *, add: bool = True
+) -> dict[str, list[str]]:
+    """Add (or remove) one trusted destination; returns the whole allowlist."""
+    if kind not in ALLOWLIST_KINDS:
+        raise InvalidInput(
+            f"unknown allowlist kind {kind!r}; use one of: {', '.join(ALLOWLIST_KINDS)}"
+        )
+    cleaned = value.strip().lower()
+    if kind == "channels":
+        cleaned = cleaned.lstrip("#")
+    if not cleaned or any(c.isspace() for c in cleaned):
+        raise InvalidInput(f"not a valid {kind[:-1]}: {value!r}")
+    if kind == "emails" and cleaned.count("@") != 1:
+        raise InvalidInput(f"not an email address: {value!r}")
+    org = session.get(Organization, org_id, with_for_update=True)
+    if org is None:
+        raise NotFound(f"no organization {org_id!r}")
+    allowlist = {k: list(v) for k, v in (org.allowlist or {}).items()}
+    entries = allowlist.setdefault(kind, [])
+    if add and cleaned not in entries:
+        entries.append(cleaned)
+    elif not add:
+        if cleaned not in entries:
+            raise NotFound(f"{value!r} is not in the {kind} allowlist")
+        entries.remove(cleaned)
+    org.allowlist = allowlist  # reassigned so the JSON change is saved
+    session.flush()
+    return {k: list(allowlist.get(k, [])) for k in ALLOWLIST_KINDS}

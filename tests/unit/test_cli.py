@@ -247,3 +247,25 @@ def test_json_logs_carry_the_task_id_and_organization(
     run_lines = [line for line in lines if line["logger"] == "delegate.runner"]
     assert run_lines[0]["message"] == "run started"
     assert all(line["task_id"] == task_id and line["org"] == "default" for line in run_lines)
+
+
+def test_allowlist_add_and_remove_change_what_the_gate_trusts(db: Database, org_id: str) -> None:
+    from tools.policy import TrustedSources
+
+    code, stdout, _ = invoke("allowlist", "add", "channels", "#Ops", "--json")
+    assert code == 0
+    assert json.loads(stdout)["channels"] == ["ops"]
+    invoke("allowlist", "add", "domains", "example.com")
+    with db.session() as session:
+        from store.models import Organization
+
+        allowlist = session.get(Organization, org_id).allowlist
+    assert "ops" in TrustedSources.build("", allowlist).channels
+    code, stdout, _ = invoke("allowlist", "remove", "channels", "ops", "--json")
+    assert json.loads(stdout)["channels"] == []
+
+
+def test_allowlist_refuses_an_unknown_kind(db: Database) -> None:
+    code, _, stderr = invoke("allowlist", "add", "phones", "555")
+    assert code != 0
+    assert "unknown allowlist kind 'phones'" in stderr

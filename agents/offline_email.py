@@ -20,6 +20,7 @@ _WHO_RE = re.compile(
 )
 _TOPIC_RE = re.compile(
     r"\b(?:about|regarding|re:|concerning|on the subject of|thanking \w+ for|thank \w+ for|"
+    r"follow(?:ing)?[- ]?up (?:on|about)|"
     r"for|after|asking(?: \w+)?(?: for| about)?|explaining|confirming|letting \w+ know|"
     r"inviting (?:\w+\s+){1,3}?to|invite (?:\w+\s+){1,3}?to)\s+(?P<topic>.+)$",
     re.IGNORECASE,
@@ -84,7 +85,7 @@ def recipient_phrase(title: str) -> str:
         who = re.sub(r"^(?:(?:to|the|our|a|an|all|my|every)\s+)+", "", match.group("who").strip())
         who = re.sub(r"^\w+ing\s+", "", who)
         who = re.split(r"\s+(?:a|an|the|some)\s+|\s+\w+ing\b", who)[0].strip()
-        if not who or "@" in who or who.lower() in _NOT_PEOPLE:
+        if not who or "@" in who or who.lower() in _NOT_PEOPLE or who.lower().startswith("you"):
             continue
         first = who.split()[0].lower()
         if first in {"a", "an", "the", "email", "draft", "follow-up", "short", "quick"}:
@@ -212,7 +213,9 @@ def _thanks(ctx: _Context) -> tuple[str, list[str]]:
             close + " If anything else would help in the meantime, just reply to this email.",
         ]
     thing = what or "your help"
-    return f"Thank you for {thing}", [
+    if re.match(r"the\s", thing, re.I):
+        thing = f"all your help with {thing}"  # "the charity run": thank people, not the run
+    return f"Thank you for {re.sub(r'^all ', '', thing)}", [
         f"Thank you for {thing}. It made a real difference for us, and I wanted you to know "
         "it was noticed.",
         _other(ctx),
@@ -243,7 +246,7 @@ def _delay(ctx: _Context) -> tuple[str, list[str]]:
 
 def _follow_up(ctx: _Context) -> tuple[str, list[str]]:
     topic = ctx.topic or "our conversation"
-    event = _EVENT_RE.search(topic)
+    event = _EVENT_RE.search(ctx.topic)
     if event:
         opener = f"Thank you again for your time at {_the(topic)}."
     else:

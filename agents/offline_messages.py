@@ -119,7 +119,11 @@ def announcement(title: str, details: str) -> str:
     facts = read_facts(details, [], group=False)
     body = " ".join(s if s.endswith((".", "!", "?")) else f"{s}." for s in facts.other)
     named = _named(subject)
-    if _GOOD_NEWS.search(f"{subject} {details}"):
+    clause = re.search(r"\bannounce\s+that\s+(.+?)[.!]?$", title, re.I)
+    if clause:
+        subject = clause.group(1)
+        opener = f"Please note that {subject}."
+    elif _GOOD_NEWS.search(f"{subject} {details}"):
         opener = f"We're happy to announce {named}."
     else:
         opener = f"Here is an update on {named}."
@@ -200,6 +204,15 @@ _FRIENDLIER: list[tuple[str, Any]] = [
     (r"\bin order to\b", "to"), (r"\bprior to\b", "before"), (r"\bassist\b", "help"),
 ]  # fmt: skip
 
+_CONCISE: list[tuple[str, str]] = [
+    (r"\bcurrently\s+", ""),
+    (r"\bin the process of\s+", ""), (r"\bin order to\b", "to"),
+    (r"\ba number of different\b|\ba number of\b", "several"), (r"\s+going forward\b", ""),
+    (r"\bat this point in time\b", "now"), (r"\bdue to the fact that\b", "because"),
+    (r"\bwould be the best fit for our needs\b", "fits us best"),
+    (r"\bfor the purpose of\b", "for"), (r"\bin the event that\b", "if"),
+]  # fmt: skip
+
 
 def base_verb(stem: str) -> str:
     """The verb of a gerund's stem: 'manag' -> 'manage', 'plann' -> 'plan', 'build' -> 'build'."""
@@ -225,7 +238,9 @@ def rewrite(title: str, details: str) -> str:
     if friendly:
         for pattern, replacement in _FRIENDLIER:
             text = re.sub(pattern, replacement, text, flags=re.I)
-    if re.search(r"short|concise|brief|trim", lower):
+    if re.search(r"short|concise|brief|trim|tighten", lower):
+        for pattern, replacement in _CONCISE:
+            text = re.sub(pattern, replacement, text, flags=re.I)
         text = " ".join(sentences(text)[:3])
     text = re.sub(r"\s{2,}", " ", capitalize_first(text)).strip()
     text = re.sub(r"([.!?]\s+)([a-z])", lambda m: m.group(1) + m.group(2).upper(), text)

@@ -37,7 +37,8 @@ _LOWER_IS_BETTER = re.compile(
 _FILLER_RE = re.compile(
     r"^(?:let'?s (?:start|begin|get started|kick off)|great|ok(?:ay)?|thanks?(?: you| all| "
     r"everyone)?|sure|sounds good|hi(?: all| everyone)?|hello|good (?:morning|afternoon)|"
-    r"welcome(?: everyone)?)[.!, ]*$",
+    r"welcome(?: everyone)?|thanks? (?:you )?for (?:joining|coming)|i can (?:take|do|handle) "
+    r"(?:that|it|this))[.!, ]*$",
     re.I,
 )
 _NOT_PEOPLE = {"Team", NOTE_TAKER, "Unassigned"}

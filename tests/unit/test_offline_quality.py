@@ -367,3 +367,45 @@ def test_page_answer_finds_status_lines_for_an_outage_question() -> None:
     page = {"url": "http://127.0.0.1:8000/", "title": "Status", "text": "All systems operational."}
     answer = _page_reply("Look at http://127.0.0.1:8000/ and tell me if there is an outage", page)
     assert "> All systems operational." in answer
+
+
+def test_follow_up_on_a_subject_names_the_subject_and_retells_the_reader_facts() -> None:
+    draft = draft_email(
+        "Email ben@studio.io to follow up on the logo proposal",
+        "He liked option B but asked for a darker blue. I'll send the revised files on Monday.",
+    )
+    assert draft.subject == "Following up on the logo proposal"
+    assert "You liked option B but asked for a darker blue." in draft.body
+    assert "I will send the revised files on Monday." in draft.body
+
+
+def test_thanking_people_for_an_event_thanks_them_for_their_help() -> None:
+    draft = draft_email("Draft a thank you note to the volunteers for the charity run")
+    assert draft.to_label == "[volunteers email]"
+    assert draft.body.startswith("Hi all,")
+    assert "Thank you for all your help with the charity run." in draft.body
+
+
+def test_announcing_that_something_happens_states_it() -> None:
+    text = _write("Announce that the office will be closed on Friday", "Work from home.")
+    assert "Please note that the office will be closed on Friday. Work from home." in text
+
+
+def test_concise_rewrite_drops_filler_phrases() -> None:
+    text = _write(
+        "Rewrite this to be more concise",
+        "We are currently in the process of evaluating a number of different options in order "
+        "to pick a vendor going forward.",
+    )
+    assert "Rewritten:\n\nWe are evaluating several options to pick a vendor." in text
+
+
+def test_meeting_overview_leaves_out_pleasantries_and_volunteering_lines() -> None:
+    summary = meeting_summary(
+        TaskText(
+            "Summarize the call",
+            "Sam: Thanks for joining. Traffic is up 30%. Sam: Who can update the FAQ? "
+            "Leo: I can take that. Sam: Great, Leo updates the FAQ by Friday.",
+        )
+    )["summary"]
+    assert summary == "Traffic is up 30%. Leo will update the FAQ by Friday."

@@ -1,12 +1,12 @@
-"""Classification and plain writing: the two model calls every task run can make."""
+"""The model calls every run makes: structured answers (classification), plain writing."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from agents.classification import Classification
 from agents.prompts import CLASSIFY_SYSTEM, EXECUTE_SYSTEM, task_prompt
@@ -17,6 +17,37 @@ class ModelOutputError(Exception):
     """The model failed or answered with something unusable; worth another attempt."""
 
 
+SchemaT = TypeVar("SchemaT", bound=BaseModel)
+
+
+def ask_structured(
+    model: BaseChatModel, schema: type[SchemaT], system: str, prompt: str
+) -> SchemaT:
+    """One structured-output call; ModelOutputError if it fails or does not fit `schema`."""
+    structured = model.with_structured_output(schema, method="function_calling")
+    messages = [SystemMessage(system), HumanMessage(prompt)]
+    try:
+        answer: Any = structured.invoke(messages)
+    except ValidationError as exc:
+        raise ModelOutputError(
+            f"{schema.__name__} did not match the schema: {_brief(exc)}"
+        ) from exc
+    except Exception as exc:
+        raise ModelOutputError(f"model call failed: {_brief(exc)}") from exc
+    if answer is None:
+        raise ModelOutputError(f"model returned no {schema.__name__}")
+    if isinstance(answer, dict):
+        try:
+            answer = schema.model_validate(answer)
+        except ValidationError as exc:
+            raise ModelOutputError(
+                f"{schema.__name__} did not match the schema: {_brief(exc)}"
+            ) from exc
+    if not isinstance(answer, schema):
+        raise ModelOutputError(f"model returned {type(answer).__name__}, not {schema.__name__}")
+    return answer
+
+
 def classify_task(
     model: BaseChatModel,
     title: str,
@@ -25,28 +56,12 @@ def classify_task(
     parent_title: str | None = None,
 ) -> Classification:
     """Ask the model how to handle a task; raise ModelOutputError on unusable output."""
-    structured = model.with_structured_output(Classification, method="function_calling")
-    messages = [
-        SystemMessage(CLASSIFY_SYSTEM),
-        HumanMessage(task_prompt(title, description, execution_type, parent_title)),
-    ]
-    try:
-        answer: Any = structured.invoke(messages)
-    except ValidationError as exc:
-        raise ModelOutputError(f"classification did not match the schema: {_brief(exc)}") from exc
-    except Exception as exc:
-        raise ModelOutputError(f"model call failed: {_brief(exc)}") from exc
-    if answer is None:
-        raise ModelOutputError("model returned no classification")
-    if isinstance(answer, dict):
-        try:
-            answer = Classification.model_validate(answer)
-        except ValidationError as exc:
-            raise ModelOutputError(
-                f"classification did not match the schema: {_brief(exc)}"
-            ) from exc
-    if not isinstance(answer, Classification):
-        raise ModelOutputError(f"model returned {type(answer).__name__}, not a classification")
+    answer = ask_structured(
+        model,
+        Classification,
+        CLASSIFY_SYSTEM,
+        task_prompt(title, description, execution_type, parent_title),
+    )
     if not answer.reason.strip():
         raise ModelOutputError("classification has no reason")
     if answer.strategy is Strategy.DECOMPOSE and len(answer.subtasks) < 2:

@@ -8,17 +8,12 @@ unusable (the graphs retry that).
 from __future__ import annotations
 
 import re
-from typing import Any, TypeVar
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
-from pydantic import BaseModel, ValidationError
 
-from agents.planner import ModelOutputError
+from agents.planner import ModelOutputError, ask_structured
 from agents.prompts import task_prompt
 from agents.workflow_schemas import EmailDraft, MeetingSummary, ReportDraft
-
-SchemaT = TypeVar("SchemaT", bound=BaseModel)
 
 EMAIL_ADDRESS = re.compile(r"^[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[A-Za-z]{2,}$")
 _ADDRESS_IN_TEXT = re.compile(r"[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[A-Za-z]{2,}")
@@ -35,34 +30,6 @@ a verb, and when it is due if the notes say so. Do not invent items the notes do
 REPORT_SYSTEM = """You are Delegate's report writer. Turn the notes or figures in the task into
 a structured report: a title, a two or three sentence summary, and two to six sections with
 headings. Use only facts and numbers from the task; never invent figures."""
-
-
-def ask_structured(
-    model: BaseChatModel, schema: type[SchemaT], system: str, prompt: str
-) -> SchemaT:
-    """One structured-output call; ModelOutputError if it fails or does not fit `schema`."""
-    structured = model.with_structured_output(schema, method="function_calling")
-    messages = [SystemMessage(system), HumanMessage(prompt)]
-    try:
-        answer: Any = structured.invoke(messages)
-    except ValidationError as exc:
-        raise ModelOutputError(
-            f"{schema.__name__} did not match the schema: {_brief(exc)}"
-        ) from exc
-    except Exception as exc:
-        raise ModelOutputError(f"model call failed: {_brief(exc)}") from exc
-    if answer is None:
-        raise ModelOutputError(f"model returned no {schema.__name__}")
-    if isinstance(answer, dict):
-        try:
-            answer = schema.model_validate(answer)
-        except ValidationError as exc:
-            raise ModelOutputError(
-                f"{schema.__name__} did not match the schema: {_brief(exc)}"
-            ) from exc
-    if not isinstance(answer, schema):
-        raise ModelOutputError(f"model returned {type(answer).__name__}, not {schema.__name__}")
-    return answer
 
 
 def write_email(model: BaseChatModel, title: str, details: str = "") -> EmailDraft:

@@ -31,7 +31,7 @@ from agents.routing import email_wants_sending
 from agents.workflow_schemas import EmailDraft
 from agents.workflow_writers import has_email_address, write_email
 from graphs.context import Context
-from graphs.workflow_support import STUDIO_SCHEMA, WORKFLOW_MODEL_RETRY, close_task, log_step
+from graphs.workflow_support import MODEL_RETRY, STUDIO_SCHEMA, close_task, log_step
 from store import tasks as repo
 from store.enums import ExecutionType
 from store.errors import PolicyDenied
@@ -301,7 +301,7 @@ def _render_email(email: EmailDraft) -> str:
 
 
 def build_graph(
-    model_retry: RetryPolicy = WORKFLOW_MODEL_RETRY,
+    model_retry: RetryPolicy = MODEL_RETRY,
 ) -> StateGraph[EmailState, Context, EmailInput, EmailOutput]:
     """The uncompiled graph, so callers can compile it with their own checkpointer."""
     builder = StateGraph(

@@ -14,7 +14,7 @@ from langgraph.errors import NodeError
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Command, RetryPolicy
-from pydantic import ConfigDict, with_config
+from pydantic import with_config
 from sqlalchemy.orm import Session
 from typing_extensions import TypedDict
 
@@ -26,6 +26,7 @@ from agents.runner import record_agent, run_agent
 from graphs.context import Context
 from graphs.task_outcomes import provider_failed, record_failure, stop_for_person
 from graphs.workflow_dispatch import run_workflow_for_task
+from graphs.workflow_support import MODEL_RETRY, STUDIO_SCHEMA
 from store import tasks as repo
 from store.enums import ExecutionStatus, ExecutionType, Strategy
 from store.errors import Conflict, DelegateError, PolicyDenied
@@ -35,20 +36,6 @@ from tools.backends import ProviderError
 from tools.policy import ApprovalRejected, TaskFacts
 
 EXECUTOR_ID = "execute_task"
-
-#: Model calls that fail or answer with garbage are tried this many times in all.
-MODEL_RETRY = RetryPolicy(
-    initial_interval=0.2,
-    backoff_factor=2.0,
-    max_interval=5.0,
-    max_attempts=3,
-    jitter=False,
-    retry_on=ModelOutputError,
-)
-
-
-#: Field docstrings become the descriptions Studio shows for each input and output field.
-STUDIO_SCHEMA = ConfigDict(use_attribute_docstrings=True)
 
 
 @with_config(STUDIO_SCHEMA)

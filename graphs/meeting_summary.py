@@ -21,7 +21,7 @@ from agents.routing import action_execution_type
 from agents.workflow_schemas import ActionItem
 from agents.workflow_writers import summarize_meeting
 from graphs.context import Context
-from graphs.workflow_support import STUDIO_SCHEMA, WORKFLOW_MODEL_RETRY, log_step, task_text
+from graphs.workflow_support import MODEL_RETRY, STUDIO_SCHEMA, log_step, task_text
 from store import tasks as repo
 from store.enums import ExecutionType
 from store.errors import Conflict
@@ -196,7 +196,7 @@ def _subtask_description(item: dict[str, Any], notes: str) -> str:
 
 
 def build_graph(
-    model_retry: RetryPolicy = WORKFLOW_MODEL_RETRY,
+    model_retry: RetryPolicy = MODEL_RETRY,
 ) -> StateGraph[MeetingState, Context, MeetingInput, MeetingOutput]:
     """The uncompiled graph, so callers can compile it with their own checkpointer."""
     builder = StateGraph(

@@ -19,7 +19,7 @@ from agents.reporting import parse_figures, render_report
 from agents.workflow_schemas import Report, ReportDraft
 from agents.workflow_writers import write_report
 from graphs.context import Context
-from graphs.workflow_support import STUDIO_SCHEMA, WORKFLOW_MODEL_RETRY, log_step, task_text
+from graphs.workflow_support import MODEL_RETRY, STUDIO_SCHEMA, log_step, task_text
 
 WORKFLOW = "report_generation"
 DEFAULT_TITLE = "Write a report from these notes"
@@ -89,7 +89,7 @@ def render(state: ReportState, runtime: Runtime[Context]) -> dict[str, Any]:
 
 
 def build_graph(
-    model_retry: RetryPolicy = WORKFLOW_MODEL_RETRY,
+    model_retry: RetryPolicy = MODEL_RETRY,
 ) -> StateGraph[ReportState, Context, ReportInput, ReportOutput]:
     """The uncompiled graph, so callers can compile it with their own checkpointer."""
     builder = StateGraph(

@@ -19,8 +19,9 @@ from store.enums import ExecutionStatus, Strategy
 #: (apply with `pydantic.with_config` on a graph's input and output TypedDicts).
 STUDIO_SCHEMA = ConfigDict(use_attribute_docstrings=True)
 
-#: A model answer that does not fit the schema is asked for again, this many times in all.
-WORKFLOW_MODEL_RETRY = RetryPolicy(
+#: Model calls that fail or answer with garbage are tried this many times in all (every graph
+#: node that asks a model uses this policy).
+MODEL_RETRY = RetryPolicy(
     initial_interval=0.2,
     backoff_factor=2.0,
     max_interval=5.0,

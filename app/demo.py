@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
 from rich.console import Console
@@ -43,7 +44,7 @@ def run_demo(console: Console, *, as_json: bool = False, organization: str = "de
             )
             if not as_json:
                 console.print(Rule(f"[bold]{number}. {scenario['title']}"))
-            with console.status("executing…") if not as_json else _Quiet():
+            with nullcontext() if as_json else console.status("executing…"):
                 outcome = runner.execute(task_id)
             with db.session() as session:
                 entries = list(get_task(session, runner.org_id, task_id).execution_log)
@@ -78,11 +79,3 @@ def _sandbox_snapshot(db: Database, org_id: str) -> dict[str, Any]:
     except ImportError:
         return {}
     return snapshot(db, org_id)
-
-
-class _Quiet:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None

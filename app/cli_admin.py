@@ -1,0 +1,187 @@
+"""CLI administration: the database, API keys, the allowlist, the sandbox, serving, the demo."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from app.cli_base import (
+    JsonFlag,
+    allow_app,
+    app,
+    current_org_id,
+    err,
+    keys_app,
+    open_db,
+    out,
+    state,
+)
+
+if TYPE_CHECKING:
+    from store.db import Database
+
+
+@app.command()
+def init(as_json: JsonFlag = False) -> None:
+    """Create or upgrade the database; create the organization and its first API key."""
+    from sqlalchemy import func, select
+
+    from app.render import print_json
+    from store.db import Database, redact_url
+    from store.models import ApiKey
+    from store.orgs import create_api_key, ensure_organization
+
+    db = Database()
+    db.upgrade()
+    with db.session() as session:
+        org = ensure_organization(session, state.org)
+        has_key = session.scalar(
+            select(func.count()).select_from(ApiKey).where(ApiKey.org_id == org.id)
+        )
+        key = None if has_key else create_api_key(session, org.id, "init")
+        org_id = org.id
+    _sync_agents(db)
+    info = {
+        "database": redact_url(db.url),
+        "organization": state.org,
+        "org_id": org_id,
+        "api_key": key,
+    }
+    if as_json:
+        print_json(out, info)
+        return
+    out.print(f"[green]database ready[/] {info['database']}")
+    out.print(f"organization [bold]{state.org}[/] ({org_id})")
+    if key:
+        out.print(f"API key (shown once, store it now): [bold]{key}[/]")
+    else:
+        out.print("API keys exist already; `delegate keys create --org NAME` makes another.")
+
+
+def _sync_agents(db: Database) -> None:
+    try:
+        from agents.registry import sync_agents
+    except ImportError:
+        return
+    with db.session() as session:
+        sync_agents(session)
+
+
+@keys_app.command("create")
+def keys_create(
+    org: Annotated[str, typer.Option("--org", help="Organization the key belongs to.")],
+    name: Annotated[str, typer.Option("--name", help="A label for the key.")] = "cli",
+    as_json: JsonFlag = False,
+) -> None:
+    """Create an API key for an organization (created if new). The key is shown once."""
+    from app.render import print_json
+    from store.orgs import create_api_key, ensure_organization
+
+    db = open_db()
+    with db.session() as session:
+        organization = ensure_organization(session, org)
+        key = create_api_key(session, organization.id, name)
+        org_id = organization.id
+    if as_json:
+        print_json(out, {"organization": org, "org_id": org_id, "api_key": key})
+    else:
+        out.print(f"API key for [bold]{org}[/] (shown once): [bold]{key}[/]")
+
+
+def _change_allowlist(kind: str, value: str, add: bool, as_json: bool) -> None:
+    from app.render import print_json
+    from store.orgs import update_allowlist
+
+    db = open_db()
+    org_id = current_org_id(db)
+    with db.session() as session:
+        allowlist = update_allowlist(session, org_id, kind, value, add=add)
+    if as_json:
+        print_json(out, allowlist)
+    else:
+        _print_allowlist(allowlist)
+
+
+def _print_allowlist(allowlist: dict[str, list[str]]) -> None:
+    for kind, entries in allowlist.items():
+        out.print(f"[bold]{kind}[/]: {', '.join(entries) if entries else '[dim]none[/]'}")
+
+
+@allow_app.command("show")
+def allowlist_show(as_json: JsonFlag = False) -> None:
+    """Show the allowlist."""
+    from app.render import print_json
+    from store.models import Organization
+    from store.orgs import ALLOWLIST_KINDS
+
+    db = open_db()
+    org_id = current_org_id(db)
+    with db.session() as session:
+        stored = session.get(Organization, org_id).allowlist or {}  # type: ignore[union-attr]
+    allowlist = {k: list(stored.get(k, [])) for k in ALLOWLIST_KINDS}
+    if as_json:
+        print_json(out, allowlist)
+    else:
+        _print_allowlist(allowlist)
+
+
+@allow_app.command("add")
+def allowlist_add(
+    kind: Annotated[str, typer.Argument(help="emails | domains | channels | hosts")],
+    value: Annotated[str, typer.Argument(help="e.g. ops@example.com, example.com, #general")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Trust a destination for every task of the organization."""
+    _change_allowlist(kind, value, True, as_json)
+
+
+@allow_app.command("remove")
+def allowlist_remove(
+    kind: Annotated[str, typer.Argument(help="emails | domains | channels | hosts")],
+    value: Annotated[str, typer.Argument(help="The entry to remove.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Stop trusting a destination."""
+    _change_allowlist(kind, value, False, as_json)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level.")] = "info",
+) -> None:
+    """Serve the HTTP API (and its docs at /docs) with uvicorn until interrupted."""
+    from app.api.server import serve as serve_api
+
+    err.print(f"Delegate API on http://{host}:{port} (docs at /docs); Ctrl+C stops it")
+    serve_api(host, port, log_level=log_level)
+
+
+@app.command()
+def sandbox(
+    what: Annotated[str, typer.Argument(help="all | mail | calendar | slack")] = "all",
+    as_json: JsonFlag = False,
+) -> None:
+    """Show what the sandbox backends hold: drafts, sent mail, inbox, calendar, Slack."""
+    from app.render import print_json
+    from app.sandbox_view import print_sandbox, snapshot
+    from store.errors import InvalidInput
+
+    if what not in ("all", "mail", "calendar", "slack"):
+        raise InvalidInput(f"unknown sandbox view {what!r}; use all, mail, calendar or slack")
+    db = open_db()
+    data = snapshot(db, current_org_id(db))
+    if as_json:
+        print_json(out, data)
+    else:
+        print_sandbox(out, data, None if what == "all" else what)
+
+
+@app.command()
+def demo(as_json: JsonFlag = False) -> None:
+    """Run the spec's three scenarios end to end and show each outcome and log."""
+    from app.demo import run_demo
+
+    run_demo(out, as_json=as_json, organization=state.org)

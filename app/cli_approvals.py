@@ -1,0 +1,122 @@
+"""CLI for people answering approvals: list, approve (with edits), reject, recover."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from app.cli_base import (
+    JsonFlag,
+    app,
+    current_org_id,
+    open_db,
+    open_runner,
+    out,
+    show_outcome,
+)
+
+if TYPE_CHECKING:
+    pass
+
+
+def _parse_edits(edit_json: str | None, sets: list[str]) -> dict[str, Any] | None:
+    from store.errors import InvalidInput
+
+    edits: dict[str, Any] = {}
+    if edit_json:
+        try:
+            loaded = json.loads(edit_json)
+        except json.JSONDecodeError as exc:
+            raise InvalidInput(f"--edit-json is not valid JSON ({exc.msg})") from None
+        if not isinstance(loaded, dict):
+            raise InvalidInput("--edit-json must be a JSON object of arguments")
+        edits.update(loaded)
+    for item in sets:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InvalidInput(f"--set needs KEY=VALUE, got {item!r}")
+        edits[key.strip()] = value
+    return edits or None
+
+
+@app.command()
+def approvals(as_json: JsonFlag = False) -> None:
+    """List the actions waiting for a person's approval."""
+    from app.render import approval_panel, print_json
+    from store.enums import ExecutionStatus
+    from store.tasks import list_tasks
+
+    db = open_db()
+    org_id = current_org_id(db)
+    with db.session() as session:
+        paused = [
+            (t.id, t.title)
+            for t in list_tasks(session, org_id, status=ExecutionStatus.PAUSED, limit=1000)
+        ]
+    waiting = []
+    with open_runner(db) as runner:
+        for task_id, title in paused:
+            payload = runner.pending_approval(task_id)
+            if payload:
+                waiting.append({"task_id": task_id, "title": title, "approval": payload})
+    if as_json:
+        print_json(out, waiting)
+        return
+    if not waiting:
+        out.print("nothing is waiting for approval")
+    for item in waiting:
+        panel = approval_panel(item["approval"])
+        panel.title = f"{item['title']}  ({item['task_id'][:8]})"
+        out.print(panel)
+    if waiting:
+        out.print(
+            "approve: `delegate approve ID [--set body=...]`   reject: "
+            "`delegate reject ID --reason ...`"
+        )
+
+
+@app.command()
+def approve(
+    task_id: Annotated[str, typer.Argument(help="Task id or prefix.")],
+    edit_json: Annotated[
+        str | None, typer.Option("--edit-json", help="Edited arguments as a JSON object.")
+    ] = None,
+    sets: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Edit one argument: --set body='New text' (repeatable)."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Approve the action a task waits on (optionally edited); the run continues."""
+    edits = _parse_edits(edit_json, sets or [])
+    db = open_db()
+    with open_runner(db) as runner:
+        outcome = runner.approve(task_id, edits)
+    show_outcome(outcome, as_json)
+
+
+@app.command()
+def reject(
+    task_id: Annotated[str, typer.Argument(help="Task id or prefix.")],
+    reason: Annotated[str, typer.Option("--reason", "-r", help="Why; shown on the task.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Reject the action a task waits on: nothing is sent and the task is blocked."""
+    db = open_db()
+    with open_runner(db) as runner:
+        outcome = runner.reject(task_id, reason)
+    show_outcome(outcome, as_json)
+
+
+@app.command()
+def recover(
+    task_id: Annotated[str, typer.Argument(help="Task id or prefix.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Continue a run that stopped mid-step (a crash) from its last checkpoint."""
+    db = open_db()
+    with open_runner(db) as runner:
+        outcome = runner.recover(task_id)
+    show_outcome(outcome, as_json)

@@ -216,16 +216,13 @@ def classify(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
     decision = _guard_decomposition(decision, state)
     db, org_id = ctx.database(), ctx.org_id()
     with db.session() as session:
-        task = repo.get_task(session, org_id, state["task_id"], for_update=True)
-        task.ai_confidence = decision.confidence
-        task.ai_context = {
-            **(task.ai_context or {}),
-            "classification": decision.model_dump(mode="json"),
-            "model": ctx.model,
-        }
-        repo.append_log_entry(
-            task,
-            _entry(
+        repo.record_classification(
+            session,
+            org_id,
+            state["task_id"],
+            confidence=decision.confidence,
+            context={"classification": decision.model_dump(mode="json"), "model": ctx.model},
+            entry=_entry(
                 "classify",
                 "classified",
                 strategy=decision.strategy.value,

@@ -424,3 +424,45 @@ def test_parent_waits_while_a_subtask_is_unfinished(db: Database, org_id: str) -
     with db.session() as session:
         repo.complete_task_execution(session, org_id, children[0], {"output": "done"})
     assert _load(db, org_id, parent_id).status is S.PAUSED
+
+
+def test_record_classification_appends_and_merges_without_losing_anything(
+    db: Database, org_id: str
+) -> None:
+    with db.session() as session:
+        task = repo.create_task(session, org_id, "Write the newsletter")
+        task.ai_context = {"source": "import"}
+        task_id, version = task.id, None
+    with db.session() as session:
+        version = repo.get_task(session, org_id, task_id).version
+    with db.session() as session:
+        repo.record_classification(
+            session,
+            org_id,
+            task_id,
+            confidence=0.75,
+            context={"classification": {"strategy": "immediate"}, "model": "offline"},
+            entry={"event": "classified", "node": "classify", "reason": "a newsletter"},
+        )
+    with db.session() as session:
+        task = repo.get_task(session, org_id, task_id)
+        assert task.ai_confidence == 0.75
+        assert task.ai_context == {
+            "source": "import",
+            "model": "offline",
+            "classification": {"strategy": "immediate"},
+        }
+        assert [e["event"] for e in task.execution_log] == ["created", "classified"]
+        assert task.execution_log[-1]["reason"] == "a newsletter"
+        assert task.execution_log[-1]["timestamp"]
+        assert task.version == version + 1
+
+
+def test_record_classification_of_another_orgs_task_is_not_found(db: Database, org_id: str) -> None:
+    with db.session() as session:
+        other = ensure_organization(session, "other").id
+        task_id = repo.create_task(session, other, "Theirs").id
+    with db.session() as session, pytest.raises(NotFound):
+        repo.record_classification(
+            session, org_id, task_id, confidence=0.5, context={}, entry={"event": "classified"}
+        )

@@ -125,3 +125,31 @@ def test_confidence_is_lower_without_any_signal() -> None:
     clear = classify(TaskText("Pay the outstanding AWS invoice"))
     vague = classify(TaskText("Zorble the quux"))
     assert 0.0 <= vague.confidence < clear.confidence <= 1.0
+
+
+def test_setting_up_a_meeting_with_attendees_is_immediate_through_the_calendar() -> None:
+    decision = classify(
+        TaskText(
+            "Set up a meeting with lee@example.com and ana@example.com on Friday to review "
+            "the budget"
+        )
+    )
+    assert decision.strategy is Strategy.IMMEDIATE
+    assert decision.execution_type is ExecutionType.SEMI_AUTOMATED
+    assert "calendar integration" in decision.reason
+
+
+def test_booking_a_kickoff_whose_details_are_an_agenda_is_immediate() -> None:
+    decision = classify(TaskText("Book a 1 hour project kickoff", "Intros, goals, timeline, risks"))
+    assert decision.strategy is Strategy.IMMEDIATE
+    assert decision.subtasks == []
+
+
+def test_organizing_the_company_offsite_still_decomposes() -> None:
+    decision = classify(TaskText("Organize the company offsite"))
+    assert decision.strategy is Strategy.DECOMPOSE
+
+
+def test_an_annual_kickoff_for_hundreds_of_people_is_an_event_not_a_meeting() -> None:
+    decision = classify(TaskText("Organise the annual sales kickoff for 200 people"))
+    assert decision.strategy is Strategy.DECOMPOSE

@@ -10,17 +10,31 @@ import re
 
 from agents.workflow_schemas import Figure, MeetingSummary, Report
 
-#: A number as people write it in notes: 120k, $1.2M, 8%, 1,250, 3.5.
+#: Units written right after a number: 2.4h, 340ms, 3x, 1.5pp.
+_ATTACHED_UNIT = r"(?:%|k|m|bn|b|mn|ms|s|secs?|h|hrs?|d|wks?|x|pp|pts?)"
+#: Units that may stand a space apart: 120 k, 8 %, 3 hours, 18 months.
+_SPACED_UNIT = (
+    r"(?:%|k|m|bn|mn|min(?:ute)?s?|h(?:ou)?rs?|hours?|sec(?:ond)?s?|days?|weeks?|months?|"
+    r"years?|pts?|points?)"
+)
+#: A number as people write it in notes: 120k, $1.2M, 8%, 1,250, -20k, 2.4h, 18 months.
 _NUMBER = re.compile(
-    r"(?<![\w.])(?:[$€£]\s?)?\d[\d,]*(?:\.\d+)?"
-    r"(?:\s?(?:%|k|m|bn|b|mn)(?![a-z])|(?=\W|$))",
+    rf"(?<![\w.])(?:-\s?)?(?:[$€£]\s?)?\d[\d,]*(?:\.\d+)?"
+    rf"(?:{_ATTACHED_UNIT}(?![a-z])|\s{_SPACED_UNIT}(?![a-z])|(?=\W|$))",
     re.IGNORECASE,
 )
-#: A stated change: "up 8%", "down by 3", "+5%", "(-2%)", "grew 10%".
+_AMOUNT = r"\d[\d,]*(?:\.\d+)?"
+_CHANGE_UNIT = rf"(?:{_ATTACHED_UNIT}|\s{_SPACED_UNIT})?(?![\w.])"
+#: A stated change: "up 8%", "down by 3", "down from 3%", "+5%", "(-2%)", "(+5)", "+3k".
+#: A minus sign outside brackets is a change only with a percentage ("-2%"); "-20k" is a value.
 _CHANGE = re.compile(
-    r"\(?\s*(?:(?:up|down|increased|decreased|rose|fell|grew|dropped|declined|gained|lost)"
-    r"(?:\s+by)?\s+[+\-]?\d[\d,]*(?:\.\d+)?\s?(?:%|pts?|points?|k|m)?"
-    r"|[+\-]\d[\d,]*(?:\.\d+)?\s?(?:%|pts?|points?))\s*\)?",
+    r"\(?\s*(?:"
+    r"(?:up|down|increased|decreased|rose|fell|grew|dropped|declined|gained|lost)"
+    rf"(?:\s+(?:by|from))?\s+[+\-]?{_AMOUNT}{_CHANGE_UNIT}"
+    rf"|(?<![\w.])-{_AMOUNT}\s?(?:%|pp|pts?|points?)(?![\w.])"
+    rf"|(?<=\()\s*[+\-]{_AMOUNT}{_CHANGE_UNIT}(?=\s*\))"
+    rf"|(?<![\w.])\+{_AMOUNT}{_CHANGE_UNIT}"
+    r")\s*\)?",
     re.IGNORECASE,
 )
 #: Sentence ends: a full stop not inside a number, semicolons, new lines, bullets.

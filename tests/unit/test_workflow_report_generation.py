@@ -49,6 +49,63 @@ def test_figures_keep_currency_decimals_and_thousands() -> None:
     ]
 
 
+def _rows(text: str) -> list[tuple[str, str, str]]:
+    return [(f.metric, f.value, f.change) for f in parse_figures(text)]
+
+
+def test_a_change_from_a_previous_value_stays_on_its_figure() -> None:
+    assert _rows("Churn 2.1%, down from 3%") == [("Churn", "2.1%", "down from 3%")]
+
+
+def test_a_from_to_sentence_gives_the_new_value_and_the_change() -> None:
+    assert _rows("Churn fell from 3% to 2.1%") == [("Churn", "2.1%", "fell from 3%")]
+
+
+def test_a_unit_written_onto_the_number_stays_in_the_value() -> None:
+    assert _rows("Avg response time 2.4h. p95 latency 340ms, down 20ms") == [
+        ("Avg response time", "2.4h", ""),
+        ("P95 latency", "340ms", "down 20ms"),
+    ]
+
+
+def test_a_spelled_out_unit_stays_in_the_value() -> None:
+    assert _rows("Runway 18 months") == [("Runway", "18 months", "")]
+
+
+def test_a_bracketed_signed_number_is_the_change() -> None:
+    assert _rows("NPS 41 (+5)") == [("NPS", "41", "+5")]
+
+
+def test_a_plus_amount_after_the_value_is_the_change() -> None:
+    assert _rows("MRR 45k +3k") == [("MRR", "45k", "+3k")]
+
+
+def test_a_negative_value_keeps_its_sign() -> None:
+    assert _rows("Net income -20k") == [("Net income", "-20k", "")]
+
+
+def test_a_count_before_its_noun_names_the_metric_by_the_noun() -> None:
+    assert _rows("14 new customers; 1,240 signups") == [
+        ("New customers", "14", ""),
+        ("Signups", "1,240", ""),
+    ]
+
+
+def test_common_forms_in_one_note_give_one_row_each() -> None:
+    text = (
+        "Revenue 120k, up 8%. 14 new customers. Churn 2.1%, down from 3%. "
+        "Avg response time 2.4h. NPS 41 (+5). 1,240 signups."
+    )
+    assert _rows(text) == [
+        ("Revenue", "120k", "up 8%"),
+        ("New customers", "14", ""),
+        ("Churn", "2.1%", "down from 3%"),
+        ("Avg response time", "2.4h", ""),
+        ("NPS", "41", "+5"),
+        ("Signups", "1,240", ""),
+    ]
+
+
 def test_text_without_labelled_numbers_has_no_figures() -> None:
     assert parse_figures("Q3 went well. The team shipped the beta at 3pm.") == []
 

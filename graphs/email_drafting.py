@@ -10,6 +10,8 @@ Every side effect goes through the one policy gate (tools.policy): the draft is 
 `send` with the gate's approval interrupt (tools.approval's schema) and sends exactly the
 approved or edited version, `fully_automated` sends without asking. The gate's ledger makes
 a replayed send a no-op. Recipients must be named in the task (or the org's allowlist).
+A task that names no address still gets its email written: a draft-only task ends with it,
+one that asks for a send stops with it in the result until a person adds the addresses.
 
 Run for a task (`task_id`), the task's text is the trusted input and execute_task ends the
 task. Run on its own (to, subject or purpose, notes), it records a task for the email, so
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from langchain_core.language_models import BaseChatModel
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import RetryPolicy
@@ -27,9 +30,11 @@ from pydantic import with_config
 from typing_extensions import TypedDict
 
 from agents.models import get_chat_model
+from agents.planner import ModelOutputError, ask_structured
+from agents.prompts import task_prompt
 from agents.routing import email_wants_sending
 from agents.workflow_schemas import EmailDraft
-from agents.workflow_writers import has_email_address, write_email
+from agents.workflow_writers import EMAIL_SYSTEM, has_email_address, write_email
 from graphs.context import Context
 from graphs.workflow_support import MODEL_RETRY, STUDIO_SCHEMA, close_task, log_step
 from store import tasks as repo
@@ -71,7 +76,8 @@ class EmailOutput(TypedDict, total=False):
     task_id: str
     """The task the email belongs to (created when none was given)."""
     status: str
-    """sent, drafted (manual: a person sends it), rejected, denied, needs_input or failed."""
+    """sent, drafted (manual: a person sends it), rejected, denied, needs_input (written, but
+    the task names no recipient) or failed."""
     email: dict[str, Any]
     """{to, cc, subject, body}: the version sent (edits included), else the draft."""
     draft_id: str
@@ -156,12 +162,10 @@ def start(state: EmailState, runtime: Runtime[Context]) -> dict[str, Any]:
 def draft(state: EmailState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Write the email with the model and save it as a draft through the gate."""
     task = _facts(runtime, state["task_id"])
+    model = get_chat_model(runtime.context.model)
     if not has_email_address(task.text):
-        return {
-            "status": "needs_input",
-            "reason": "the task names no recipient address: add the address to the task",
-        }
-    email = write_email(get_chat_model(runtime.context.model), task.title, task.description)
+        return _unaddressed(runtime, task, _write_unaddressed(model, task.title, task.description))
+    email = write_email(model, task.title, task.description)
     if state.get("subject"):
         email = email.model_copy(update={"subject": state["subject"].strip()})
     proposal = email.model_dump(mode="json")
@@ -181,6 +185,41 @@ def draft(state: EmailState, runtime: Runtime[Context]) -> dict[str, Any]:
         log_step(runtime, task.id, WORKFLOW, "draft", "email_drafted", draft_id=update["draft_id"])
         return {**update, "status": "drafted", "reason": "the task asks for a draft only"}
     return update
+
+
+#: Said to the model when the task names no address: write the text, leave the To line empty.
+_UNADDRESSED = (
+    "The task names no email address. Leave `to` and `cc` empty (a person adds the "
+    "recipients) and write the email to the people the task describes."
+)
+
+
+def _write_unaddressed(model: BaseChatModel, title: str, details: str) -> EmailDraft:
+    """The email's subject and body for a task that names no recipient address; any address
+    the model offers is dropped (it came from nowhere a person wrote)."""
+    draft = ask_structured(
+        model, EmailDraft, f"{EMAIL_SYSTEM}\n{_UNADDRESSED}", task_prompt(title, details)
+    )
+    subject, body = draft.subject.strip(), draft.body.strip()
+    if not subject or not body:
+        raise ModelOutputError("the draft needs a subject and a body")
+    return EmailDraft(to=[], cc=[], subject=subject, body=body)
+
+
+def _unaddressed(runtime: Runtime[Context], task: TaskFacts, email: EmailDraft) -> dict[str, Any]:
+    """The written email of a task without recipients: the deliverable when the task asks
+    for a draft only, else the task waits for a person to add the addresses."""
+    written = email.model_dump(mode="json")
+    log_step(runtime, task.id, WORKFLOW, "draft", "email_written", to=[])
+    if not email_wants_sending(task.title):
+        reason = "the task asks for a draft only; add the recipients when you send it"
+        return {"email": written, "status": "drafted", "reason": reason}
+    reason = (
+        "the task names no recipient address, so the email was written but not sent "
+        f'(subject "{email.subject}"; the full text is in the task\'s result). To unblock: '
+        "add the recipients' addresses to the task and run it again."
+    )
+    return {"email": written, "status": "needs_input", "reason": reason}
 
 
 def _create_task(state: EmailState, runtime: Runtime[Context]) -> str:
@@ -280,20 +319,20 @@ def render_outcome(state: EmailState) -> str:
         "drafted": "Email drafted, not sent.",
         "rejected": "Email not sent: a person rejected it.",
         "denied": "Email not sent: the policy gate refused it.",
-        "needs_input": "Email not written: the task needs more input.",
+        "needs_input": "Email written, not sent: it has no recipient yet.",
         "failed": "Email not sent: the mail service refused it.",
     }.get(status, f"Email {status}.")
     note = f"{headline} Reason: {state['reason']}" if state.get("reason") else headline
     if not email:
         return note
     rendered = _render_email(EmailDraft.model_validate(email))
-    if status == "drafted":
-        return f"{rendered}\n\n({note})"  # the draft is the deliverable: it comes first
+    if status in {"drafted", "needs_input"}:
+        return f"{rendered}\n\n({note})"  # the written email is the deliverable: it comes first
     return f"{note}\n\n{rendered}"
 
 
 def _render_email(email: EmailDraft) -> str:
-    lines = [f"To: {', '.join(email.to)}"]
+    lines = [f"To: {', '.join(email.to) or '(no recipient yet)'}"]
     if email.cc:
         lines.append(f"Cc: {', '.join(email.cc)}")
     lines += [f"Subject: {email.subject}", "", email.body]

@@ -10,13 +10,15 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
+from agents.classification import Classification
 from agents.scripted import ScriptedChatModel
 from agents.workflow_schemas import EmailDraft
 from graphs.context import Context
 from graphs.email_drafting import build_graph
+from graphs.runner import task_runner
 from store import tasks as repo
 from store.db import Database
-from store.enums import ExecutionStatus
+from store.enums import ExecutionStatus, ExecutionType, Strategy
 from tools.sandbox_mail import SandboxMailbox
 
 TITLE = "Email john@example.com thanking him for the meeting"
@@ -258,19 +260,111 @@ def test_a_recipient_the_task_does_not_name_is_refused(
     assert mailbox.list_drafts() == [] and _sent(mailbox) == []
 
 
-def test_a_task_without_an_address_needs_input_and_asks_no_model(
+NO_ADDRESS_TITLE = "Email the customers about the shipping delay"
+UNADDRESSED = EmailDraft(
+    to=[],
+    subject="Your order ships two days late",
+    body="Hello,\n\nYour order will arrive two days later than planned.\n\nBest regards",
+)
+
+
+def test_a_send_task_without_an_address_stops_with_the_written_email(
+    scripted_model: ScriptedChatModel,
+    context: Context,
+    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    mailbox: SandboxMailbox,
+    db: Database,
+    org_id: str,
+) -> None:
+    scripted_model.script = [UNADDRESSED]
+    task_id = _running_task(db, org_id, "fully_automated", title=NO_ADDRESS_TITLE)
+
+    out = _run(workflow, context, task_id)
+
+    assert out["status"] == "needs_input"
+    assert out["email"] == UNADDRESSED.model_dump(mode="json")
+    assert out["output"].startswith("To: (no recipient yet)\nSubject: Your order ships two days")
+    assert UNADDRESSED.body in out["output"]
+    assert mailbox.list_drafts() == [] and _sent(mailbox) == []
+
+
+def test_the_no_recipient_reason_says_what_would_unblock_it(
     scripted_model: ScriptedChatModel,
     context: Context,
     workflow: CompiledStateGraph[Any, Any, Any, Any],
     db: Database,
     org_id: str,
 ) -> None:
-    task_id = _running_task(db, org_id, "fully_automated", title="Email the vendor")
+    scripted_model.script = [UNADDRESSED]
+    task_id = _running_task(db, org_id, "semi_automated", title=NO_ADDRESS_TITLE)
+
+    out = _run(workflow, context, task_id)
+
+    assert "add the recipients' addresses to the task" in out["reason"]
+    assert '"Your order ships two days late"' in out["reason"]
+
+
+def test_an_address_the_model_invents_for_an_unaddressed_task_is_dropped(
+    scripted_model: ScriptedChatModel,
+    context: Context,
+    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    mailbox: SandboxMailbox,
+    db: Database,
+    org_id: str,
+) -> None:
+    scripted_model.script = [UNADDRESSED.model_copy(update={"to": ["customers@invented.example"]})]
+    task_id = _running_task(db, org_id, "fully_automated", title=NO_ADDRESS_TITLE)
 
     out = _run(workflow, context, task_id)
 
     assert out["status"] == "needs_input"
-    assert scripted_model.calls == []
+    assert out["email"]["to"] == []
+    assert _sent(mailbox) == []
+
+
+def test_a_draft_only_task_without_an_address_ends_with_the_draft(
+    scripted_model: ScriptedChatModel,
+    context: Context,
+    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    db: Database,
+    org_id: str,
+) -> None:
+    scripted_model.script = [UNADDRESSED]
+    title = "Draft an email to the customers about the shipping delay"
+    task_id = _running_task(db, org_id, "fully_automated", title=title)
+
+    out = _run(workflow, context, task_id)
+
+    assert out["status"] == "drafted"
+    assert out["email"]["subject"] == UNADDRESSED.subject
+    assert out["output"].startswith("To: (no recipient yet)")
+
+
+def test_execute_task_blocks_an_unaddressed_email_task_with_the_email_in_its_result(
+    scripted_model: ScriptedChatModel, db: Database, org_id: str
+) -> None:
+    scripted_model.script = [
+        Classification(
+            strategy=Strategy.IMMEDIATE,
+            execution_type=ExecutionType.SEMI_AUTOMATED,
+            confidence=0.9,
+            reason="One email.",
+        ),
+        UNADDRESSED,
+    ]
+    with task_runner(db) as runner:
+        task_id = runner.create(NO_ADDRESS_TITLE, execution_type="semi_automated")
+        outcome = runner.execute(task_id)
+
+    assert outcome["status"] == "blocked"
+    with db.session() as session:
+        task = repo.get_task(session, org_id, task_id)
+        status, blocked_reason, result = task.status, task.blocked_reason, task.result
+    assert status is ExecutionStatus.BLOCKED
+    assert "add the recipients' addresses to the task" in (blocked_reason or "")
+    assert result is not None
+    assert result["email_drafting"]["email"]["body"] == UNADDRESSED.body
+    assert UNADDRESSED.body in result["output"]
 
 
 def test_an_email_described_directly_records_and_ends_its_task(

@@ -8,7 +8,7 @@ import pytest
 
 from store.db import Database
 from store.errors import ConfigurationError, InvalidInput
-from tests.fixtures.google_standin import GoogleStandIn
+from tests.fixtures.google_standin import GOOGLE_TEST_TOKEN, GoogleStandIn
 from tools.backends import ProviderError
 from tools.google_backends import get_calendar
 from tools.google_calendar import GoogleCalendar
@@ -16,17 +16,9 @@ from tools.google_client import RetryPolicy
 
 pytestmark = pytest.mark.integration
 
-TOKEN = "ya29.calendar-test-token"
+TOKEN = GOOGLE_TEST_TOKEN
 EVENTS = "/calendar/v3/calendars/primary/events"
 START = datetime(2030, 3, 4, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def google_env(google_standin: GoogleStandIn, monkeypatch: pytest.MonkeyPatch) -> GoogleStandIn:
-    monkeypatch.setenv("DELEGATE_GOOGLE_API_ENDPOINT", google_standin.url)
-    monkeypatch.setenv("DELEGATE_GOOGLE_TOKEN", TOKEN)
-    monkeypatch.delenv("DELEGATE_GOOGLE_CREDENTIALS", raising=False)
-    return google_standin
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 
 from store.db import Database
 from store.errors import ConfigurationError
-from tests.fixtures.google_standin import GoogleStandIn
+from tests.fixtures.google_standin import GOOGLE_TEST_TOKEN, GoogleStandIn
 from tools.backends import ProviderError
 from tools.gmail import GmailMailbox
 from tools.google_backends import get_mailbox
@@ -17,17 +17,9 @@ from tools.google_client import RetryPolicy
 
 pytestmark = pytest.mark.integration
 
-TOKEN = "ya29.test-token-do-not-leak"
+TOKEN = GOOGLE_TEST_TOKEN
 SEND = "/gmail/v1/users/me/messages/send"
 LIST = "/gmail/v1/users/me/messages"
-
-
-@pytest.fixture
-def google_env(google_standin: GoogleStandIn, monkeypatch: pytest.MonkeyPatch) -> GoogleStandIn:
-    monkeypatch.setenv("DELEGATE_GOOGLE_API_ENDPOINT", google_standin.url)
-    monkeypatch.setenv("DELEGATE_GOOGLE_TOKEN", TOKEN)
-    monkeypatch.delenv("DELEGATE_GOOGLE_CREDENTIALS", raising=False)
-    return google_standin
 
 
 @pytest.fixture

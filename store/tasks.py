@@ -11,17 +11,15 @@ appends the execution-log entry.
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import cast, func, select, update
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.enums import AssigneeType, ExecutionStatus, ExecutionType, Priority
-from store.errors import Conflict, InvalidInput, NotFound
+from store.errors import Conflict, InvalidInput
 from store.lifecycle import check_transition
 from store.models import Task, new_id, utcnow
 
@@ -250,46 +248,14 @@ def record_classification(
     confidence: float,
     context: dict[str, Any],
     entry: dict[str, Any],
-) -> None:
-    """Store the AI's decision (confidence, context keys) and log it in one UPDATE.
-
-    The log entry is appended and the context merged by the database itself (SQLite's JSON
-    functions, PostgreSQL's jsonb `||`), so the task is never read first: one statement, atomic
-    against concurrent appends, and the version counter still moves for optimistic writers."""
-    full = log_entry(entry["event"], **{k: v for k, v in entry.items() if k != "event"})
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        log_expr: Any = func.json_insert(Task.execution_log, "$[#]", func.json(json.dumps(full)))
-        context_expr: Any = func.json_patch(
-            func.coalesce(Task.ai_context, "{}"), func.json(json.dumps(context))
-        )
-    elif dialect == "postgresql":
-        # Python values bound as JSONB are serialized by the driver's JSON type.
-        log_expr = Task.execution_log.op("||")(cast([full], JSONB))
-        context_expr = func.coalesce(Task.ai_context, cast({}, JSONB)).op("||")(
-            cast(context, JSONB)
-        )
-    else:  # any other database: the portable read-modify-write
-        task = get_task(session, org_id, task_id, for_update=True)
-        task.ai_confidence = confidence
-        task.ai_context = {**(task.ai_context or {}), **context}
-        _append(task, full)
-        session.flush()
-        return
-    result = session.execute(
-        update(Task)
-        .where(Task.id == task_id, Task.org_id == org_id)
-        .values(
-            ai_confidence=confidence,
-            ai_context=context_expr,
-            execution_log=log_expr,
-            version=Task.version + 1,
-            updated_at=utcnow(),
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount == 0:  # type: ignore[attr-defined]
-        raise NotFound(f"no task {task_id!r}")
+) -> Task:
+    """Store the AI's decision (confidence, context keys merged) and log it, in one write."""
+    task = get_task(session, org_id, task_id, for_update=True)
+    task.ai_confidence = confidence
+    task.ai_context = {**(task.ai_context or {}), **context}
+    append_log_entry(task, entry)
+    session.flush()
+    return task
 
 
 def add_execution_log_entry(

@@ -226,11 +226,11 @@ def tasks(
 def show(
     task_id: Annotated[str, typer.Argument(help="Task id or prefix.")], as_json: JsonFlag = False
 ) -> None:
-    """Show one task with its result and subtasks."""
+    """Show one task with its result, subtasks, and the action it waits on, if any."""
     from rich.panel import Panel
     from rich.table import Table
 
-    from app.render import print_json, status_text, tasks_table
+    from app.render import approval_panel, print_json, readable, status_text, tasks_table
     from store.tasks import get_task, resolve_task_id
 
     db = open_db()
@@ -239,6 +239,10 @@ def show(
         task = get_task(session, org_id, resolve_task_id(session, org_id, task_id))
         data = task.to_dict()
         data["subtasks"] = [s.to_dict() for s in task.subtasks]
+    data["approval"] = None
+    if data["execution_status"] == "paused":
+        with open_runner(db) as runner:
+            data["approval"] = runner.pending_approval(data["id"])
     if as_json:
         print_json(out, data)
         return
@@ -266,9 +270,13 @@ def show(
     out.print(Panel(table, title=data["title"]))
     result = data.get("result") or {}
     if result.get("output"):
-        from rich.markdown import Markdown
-
-        out.print(Panel(Markdown(str(result["output"])), title="result", border_style="green"))
+        out.print(Panel(readable(str(result["output"])), title="result", border_style="green"))
+    if data["approval"]:
+        out.print(approval_panel(data["approval"]))
+        out.print(
+            f"approve: `delegate approve {data['id'][:8]}`   reject: "
+            f"`delegate reject {data['id'][:8]} --reason ...`"
+        )
     if data["subtasks"]:
         out.print(tasks_table(data["subtasks"]))
 

@@ -269,3 +269,27 @@ def test_allowlist_refuses_an_unknown_kind(db: Database) -> None:
     code, _, stderr = invoke("allowlist", "add", "phones", "555")
     assert code != 0
     assert "unknown allowlist kind 'phones'" in stderr
+
+
+def test_show_json_includes_the_action_a_paused_task_waits_on(
+    db: Database, scripted_model: ScriptedChatModel
+) -> None:
+    from agents.scripted import tool_call_message
+
+    scripted_model.script = [
+        Classification(
+            strategy="immediate", execution_type="semi_automated", confidence=0.9, reason="a post"
+        ),
+        tool_call_message("post_slack_message", {"channel": "#general", "text": "v2.3 is out"}),
+    ]
+    code, stdout, _ = invoke(
+        "run", "Post the release notes in #general on Slack", "--type", "semi_automated", "--json"
+    )
+    assert code == 0
+    task_id = json.loads(stdout)["task_id"]
+    shown = json.loads(invoke("show", task_id, "--json")[1])
+    assert shown["execution_status"] == "paused"
+    assert shown["approval"]["action_request"] == {
+        "action": "post_slack_message",
+        "args": {"channel": "#general", "text": "v2.3 is out", "thread_ts": None},
+    }

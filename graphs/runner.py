@@ -17,11 +17,12 @@ from langgraph.types import Command
 
 from graphs.context import Context
 from graphs.execute_task import build_graph
+from graphs.task_outcomes import record_failure
 from store import tasks as repo
 from store.checkpoints import open_checkpointer
 from store.db import Database
 from store.enums import ExecutionStatus
-from store.errors import ConfigurationError, Conflict, DelegateError, InvalidInput
+from store.errors import Conflict, DelegateError, InvalidInput
 from store.logcontext import log_context
 from store.orgs import DEFAULT_ORG, ensure_organization
 
@@ -184,14 +185,11 @@ class TaskRunner:
             result = self.graph.invoke(
                 graph_input, self._config(task_id), context=self.context, durability="sync"
             )
-        except ConfigurationError as exc:  # retrying cannot help until a person fixes it
-            self._record_crash(task_id, exc, should_retry=False)
-            raise
         except DelegateError:
             raise  # a conflict or a missing task: the task was not changed by this run
-        except Exception as exc:  # a bug or an outage: record it on the task, never lose it
+        except Exception as exc:  # failed outside any node (the node error handler missed it)
             log.exception("execute_task crashed", extra={"task_id": task_id})
-            return self._record_crash(task_id, exc)
+            return record_failure(self.db, self.org_id, task_id, "execute_task", exc, attempts=1)
         outcome = {k: v for k, v in result.items() if v is not None and k != "__interrupt__"}
         interrupts = result.get("__interrupt__") or []
         if interrupts:
@@ -204,25 +202,6 @@ class TaskRunner:
             )
             outcome.setdefault("strategy", "immediate")
         return outcome
-
-    def _record_crash(
-        self, task_id: str, exc: Exception, *, should_retry: bool = True
-    ) -> dict[str, Any]:
-        reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".strip()
-        with self.db.session() as session:
-            task = repo.get_task(session, self.org_id, task_id)
-            if task.status is ExecutionStatus.IN_PROGRESS:
-                task = repo.fail_task_execution(
-                    session, self.org_id, task_id, reason, should_retry=should_retry
-                )
-            status = task.execution_status
-        return {
-            "task_id": task_id,
-            "success": False,
-            "status": status,
-            "reason": reason,
-            "message": "Task failed" if status == "failed" else "Task re-queued for retry",
-        }
 
     def _run_subtasks(self, subtasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
         updated = []

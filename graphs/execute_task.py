@@ -131,18 +131,20 @@ def prepare(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
             task_id = task.id
         elif not _is_uuid(task_id):
             task_id = repo.resolve_task_id(session, org_id, task_id)
-        task = repo.start_task_execution(
+        started = repo.start_task_execution(
             session, org_id, task_id, EXECUTOR_ID, "workflow", node="prepare"
         )
         parent = (
-            repo.get_task(session, org_id, task.parent_task_id) if task.parent_task_id else None
+            repo.get_task(session, org_id, started.parent_task_id)
+            if started.parent_task_id
+            else None
         )
         fresh = {
-            "task_id": task.id,
-            "title": task.title,
-            "description": task.description,
-            "execution_type": task.execution_type,
-            "depth": task.depth,
+            "task_id": started.id,
+            "title": started.title,
+            "description": started.description,
+            "execution_type": started.execution_type,
+            "depth": started.depth,
             "parent_title": parent.title if parent else None,
         }
     # Write only what changed: every channel written is a row in the checkpoint's writes.
@@ -315,10 +317,16 @@ def execute(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
         "actions": actions,
     }
     with db.session() as session:
-        completed = repo.complete_task_execution(
-            session, org_id, state["task_id"], result, EXECUTOR_ID, "workflow", node="execute"
+        repo.complete_task_execution(
+            session,
+            org_id,
+            state["task_id"],
+            result,
+            EXECUTOR_ID,
+            "workflow",
+            agent_id=spec.id,
+            node="execute",
         )
-        completed.agent_id = spec.id
     outcome: Outcome = {
         "task_id": state["task_id"],
         "success": True,

@@ -93,12 +93,12 @@ def record_failure(
         reason = f"{node} failed: {type(error).__name__}: {first}"
         retry = not isinstance(error, ConfigurationError | DelegateError)
     with db.session() as session:
-        task = repo.get_task(session, org_id, task_id)
-        if task.status is ExecutionStatus.IN_PROGRESS:
-            task = repo.fail_task_execution(
+        status = repo.get_task(session, org_id, task_id).execution_status
+        if status == ExecutionStatus.IN_PROGRESS.value:
+            failed = repo.fail_task_execution(
                 session, org_id, task_id, reason, should_retry=retry, node=node
             )
-        status = task.execution_status
+            status = failed.execution_status
     return {
         "task_id": task_id,
         "success": False,

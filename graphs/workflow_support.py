@@ -129,7 +129,7 @@ def close_task(
             repo.start_task_execution(session, org_id, task_id, workflow, "workflow")
         if status in NEEDS_A_PERSON:
             reason = str(output.get("reason") or f"the {workflow} workflow needs a person")
-            task = repo.block_task_execution(
+            repo.block_task_execution(
                 session,
                 org_id,
                 task_id,
@@ -137,9 +137,9 @@ def close_task(
                 workflow,
                 "workflow",
                 **details,
+                result=result,
                 rule=output.get("rule"),
             )
-            task.result = result
             return {
                 "task_id": task_id,
                 "success": True,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import Table, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from store.enums import ExecutionStatus, ExecutionType, Priority
@@ -25,6 +25,10 @@ _TASK_BY_ID_FOR_UPDATE = _TASK_BY_ID.with_for_update()
 _TASK_ID_BY_ID = select(Task.id).where(
     Task.id == bindparam("task_id"), Task.org_id == bindparam("org_id")
 )
+_TABLE = cast(Table, Task.__table__)
+_STATUS_BY_ID = select(_TABLE.c.id, _TABLE.c.execution_status).where(
+    _TABLE.c.id == bindparam("task_id"), _TABLE.c.org_id == bindparam("org_id")
+)
 
 
 def get_task(session: Session, org_id: str, task_id: str, *, for_update: bool = False) -> Task:
@@ -34,6 +38,20 @@ def get_task(session: Session, org_id: str, task_id: str, *, for_update: bool = 
     if task is None:
         raise NotFound(f"no task {task_id!r}")
     return task
+
+
+def get_status(session: Session, org_id: str, ref: str) -> tuple[str, ExecutionStatus]:
+    """The full id and status of the task with this id or unique id prefix.
+
+    One Core query on the session's connection, no ORM object: runners ask this before
+    every run."""
+    ref = (ref or "").strip()
+    query = {"task_id": ref, "org_id": org_id}
+    row = session.connection().execute(_STATUS_BY_ID, query).first()
+    if row is None:
+        query["task_id"] = resolve_task_id(session, org_id, ref)
+        row = session.connection().execute(_STATUS_BY_ID, query).one()
+    return row.id, ExecutionStatus(row.execution_status)
 
 
 def get_task_by_ref(session: Session, org_id: str, ref: str) -> Task:

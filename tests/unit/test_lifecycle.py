@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
+from store import execution
 from store import tasks as repo
 from store.db import Database
 from store.enums import ExecutionStatus as S
@@ -23,7 +24,7 @@ MOVES: dict[S, Callable[[Session, str, str], Any]] = {
     S.BLOCKED: lambda s, org, tid: repo.block_task_execution(s, org, tid, "needs a signature"),
     S.COMPLETED: lambda s, org, tid: repo.complete_task_execution(s, org, tid, {"output": "ok"}),
     S.FAILED: lambda s, org, tid: repo.fail_task_execution(s, org, tid, "boom", False),
-    S.PENDING: lambda s, org, tid: repo._transition(
+    S.PENDING: lambda s, org, tid: execution._transition(
         repo.get_task(s, org, tid, for_update=True), S.PENDING, "reset"
     ),
 }

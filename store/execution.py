@@ -1,0 +1,330 @@
+"""The lifecycle's writes: start, complete, fail, block, pause and queue a task, record the
+AI's classification, and append execution-log entries.
+
+Every status change goes through `_transition`, which checks the lifecycle table and appends
+the log entry in the spec's shape. The row is read and saved through store.task_rows (Core
+statements in the caller's transaction): these writes run on every step of every run.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from store import task_rows
+from store.enums import AssigneeType, ExecutionStatus
+from store.errors import InvalidInput
+from store.lifecycle import check_transition
+from store.models import Task, utcnow
+from store.task_rows import TaskRow
+
+S = ExecutionStatus
+_TABLE = Task.__table__
+
+DEFAULT_EXECUTOR_ID = "execute_task"
+DEFAULT_EXECUTOR_TYPE = AssigneeType.WORKFLOW
+
+
+def log_entry(
+    event: str,
+    *,
+    executor_id: str = DEFAULT_EXECUTOR_ID,
+    executor_type: str = DEFAULT_EXECUTOR_TYPE,
+    timestamp: datetime | None = None,
+    **details: Any,
+) -> dict[str, Any]:
+    """An execution-log entry in the spec's shape."""
+    entry: dict[str, Any] = {
+        "event": event,
+        "executor_id": executor_id,
+        "executor_type": str(executor_type),
+        "timestamp": (timestamp or utcnow()).isoformat(),
+    }
+    entry.update({k: v for k, v in details.items() if v is not None})
+    return entry
+
+
+def _append(task: Task | TaskRow, entry: dict[str, Any]) -> None:
+    # Reassign (not .append) so the ORM sees the change and the version counter moves.
+    task.execution_log = [*(task.execution_log or []), entry]
+
+
+def append_log_entry(task: Task | TaskRow, entry: dict[str, Any]) -> None:
+    """Append an entry to a task already loaded (for update) in the caller's session."""
+    if not isinstance(entry, dict) or not entry.get("event"):
+        raise InvalidInput("an execution-log entry needs an 'event'")
+    _append(task, log_entry(entry["event"], **{k: v for k, v in entry.items() if k != "event"}))
+
+
+def record_classification(
+    session: Session,
+    org_id: str,
+    task_id: str,
+    *,
+    confidence: float,
+    context: dict[str, Any],
+    entry: dict[str, Any],
+) -> TaskRow:
+    """Store the AI's decision (confidence, context keys merged) and log it, in one write."""
+    task = task_rows.load_for_update(session, org_id, task_id)
+    task.ai_confidence = confidence
+    task.ai_context = {**(task.ai_context or {}), **context}
+    append_log_entry(task, entry)
+    return task_rows.save(session, task)
+
+
+def add_execution_log_entry(
+    session: Session, org_id: str, task_id: str, entry: dict[str, Any]
+) -> TaskRow:
+    """Append one entry to a task's execution log (adding a timestamp if it has none)."""
+    if not isinstance(entry, dict) or not entry.get("event"):
+        raise InvalidInput("an execution-log entry needs an 'event'")
+    task = task_rows.load_for_update(session, org_id, task_id)
+    append_log_entry(task, entry)
+    return task_rows.save(session, task)
+
+
+def _transition(
+    task: Task | TaskRow,
+    target: ExecutionStatus,
+    event: str,
+    *,
+    executor_id: str = DEFAULT_EXECUTOR_ID,
+    executor_type: str = DEFAULT_EXECUTOR_TYPE,
+    **details: Any,
+) -> None:
+    """The one place a status changes: check the table, set the status, log the move."""
+    current = task.status
+    check_transition(task.id, current, target)
+    now = utcnow()
+    task.execution_status = target.value
+    if target is S.IN_PROGRESS and task.started_at is None:
+        task.started_at = now
+    elif target is S.BLOCKED:
+        task.blocked_at = now
+    elif target is S.FAILED:
+        task.failed_at = now
+    elif target is S.COMPLETED:
+        task.completed_at = now
+        if task.started_at is not None:
+            task.actual_duration_minutes = round((now - task.started_at).total_seconds() / 60, 3)
+    _append(
+        task,
+        log_entry(
+            event,
+            executor_id=executor_id,
+            executor_type=executor_type,
+            timestamp=now,
+            from_status=current.value,
+            to_status=target.value,
+            **details,
+        ),
+    )
+
+
+def queue_task(
+    session: Session, org_id: str, task_id: str, *, reason: str | None = None
+) -> TaskRow:
+    """pending or blocked -> queued: waiting for a worker."""
+    task = task_rows.load_for_update(session, org_id, task_id)
+    if task.status is S.BLOCKED:
+        task.blocked_reason = None
+    _transition(task, S.QUEUED, "queued", reason=reason)
+    return task_rows.save(session, task)
+
+
+def start_task_execution(
+    session: Session,
+    org_id: str,
+    task_id: str,
+    executor_id: str = DEFAULT_EXECUTOR_ID,
+    executor_type: str = DEFAULT_EXECUTOR_TYPE,
+    **details: Any,
+) -> TaskRow:
+    """Begin (or resume) executing a task: -> in_progress, with a `started` entry."""
+    task = task_rows.load_for_update(session, org_id, task_id)
+    # A finished task reaches _transition too, so it fails with IllegalTransition like every
+    # other illegal move (the lifecycle is enforced in one place).
+    event = "resumed" if task.status in (S.PAUSED, S.BLOCKED) else "started"
+    if task.status is S.BLOCKED:
+        task.blocked_reason = None
+    _transition(
+        task,
+        S.IN_PROGRESS,
+        event,
+        executor_id=executor_id,
+        executor_type=executor_type,
+        attempt=task.retry_count + 1,
+        **details,
+    )
+    task.assigned_to_type = str(executor_type)
+    task.assigned_to_id = executor_id
+    return task_rows.save(session, task)
+
+
+def complete_task_execution(
+    session: Session,
+    org_id: str,
+    task_id: str,
+    result: dict[str, Any],
+    executor_id: str = DEFAULT_EXECUTOR_ID,
+    executor_type: str = DEFAULT_EXECUTOR_TYPE,
+    *,
+    agent_id: str | None = None,
+    **details: Any,
+) -> TaskRow:
+    """-> completed with its result (and `agent_id`, the agent that did the work, if given);
+    a parent whose subtasks are now all done completes too."""
+    task = task_rows.load_for_update(session, org_id, task_id)
+    task.result = result
+    task.failure_reason = None
+    if agent_id is not None:
+        task.agent_id = agent_id
+    _transition(
+        task,
+        S.COMPLETED,
+        "completed",
+        executor_id=executor_id,
+        executor_type=executor_type,
+        result=result,
+        **details,
+    )
+    saved = task_rows.save(session, task)
+    if task.parent_task_id:
+        _complete_parent_if_done(session, org_id, task.parent_task_id)
+    return saved
+
+
+_CHILDREN = (
+    select(_TABLE.c.title, _TABLE.c.result, _TABLE.c.execution_status)
+    .where(
+        _TABLE.c.parent_task_id == bindparam("parent_id"), _TABLE.c.org_id == bindparam("org_id")
+    )
+    .order_by(_TABLE.c.created_at)
+)
+
+
+def _complete_parent_if_done(session: Session, org_id: str, parent_id: str) -> None:
+    parent = task_rows.load_for_update(session, org_id, parent_id)
+    if parent.status is not S.PAUSED:
+        return
+    children = (
+        session.connection().execute(_CHILDREN, {"parent_id": parent_id, "org_id": org_id}).all()
+    )
+    if not children or any(c.execution_status != S.COMPLETED.value for c in children):
+        return
+    output = "\n".join(
+        f"- {c.title}: {(c.result or {}).get('output', 'done')}".strip() for c in children
+    )
+    complete_task_execution(
+        session,
+        org_id,
+        parent_id,
+        {
+            "strategy": "decompose",
+            "output": f"All {len(children)} subtasks completed.\n{output}",
+            "confidence": parent.ai_confidence,
+        },
+    )
+
+
+def fail_task_execution(
+    session: Session,
+    org_id: str,
+    task_id: str,
+    error: str,
+    should_retry: bool = True,
+    executor_id: str = DEFAULT_EXECUTOR_ID,
+    executor_type: str = DEFAULT_EXECUTOR_TYPE,
+    **details: Any,
+) -> TaskRow:
+    """Record a failure: re-queue with retry_count + 1 while retries remain, else `failed`."""
+    task = task_rows.load_for_update(session, org_id, task_id)
+    error = (error or "unknown error").strip()
+    # Only a running (or blocked) task has a retry move back to the queue; a pending task never
+    # ran, so failing it is illegal, and a paused one fails outright.
+    retryable = task.status in (S.IN_PROGRESS, S.BLOCKED)
+    if should_retry and retryable and task.retry_count < task.max_retries:
+        task.retry_count += 1
+        _transition(
+            task,
+            S.QUEUED,
+            "retry_scheduled",
+            executor_id=executor_id,
+            executor_type=executor_type,
+            error=error,
+            retry_count=task.retry_count,
+            max_retries=task.max_retries,
+            **details,
+        )
+    else:
+        task.failure_reason = error
+        _transition(
+            task,
+            S.FAILED,
+            "failed",
+            executor_id=executor_id,
+            executor_type=executor_type,
+            error=error,
+            retry_count=task.retry_count,
+            **details,
+        )
+    return task_rows.save(session, task)
+
+
+def block_task_execution(
+    session: Session,
+    org_id: str,
+    task_id: str,
+    reason: str,
+    executor_id: str = DEFAULT_EXECUTOR_ID,
+    executor_type: str = DEFAULT_EXECUTOR_TYPE,
+    *,
+    result: dict[str, Any] | None = None,
+    **details: Any,
+) -> TaskRow:
+    """-> blocked with a reason that says what would unblock it (and `result`, e.g. the draft
+    a person is to finish, if given)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("blocking a task needs a reason")
+    task = task_rows.load_for_update(session, org_id, task_id)
+    task.blocked_reason = reason
+    if result is not None:
+        task.result = result
+    _transition(
+        task,
+        S.BLOCKED,
+        "blocked",
+        executor_id=executor_id,
+        executor_type=executor_type,
+        reason=reason,
+        **details,
+    )
+    return task_rows.save(session, task)
+
+
+def pause_task_execution(
+    session: Session,
+    org_id: str,
+    task_id: str,
+    reason: str,
+    executor_id: str = DEFAULT_EXECUTOR_ID,
+    executor_type: str = DEFAULT_EXECUTOR_TYPE,
+    **details: Any,
+) -> TaskRow:
+    """in_progress -> paused: waiting for a person's approval or for subtasks."""
+    task = task_rows.load_for_update(session, org_id, task_id)
+    _transition(
+        task,
+        S.PAUSED,
+        "paused",
+        executor_id=executor_id,
+        executor_type=executor_type,
+        reason=reason,
+        **details,
+    )
+    return task_rows.save(session, task)

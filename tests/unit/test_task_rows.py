@@ -1,0 +1,111 @@
+"""Lifecycle writes through store.task_rows: coherent with the ORM session, version-checked."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import update
+
+from store import task_rows
+from store import tasks as repo
+from store.db import Database
+from store.enums import ExecutionStatus as S
+from store.errors import Conflict, IllegalTransition
+from store.models import Task
+
+
+def _new(db: Database, org_id: str, title: str = "Write the report") -> str:
+    with db.session() as session:
+        return repo.create_task(session, org_id, title).id
+
+
+def test_orm_copy_loaded_earlier_in_the_session_sees_the_lifecycle_write(
+    db: Database, org_id: str
+) -> None:
+    task_id = _new(db, org_id)
+    with db.session() as session:
+        loaded = repo.get_task(session, org_id, task_id)
+        assert loaded.status is S.PENDING
+        repo.start_task_execution(session, org_id, task_id)
+        assert loaded.status is S.IN_PROGRESS
+        assert [e["event"] for e in loaded.execution_log] == ["created", "started"]
+
+
+def test_pending_orm_change_in_the_session_is_kept_by_a_lifecycle_write(
+    db: Database, org_id: str
+) -> None:
+    task_id = _new(db, org_id)
+    with db.session() as session:
+        repo.get_task(session, org_id, task_id).agent_id = "writer"
+        repo.start_task_execution(session, org_id, task_id)
+    with db.session() as session:
+        task = repo.get_task(session, org_id, task_id)
+        assert (task.agent_id, task.status) == ("writer", S.IN_PROGRESS)
+
+
+def test_save_of_a_row_another_writer_changed_raises_conflict_and_writes_nothing(
+    db: Database, org_id: str
+) -> None:
+    task_id = _new(db, org_id)
+    with db.session() as session:
+        row = task_rows.load_for_update(session, org_id, task_id)
+        # Another writer moved the row on since it was read (its version counter too).
+        session.execute(update(Task).where(Task.id == task_id).values(version=Task.version + 1))
+        row.execution_status = S.QUEUED.value
+        with pytest.raises(Conflict, match="changed by another writer"):
+            task_rows.save(session, row)
+    with db.session() as session:
+        assert repo.get_task(session, org_id, task_id).status is S.PENDING
+
+
+def test_task_row_refuses_columns_a_lifecycle_write_may_not_set(db: Database, org_id: str) -> None:
+    task_id = _new(db, org_id)
+    with db.session() as session:
+        row = task_rows.load_for_update(session, org_id, task_id)
+        for name in ("org_id", "id", "version", "no_such_column"):
+            with pytest.raises(AttributeError):
+                setattr(row, name, "x")
+
+
+def test_a_lifecycle_write_is_rolled_back_with_its_session(db: Database, org_id: str) -> None:
+    task_id = _new(db, org_id)
+    with pytest.raises(IllegalTransition), db.session() as session:
+        repo.start_task_execution(session, org_id, task_id)
+        repo.start_task_execution(session, org_id, task_id)  # already in progress
+    with db.session() as session:
+        task = repo.get_task(session, org_id, task_id)
+        assert task.status is S.PENDING
+        assert [e["event"] for e in task.execution_log] == ["created"]
+
+
+def test_completing_records_the_agent_that_did_the_work(db: Database, org_id: str) -> None:
+    task_id = _new(db, org_id)
+    with db.session() as session:
+        repo.start_task_execution(session, org_id, task_id)
+        done = repo.complete_task_execution(session, org_id, task_id, {"output": "x"}, agent_id="w")
+    assert done.agent_id == "w"
+    with db.session() as session:
+        assert repo.get_task(session, org_id, task_id).agent_id == "w"
+
+
+def test_blocking_keeps_the_result_a_person_is_to_finish(db: Database, org_id: str) -> None:
+    task_id = _new(db, org_id)
+    with db.session() as session:
+        repo.start_task_execution(session, org_id, task_id)
+        repo.block_task_execution(
+            session, org_id, task_id, "add the recipient", result={"draft": "Hello"}
+        )
+    with db.session() as session:
+        task = repo.get_task(session, org_id, task_id)
+        assert (task.status, task.result) == (S.BLOCKED, {"draft": "Hello"})
+
+
+def test_every_lifecycle_write_moves_the_version_counter(db: Database, org_id: str) -> None:
+    task_id = _new(db, org_id)
+    with db.session() as session:
+        before = repo.get_task(session, org_id, task_id).version
+    with db.session() as session:
+        started = repo.start_task_execution(session, org_id, task_id)
+    with db.session() as session:
+        stored = repo.get_task(session, org_id, task_id)
+        assert stored.version == started.version == before + 1
+        assert stored.updated_at == started.updated_at

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.errors import DatabaseUnavailable, InvalidInput
@@ -50,8 +51,13 @@ def _sqlite_begin(conn: Any) -> None:
     # BEGIN IMMEDIATE takes SQLite's write lock up front, so two writers serialise instead of
     # both reading a row and one silently overwriting the other's update. Read-only sessions
     # begin deferred: in WAL mode they read a snapshot without waiting for any writer.
-    read_only = conn.get_execution_options().get(READ_ONLY, False)
-    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+    # Sent on the driver's connection: this runs before every transaction and needs none of
+    # SQLAlchemy's statement machinery; a driver error is wrapped as SQLAlchemy would.
+    statement = "BEGIN" if conn.get_execution_options().get(READ_ONLY, False) else "BEGIN IMMEDIATE"
+    try:
+        conn.connection.driver_connection.execute(statement)
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(statement, None, exc, sqlite3.Error) from exc
 
 
 class Database:

@@ -28,6 +28,7 @@ from graphs.task_outcomes import provider_failed, record_failure, stop_for_perso
 from graphs.workflow_dispatch import run_workflow_for_task
 from graphs.workflow_support import MODEL_RETRY, STUDIO_SCHEMA
 from store import tasks as repo
+from store.db import Transaction
 from store.enums import ExecutionStatus, ExecutionType, Strategy
 from store.errors import Conflict, DelegateError, PolicyDenied
 from store.models import Task
@@ -116,9 +117,14 @@ def prepare(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
     ctx = runtime.context
     db = ctx.database()
     org_id = ctx.org_id()
-    with db.session() as session:
-        task_id = state.get("task_id")
-        if not task_id:
+    task_id = state.get("task_id")
+    if task_id:
+        with db.transaction() as conn:
+            if not _is_uuid(task_id):
+                task_id = repo.resolve_task_id(conn, org_id, task_id)
+            fresh = _start(conn, org_id, task_id)
+    else:
+        with db.session() as session:  # created and started in one transaction
             thread_id = str(get_config().get("configurable", {}).get("thread_id") or "")
             task = repo.create_task(
                 session,
@@ -128,29 +134,27 @@ def prepare(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
                 execution_type=state.get("execution_type") or ExecutionType.FULLY_AUTOMATED,
                 task_id=thread_id if _is_free_uuid(session, thread_id) else None,
             )
-            task_id = task.id
-        elif not _is_uuid(task_id):
-            task_id = repo.resolve_task_id(session, org_id, task_id)
-        started = repo.start_task_execution(
-            session, org_id, task_id, EXECUTOR_ID, "workflow", node="prepare"
-        )
-        parent = (
-            repo.get_task(session, org_id, started.parent_task_id)
-            if started.parent_task_id
-            else None
-        )
-        fresh = {
-            "task_id": started.id,
-            "title": started.title,
-            "description": started.description,
-            "execution_type": started.execution_type,
-            "depth": started.depth,
-            "parent_title": parent.title if parent else None,
-        }
+            fresh = _start(session, org_id, task.id)
     # Write only what changed: every channel written is a row in the checkpoint's writes.
     update: dict[str, Any] = {k: v for k, v in fresh.items() if state.get(k) != v}
     update.update({k: None for k in _OUTCOME_KEYS if state.get(k) is not None})
     return update
+
+
+def _start(tx: Transaction, org_id: str, task_id: str) -> dict[str, Any]:
+    """Mark the task in_progress; the state fields a run reads from it."""
+    started = repo.start_task_execution(
+        tx, org_id, task_id, EXECUTOR_ID, "workflow", node="prepare"
+    )
+    parent_id = started.parent_task_id
+    return {
+        "task_id": started.id,
+        "title": started.title,
+        "description": started.description,
+        "execution_type": started.execution_type,
+        "depth": started.depth,
+        "parent_title": repo.get_title(tx, org_id, parent_id) if parent_id else None,
+    }
 
 
 def _is_uuid(value: str) -> bool:
@@ -217,9 +221,9 @@ def classify(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
         raise
     decision = _guard_decomposition(decision, state)
     db, org_id = ctx.database(), ctx.org_id()
-    with db.session() as session:
+    with db.transaction() as conn:
         repo.record_classification(
-            session,
+            conn,
             org_id,
             state["task_id"],
             confidence=decision.confidence,
@@ -316,9 +320,9 @@ def execute(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
         "agent": spec.id,
         "actions": actions,
     }
-    with db.session() as session:
+    with db.transaction() as conn:
         repo.complete_task_execution(
-            session,
+            conn,
             org_id,
             state["task_id"],
             result,
@@ -395,9 +399,9 @@ def block(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
     decision = state.get("classification") or {}
     reason = decision.get("reason") or "needs a person"
     db, org_id = ctx.database(), ctx.org_id()
-    with db.session() as session:
+    with db.transaction() as conn:
         repo.block_task_execution(
-            session, org_id, state["task_id"], reason, EXECUTOR_ID, "workflow", node="block"
+            conn, org_id, state["task_id"], reason, EXECUTOR_ID, "workflow", node="block"
         )
     outcome: Outcome = {
         "task_id": state["task_id"],

@@ -89,8 +89,8 @@ class TaskRunner:
 
     def execute(self, task_ref: str, *, run_subtasks: bool = True) -> dict[str, Any]:
         """Run one task to its outcome (the spec's response object plus `task_id`)."""
-        with self.db.read_session() as session:
-            task_id, status = repo.get_status(session, self.org_id, task_ref)
+        with self.db.read_transaction() as conn:
+            task_id, status = repo.get_status(conn, self.org_id, task_ref)
         if status not in RUNNABLE:
             if self.pending_interrupts(task_id):
                 raise Conflict(

@@ -7,9 +7,9 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -42,6 +42,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
+
+#: Where a repository function runs, inside its caller's transaction: an ORM session, or a
+#: Core connection (Database.transaction) for the lifecycle's writes and plain reads.
+Transaction: TypeAlias = Session | Connection
 
 #: Execution option marking a connection that only reads (see Database.read_session).
 READ_ONLY = "delegate_read_only"
@@ -94,41 +98,48 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self.read_sessions = sessionmaker(
-            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
-        )
+        self.read_engine = self.engine.execution_options(**{READ_ONLY: True})
+        self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
+
+    @contextmanager
+    def _failures_reported(self) -> Iterator[None]:
+        """A database failure inside becomes DatabaseUnavailable naming the (redacted) URL."""
+        try:
+            yield
+        except OperationalError as exc:
+            raise DatabaseUnavailable(
+                f"database {redact_url(self.url)} failed: {exc.orig}"
+            ) from None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A unit of work: commits on success, rolls back everything on any error."""
-        session = self.sessions()
-        try:
+        with self._failures_reported(), self.sessions() as session, session.begin():
             yield session
-            session.commit()
-        except OperationalError as exc:
-            session.rollback()
-            raise DatabaseUnavailable(
-                f"database {redact_url(self.url)} failed: {exc.orig}"
-            ) from None
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
 
     @contextmanager
     def read_session(self) -> Iterator[Session]:
         """A session for reading only: on SQLite it takes no write lock. Nothing is committed."""
-        session = self.read_sessions()
-        try:
-            yield session
-        except OperationalError as exc:
-            raise DatabaseUnavailable(
-                f"database {redact_url(self.url)} failed: {exc.orig}"
-            ) from None
-        finally:
-            session.rollback()
-            session.close()
+        with self._failures_reported(), self.read_sessions() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A Core connection in one transaction: commits on success, rolls back on any error.
+
+        For the lifecycle's writes on every step of a run (store.execution), which need no
+        ORM object: a Session costs about a third again of such a write."""
+        with self._failures_reported(), self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def read_transaction(self) -> Iterator[Connection]:
+        """A Core connection for reading only (no write lock on SQLite); nothing is committed."""
+        with self._failures_reported(), self.read_engine.connect() as conn:
+            yield conn
 
     def check_connection(self) -> None:
         """Raise DatabaseUnavailable with a clear reason if the database cannot be reached."""

@@ -3,7 +3,8 @@ AI's classification, and append execution-log entries.
 
 Every status change goes through `_transition`, which checks the lifecycle table and appends
 the log entry in the spec's shape. The row is read and saved through store.task_rows (Core
-statements in the caller's transaction): these writes run on every step of every run.
+statements in the caller's transaction): these writes run on every step of every run, so
+each function takes an ORM session or, cheaper, a Core connection (Database.transaction).
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
 
 from store import task_rows
+from store.db import Transaction
 from store.enums import AssigneeType, ExecutionStatus
 from store.errors import InvalidInput
 from store.lifecycle import check_transition
@@ -53,14 +54,14 @@ def _append(task: Task | TaskRow, entry: dict[str, Any]) -> None:
 
 
 def append_log_entry(task: Task | TaskRow, entry: dict[str, Any]) -> None:
-    """Append an entry to a task already loaded (for update) in the caller's session."""
+    """Append an entry to a task already loaded for update (an ORM Task or a TaskRow)."""
     if not isinstance(entry, dict) or not entry.get("event"):
         raise InvalidInput("an execution-log entry needs an 'event'")
     _append(task, log_entry(entry["event"], **{k: v for k, v in entry.items() if k != "event"}))
 
 
 def record_classification(
-    session: Session,
+    tx: Transaction,
     org_id: str,
     task_id: str,
     *,
@@ -69,22 +70,22 @@ def record_classification(
     entry: dict[str, Any],
 ) -> TaskRow:
     """Store the AI's decision (confidence, context keys merged) and log it, in one write."""
-    task = task_rows.load_for_update(session, org_id, task_id)
+    task = task_rows.load_for_update(tx, org_id, task_id)
     task.ai_confidence = confidence
     task.ai_context = {**(task.ai_context or {}), **context}
     append_log_entry(task, entry)
-    return task_rows.save(session, task)
+    return task_rows.save(tx, task)
 
 
 def add_execution_log_entry(
-    session: Session, org_id: str, task_id: str, entry: dict[str, Any]
+    tx: Transaction, org_id: str, task_id: str, entry: dict[str, Any]
 ) -> TaskRow:
     """Append one entry to a task's execution log (adding a timestamp if it has none)."""
     if not isinstance(entry, dict) or not entry.get("event"):
         raise InvalidInput("an execution-log entry needs an 'event'")
-    task = task_rows.load_for_update(session, org_id, task_id)
+    task = task_rows.load_for_update(tx, org_id, task_id)
     append_log_entry(task, entry)
-    return task_rows.save(session, task)
+    return task_rows.save(tx, task)
 
 
 def _transition(
@@ -125,19 +126,17 @@ def _transition(
     )
 
 
-def queue_task(
-    session: Session, org_id: str, task_id: str, *, reason: str | None = None
-) -> TaskRow:
+def queue_task(tx: Transaction, org_id: str, task_id: str, *, reason: str | None = None) -> TaskRow:
     """pending or blocked -> queued: waiting for a worker."""
-    task = task_rows.load_for_update(session, org_id, task_id)
+    task = task_rows.load_for_update(tx, org_id, task_id)
     if task.status is S.BLOCKED:
         task.blocked_reason = None
     _transition(task, S.QUEUED, "queued", reason=reason)
-    return task_rows.save(session, task)
+    return task_rows.save(tx, task)
 
 
 def start_task_execution(
-    session: Session,
+    tx: Transaction,
     org_id: str,
     task_id: str,
     executor_id: str = DEFAULT_EXECUTOR_ID,
@@ -145,7 +144,7 @@ def start_task_execution(
     **details: Any,
 ) -> TaskRow:
     """Begin (or resume) executing a task: -> in_progress, with a `started` entry."""
-    task = task_rows.load_for_update(session, org_id, task_id)
+    task = task_rows.load_for_update(tx, org_id, task_id)
     # A finished task reaches _transition too, so it fails with IllegalTransition like every
     # other illegal move (the lifecycle is enforced in one place).
     event = "resumed" if task.status in (S.PAUSED, S.BLOCKED) else "started"
@@ -162,11 +161,11 @@ def start_task_execution(
     )
     task.assigned_to_type = str(executor_type)
     task.assigned_to_id = executor_id
-    return task_rows.save(session, task)
+    return task_rows.save(tx, task)
 
 
 def complete_task_execution(
-    session: Session,
+    tx: Transaction,
     org_id: str,
     task_id: str,
     result: dict[str, Any],
@@ -178,7 +177,7 @@ def complete_task_execution(
 ) -> TaskRow:
     """-> completed with its result (and `agent_id`, the agent that did the work, if given);
     a parent whose subtasks are now all done completes too."""
-    task = task_rows.load_for_update(session, org_id, task_id)
+    task = task_rows.load_for_update(tx, org_id, task_id)
     task.result = result
     task.failure_reason = None
     if agent_id is not None:
@@ -192,9 +191,9 @@ def complete_task_execution(
         result=result,
         **details,
     )
-    saved = task_rows.save(session, task)
+    saved = task_rows.save(tx, task)
     if task.parent_task_id:
-        _complete_parent_if_done(session, org_id, task.parent_task_id)
+        _complete_parent_if_done(tx, org_id, task.parent_task_id)
     return saved
 
 
@@ -207,20 +206,19 @@ _CHILDREN = (
 )
 
 
-def _complete_parent_if_done(session: Session, org_id: str, parent_id: str) -> None:
-    parent = task_rows.load_for_update(session, org_id, parent_id)
+def _complete_parent_if_done(tx: Transaction, org_id: str, parent_id: str) -> None:
+    parent = task_rows.load_for_update(tx, org_id, parent_id)
     if parent.status is not S.PAUSED:
         return
-    children = (
-        session.connection().execute(_CHILDREN, {"parent_id": parent_id, "org_id": org_id}).all()
-    )
+    query = {"parent_id": parent_id, "org_id": org_id}
+    children = task_rows.connection_of(tx).execute(_CHILDREN, query).all()
     if not children or any(c.execution_status != S.COMPLETED.value for c in children):
         return
     output = "\n".join(
         f"- {c.title}: {(c.result or {}).get('output', 'done')}".strip() for c in children
     )
     complete_task_execution(
-        session,
+        tx,
         org_id,
         parent_id,
         {
@@ -232,7 +230,7 @@ def _complete_parent_if_done(session: Session, org_id: str, parent_id: str) -> N
 
 
 def fail_task_execution(
-    session: Session,
+    tx: Transaction,
     org_id: str,
     task_id: str,
     error: str,
@@ -242,7 +240,7 @@ def fail_task_execution(
     **details: Any,
 ) -> TaskRow:
     """Record a failure: re-queue with retry_count + 1 while retries remain, else `failed`."""
-    task = task_rows.load_for_update(session, org_id, task_id)
+    task = task_rows.load_for_update(tx, org_id, task_id)
     error = (error or "unknown error").strip()
     # Only a running (or blocked) task has a retry move back to the queue; a pending task never
     # ran, so failing it is illegal, and a paused one fails outright.
@@ -272,11 +270,11 @@ def fail_task_execution(
             retry_count=task.retry_count,
             **details,
         )
-    return task_rows.save(session, task)
+    return task_rows.save(tx, task)
 
 
 def block_task_execution(
-    session: Session,
+    tx: Transaction,
     org_id: str,
     task_id: str,
     reason: str,
@@ -291,7 +289,7 @@ def block_task_execution(
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("blocking a task needs a reason")
-    task = task_rows.load_for_update(session, org_id, task_id)
+    task = task_rows.load_for_update(tx, org_id, task_id)
     task.blocked_reason = reason
     if result is not None:
         task.result = result
@@ -304,11 +302,11 @@ def block_task_execution(
         reason=reason,
         **details,
     )
-    return task_rows.save(session, task)
+    return task_rows.save(tx, task)
 
 
 def pause_task_execution(
-    session: Session,
+    tx: Transaction,
     org_id: str,
     task_id: str,
     reason: str,
@@ -317,7 +315,7 @@ def pause_task_execution(
     **details: Any,
 ) -> TaskRow:
     """in_progress -> paused: waiting for a person's approval or for subtasks."""
-    task = task_rows.load_for_update(session, org_id, task_id)
+    task = task_rows.load_for_update(tx, org_id, task_id)
     _transition(
         task,
         S.PAUSED,
@@ -327,4 +325,4 @@ def pause_task_execution(
         reason=reason,
         **details,
     )
-    return task_rows.save(session, task)
+    return task_rows.save(tx, task)

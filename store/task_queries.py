@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
+from store.db import Transaction
 from store.enums import ExecutionStatus, ExecutionType, Priority
 from store.errors import InvalidInput, NotFound
 from store.models import Task
@@ -26,6 +27,9 @@ _TASK_ID_BY_ID = select(Task.id).where(
     Task.id == bindparam("task_id"), Task.org_id == bindparam("org_id")
 )
 _TABLE = cast(Table, Task.__table__)
+_TITLE_BY_ID = select(_TABLE.c.title).where(
+    _TABLE.c.id == bindparam("task_id"), _TABLE.c.org_id == bindparam("org_id")
+)
 _STATUS_BY_ID = select(_TABLE.c.id, _TABLE.c.execution_status).where(
     _TABLE.c.id == bindparam("task_id"), _TABLE.c.org_id == bindparam("org_id")
 )
@@ -40,18 +44,25 @@ def get_task(session: Session, org_id: str, task_id: str, *, for_update: bool = 
     return task
 
 
-def get_status(session: Session, org_id: str, ref: str) -> tuple[str, ExecutionStatus]:
+def get_status(tx: Transaction, org_id: str, ref: str) -> tuple[str, ExecutionStatus]:
     """The full id and status of the task with this id or unique id prefix.
 
-    One Core query on the session's connection, no ORM object: runners ask this before
-    every run."""
+    One Core query, no ORM object: runners ask this before every run."""
     ref = (ref or "").strip()
-    query = {"task_id": ref, "org_id": org_id}
-    row = session.connection().execute(_STATUS_BY_ID, query).first()
+    conn = tx.connection() if isinstance(tx, Session) else tx
+    row = conn.execute(_STATUS_BY_ID, {"task_id": ref, "org_id": org_id}).first()
     if row is None:
-        query["task_id"] = resolve_task_id(session, org_id, ref)
-        row = session.connection().execute(_STATUS_BY_ID, query).one()
+        full_id = resolve_task_id(tx, org_id, ref)
+        row = conn.execute(_STATUS_BY_ID, {"task_id": full_id, "org_id": org_id}).one()
     return row.id, ExecutionStatus(row.execution_status)
+
+
+def get_title(tx: Transaction, org_id: str, task_id: str) -> str:
+    """The title of a task of this organization (NotFound otherwise)."""
+    title = tx.scalar(_TITLE_BY_ID, {"task_id": task_id, "org_id": org_id})
+    if title is None:
+        raise NotFound(f"no task {task_id!r}")
+    return str(title)
 
 
 def get_task_by_ref(session: Session, org_id: str, ref: str) -> Task:
@@ -61,16 +72,16 @@ def get_task_by_ref(session: Session, org_id: str, ref: str) -> Task:
     return task or get_task(session, org_id, resolve_task_id(session, org_id, ref))
 
 
-def resolve_task_id(session: Session, org_id: str, ref: str) -> str:
+def resolve_task_id(tx: Transaction, org_id: str, ref: str) -> str:
     """A full task id from an id or a unique prefix of one (as people type them)."""
     ref = ref.strip()
     if not ref:
         raise InvalidInput("a task id is required")
-    exact = session.scalar(_TASK_ID_BY_ID, {"task_id": ref, "org_id": org_id})
+    exact = tx.scalar(_TASK_ID_BY_ID, {"task_id": ref, "org_id": org_id})
     if exact:
         return exact
     if len(ref) >= 4 and re.fullmatch(r"[0-9a-fA-F-]+", ref):
-        matches = session.scalars(
+        matches = tx.scalars(
             select(Task.id).where(Task.org_id == org_id, Task.id.startswith(ref.lower())).limit(2)
         ).all()
         if len(matches) == 1:

@@ -5,8 +5,8 @@ are the store's hot path. Through the ORM's unit of work each one cost about twi
 statement pair (benchmarks/graph_overhead.py); here the row is read into a `TaskRow` (the
 model's column names as plain attributes), changed in memory by the lifecycle code, and saved
 with one UPDATE of the changed columns that also checks and bumps the version counter. Both
-statements run on the caller's session connection, inside its transaction, so a failure
-still rolls back everything.
+statements run inside the caller's transaction — an ORM session's or a Core connection's
+(Database.transaction, cheaper still) — so a failure still rolls back everything.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, Update, bindparam, select, update
+from sqlalchemy import Connection, Table, Update, bindparam, select, update
 from sqlalchemy.orm import Session
 
+from store.db import Transaction
 from store.enums import ExecutionStatus, ExecutionType
 from store.errors import Conflict, NotFound
 from store.models import Task, utcnow
@@ -96,14 +97,19 @@ class TaskRow:
         }
 
 
-def load_for_update(session: Session, org_id: str, task_id: str) -> TaskRow:
-    """The task's row, locked for this transaction; NotFound outside this organization.
+def connection_of(tx: Transaction) -> Connection:
+    """The Core connection of a transaction. A session's pending ORM changes are flushed
+    first, so what is read next includes them (a Core statement does not autoflush)."""
+    if isinstance(tx, Session):
+        tx.flush()
+        return tx.connection()
+    return tx
 
-    Pending ORM changes in the session are flushed first, so the row read here includes
-    them (a Core SELECT does not autoflush)."""
-    session.flush()
+
+def load_for_update(tx: Transaction, org_id: str, task_id: str) -> TaskRow:
+    """The task's row, locked for this transaction; NotFound outside this organization."""
     row = (
-        session.connection()
+        connection_of(tx)
         .execute(_ROW_FOR_UPDATE, {"task_id": task_id, "org_id": org_id})
         .mappings()
         .first()
@@ -113,16 +119,16 @@ def load_for_update(session: Session, org_id: str, task_id: str) -> TaskRow:
     return TaskRow(dict(row))
 
 
-def save(session: Session, task: TaskRow) -> TaskRow:
+def save(tx: Transaction, task: TaskRow) -> TaskRow:
     """Write the columns set on `task`; Conflict if another writer changed the row since it
-    was loaded. A copy of the task in the session's identity map is expired, so the
+    was loaded. In a session, its identity map's copy of the task is expired, so the
     session's next ORM read of it sees this write."""
     values, changed = task._values, task._changed
     if not changed:
         return task
     now = utcnow()
     version = values["version"]
-    result = session.connection().execute(
+    result = connection_of(tx).execute(
         _update_for(frozenset(changed)),
         {
             **{name: values[name] for name in changed},
@@ -136,7 +142,8 @@ def save(session: Session, task: TaskRow) -> TaskRow:
         raise Conflict(f"task {values['id']} was changed by another writer; try again")
     values.update(version=version + 1, updated_at=now)
     changed.clear()
-    cached = session.identity_map.get(session.identity_key(Task, values["id"]))
-    if cached is not None:
-        session.expire(cached)
+    if isinstance(tx, Session):
+        cached = tx.identity_map.get(tx.identity_key(Task, values["id"]))
+        if cached is not None:
+            tx.expire(cached)
     return task

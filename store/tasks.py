@@ -40,6 +40,7 @@ from store.task_queries import (
     get_status,
     get_task,
     get_task_by_ref,
+    get_title,
     list_tasks,
     resolve_task_id,
 )
@@ -117,6 +118,7 @@ __all__ = [
     "get_status",
     "get_task",
     "get_task_by_ref",
+    "get_title",
     "list_tasks",
     "log_entry",
     "normalize_title",

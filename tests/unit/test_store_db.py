@@ -1,9 +1,11 @@
-"""The store's SQLite transactions: writers take the lock up front, a busy database is a
-clear DatabaseUnavailable, never a driver traceback."""
+"""The store's SQLite transactions: writers take the lock up front, readers never wait, and a
+locked database is a clear DatabaseUnavailable, never a driver traceback."""
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -12,53 +14,73 @@ from sqlalchemy import event
 
 from store import tasks as repo
 from store.db import Database
+from store.enums import ExecutionStatus as S
 from store.errors import DatabaseUnavailable
 from store.orgs import ensure_organization
 
 
 def _no_busy_wait(dbapi_conn: Any, _record: Any) -> None:
-    dbapi_conn.execute("PRAGMA busy_timeout=0")
+    dbapi_conn.execute("PRAGMA busy_timeout=0")  # fail at once instead of after 30 s
 
 
-def test_a_write_while_another_process_holds_the_lock_is_database_unavailable(
-    tmp_path: Path,
-) -> None:
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[tuple[Database, str, str]]:
+    """A file database with one pending task, whose connections never wait for a lock."""
     db = Database(f"sqlite:///{tmp_path / 'locked.db'}")
-    db.upgrade()
-    with db.session() as session:
-        org_id = ensure_organization(session, "default").id
-    db.engine.dispose()
-    event.listen(db.engine, "connect", _no_busy_wait)  # fail at once instead of after 30 s
-    holder = sqlite3.connect(tmp_path / "locked.db", isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
-    try:
-        with (
-            pytest.raises(DatabaseUnavailable, match=r"locked\.db failed: database is locked"),
-            db.session() as session,
-        ):
-            repo.create_task(session, org_id, "Write the report")
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
-    with db.read_session() as session:
-        assert repo.list_tasks(session, org_id) == []
-    db.dispose()
-
-
-def test_readers_do_not_wait_for_a_writer(tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'busy.db'}")
     db.upgrade()
     with db.session() as session:
         org_id = ensure_organization(session, "default").id
         task_id = repo.create_task(session, org_id, "Write the report").id
     db.engine.dispose()
     event.listen(db.engine, "connect", _no_busy_wait)
-    holder = sqlite3.connect(tmp_path / "busy.db", isolation_level=None)
+    yield db, org_id, task_id
+    db.dispose()
+
+
+@contextmanager
+def write_lock_held_elsewhere(db: Database) -> Iterator[None]:
+    """Another connection (as another process would) holds the database's write lock."""
+    holder = sqlite3.connect(db.engine.url.database or "", isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
-        with db.read_session() as session:
-            assert repo.get_status(session, org_id, task_id)[0] == task_id
+        yield
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    db.dispose()
+
+
+def test_a_session_write_under_a_held_lock_is_database_unavailable(
+    store: tuple[Database, str, str],
+) -> None:
+    db, org_id, _ = store
+    with (
+        write_lock_held_elsewhere(db),
+        pytest.raises(DatabaseUnavailable, match=r"locked\.db failed: database is locked"),
+        db.session() as session,
+    ):
+        repo.create_task(session, org_id, "Draft the agenda")
+    with db.read_session() as session:
+        assert [t.title for t in repo.list_tasks(session, org_id)] == ["Write the report"]
+
+
+def test_a_core_transaction_under_a_held_lock_is_database_unavailable(
+    store: tuple[Database, str, str],
+) -> None:
+    db, org_id, task_id = store
+    with (
+        write_lock_held_elsewhere(db),
+        pytest.raises(DatabaseUnavailable, match="database is locked"),
+        db.transaction() as conn,
+    ):
+        repo.start_task_execution(conn, org_id, task_id)
+    with db.read_transaction() as conn:
+        assert repo.get_status(conn, org_id, task_id) == (task_id, S.PENDING)
+
+
+def test_readers_do_not_wait_for_a_writer(store: tuple[Database, str, str]) -> None:
+    db, org_id, task_id = store
+    with write_lock_held_elsewhere(db):
+        with db.read_session() as session:
+            assert repo.get_task(session, org_id, task_id).status is S.PENDING
+        with db.read_transaction() as conn:
+            assert repo.get_status(conn, org_id, task_id) == (task_id, S.PENDING)

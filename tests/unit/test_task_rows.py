@@ -109,3 +109,23 @@ def test_every_lifecycle_write_moves_the_version_counter(db: Database, org_id: s
         stored = repo.get_task(session, org_id, task_id)
         assert stored.version == started.version == before + 1
         assert stored.updated_at == started.updated_at
+
+
+def test_lifecycle_writes_in_one_core_transaction_land_together(db: Database, org_id: str) -> None:
+    task_id = _new(db, org_id)
+    with db.transaction() as conn:
+        repo.start_task_execution(conn, org_id, task_id)
+        repo.complete_task_execution(conn, org_id, task_id, {"output": "the report"})
+    with db.session() as session:
+        task = repo.get_task(session, org_id, task_id)
+        assert task.status is S.COMPLETED
+        assert [e["event"] for e in task.execution_log] == ["created", "started", "completed"]
+
+
+def test_a_core_transaction_rolls_back_every_write_on_error(db: Database, org_id: str) -> None:
+    task_id = _new(db, org_id)
+    with pytest.raises(IllegalTransition), db.transaction() as conn:
+        repo.start_task_execution(conn, org_id, task_id)
+        repo.start_task_execution(conn, org_id, task_id)
+    with db.session() as session:
+        assert repo.get_task(session, org_id, task_id).status is S.PENDING

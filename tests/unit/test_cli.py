@@ -250,7 +250,7 @@ def test_json_logs_carry_the_task_id_and_organization(
 
 
 def test_allowlist_add_and_remove_change_what_the_gate_trusts(db: Database, org_id: str) -> None:
-    from tools.policy import TrustedSources
+    from tools.data_flow import TrustedSources
 
     code, stdout, _ = invoke("allowlist", "add", "channels", "#Ops", "--json")
     assert code == 0

@@ -13,7 +13,8 @@ from store.db import Database
 from store.enums import ExecutionType
 from store.errors import PolicyDenied
 from store.models import Organization
-from tools.policy import DESTINATIONS, PolicyGate, TaskFacts, TrustedSources, destinations
+from tools.data_flow import DESTINATIONS, TrustedSources, destinations
+from tools.policy import PolicyGate, TaskFacts
 from tools.toolkit import Backends, ToolRun, all_specs, build_tools, invoke_spec
 
 ARGS: dict[str, dict[str, Any]] = {
@@ -207,7 +208,7 @@ def test_organization_allowlist_authorizes_a_domain(db: Database, org_id: str) -
     ],
 )
 def test_trusted_sources_from_task_text(kind_value: tuple[str, str], allowed: bool) -> None:
-    from tools.policy import Destination
+    from tools.data_flow import Destination
 
     trusted = TrustedSources.build(TRUSTED_TEXT + " and http://127.0.0.1:8000/x", {})
 
@@ -215,7 +216,7 @@ def test_trusted_sources_from_task_text(kind_value: tuple[str, str], allowed: bo
 
 
 def test_allowlist_host_with_port_must_match_the_port() -> None:
-    from tools.policy import Destination
+    from tools.data_flow import Destination
 
     trusted = TrustedSources.build("", {"hosts": ["127.0.0.1:8000", "docs.example"]})
 

@@ -1,0 +1,82 @@
+// Creating a task (the form and its type hint) and executing one, with the outcome as a toast.
+
+import { api, ApiError } from "./api.js";
+import { handleError } from "./connection.js";
+import { refresh, rerender, schedule } from "./live.js";
+import { announce, toast } from "./messages.js";
+import { select } from "./selection.js";
+import { $, state } from "./state.js";
+import { loadTasks } from "./tasklist.js";
+
+const TYPE_HINTS = {
+  fully_automated: "The AI does it on its own.",
+  semi_automated: "The AI prepares it; nothing is sent until you approve.",
+  manual: "A person does it; Delegate keeps track.",
+};
+
+export function wireCreateForm() {
+  const form = $("create-form");
+  const showHint = () => {
+    $("type-hint").textContent = TYPE_HINTS[$("task-type").value];
+  };
+  $("task-type").addEventListener("change", showHint);
+  form.addEventListener("reset", () => window.setTimeout(showHint));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const title = $("task-title").value.trim();
+    const error = $("create-error");
+    if (!title) {
+      error.textContent = "Give the task a title: what should be done?";
+      $("task-title").setAttribute("aria-invalid", "true");
+      $("task-title").focus();
+      return;
+    }
+    $("task-title").removeAttribute("aria-invalid");
+    error.textContent = "";
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      const task = await api.createTask({
+        title,
+        description: $("task-description").value.trim(),
+        execution_type: $("task-type").value,
+        priority: $("task-priority").value,
+      });
+      form.reset();
+      $("task-priority").value = "medium";
+      announce(`Added “${task.title}”.`);
+      await loadTasks();
+      select(task.id);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) handleError(err);
+      else error.textContent = err.message;
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+export async function execute(taskId) {
+  if (state.running.has(taskId)) return;
+  state.running.add(taskId);
+  const title = state.titles.get(taskId) || "Task";
+  announce(`Running “${title}”.`);
+  rerender();
+  schedule(0); // poll right away, then every 2 s while it runs
+  try {
+    const outcome = await api.execute(taskId);
+    toast(outcomeMessage(title, outcome), outcome.success ? "success" : "error");
+  } catch (error) {
+    handleError(error, `Could not run “${title}”`);
+  } finally {
+    state.running.delete(taskId);
+    await refresh();
+  }
+}
+
+function outcomeMessage(title, outcome) {
+  const parts = [`“${title}”: ${outcome.message || (outcome.success ? "done" : "failed")}`];
+  if (outcome.reason && !outcome.success) parts.push(outcome.reason);
+  else if (outcome.reason && outcome.strategy === "blocked") parts.push(outcome.reason);
+  return parts.join(". ");
+}

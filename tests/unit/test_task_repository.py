@@ -97,8 +97,19 @@ def test_another_orgs_task_is_not_found(db: Database, org_id: str, other_org: st
         lambda s, org, tid: repo.fail_task_execution(s, org, tid, "boom"),
         lambda s, org, tid: repo.block_task_execution(s, org, tid, "needs a person"),
         lambda s, org, tid: repo.create_subtask(s, org, tid, "A subtask"),
+        lambda s, org, tid: repo.get_status(s, org, tid),
+        lambda s, org, tid: repo.get_title(s, org, tid),
     ],
-    ids=["add_log_entry", "start", "complete", "fail", "block", "create_subtask"],
+    ids=[
+        "add_log_entry",
+        "start",
+        "complete",
+        "fail",
+        "block",
+        "create_subtask",
+        "get_status",
+        "get_title",
+    ],
 )
 def test_helpers_refuse_another_orgs_task(
     db: Database, org_id: str, other_org: str, call: Any
@@ -109,6 +120,14 @@ def test_helpers_refuse_another_orgs_task(
         call(session, other_org, task_id)
     assert _load(db, org_id, task_id).to_dict() == before
     assert _count_tasks(db) == 1
+
+
+def test_status_is_found_by_a_unique_id_prefix(db: Database, org_id: str) -> None:
+    task_id = _new(db, org_id)
+    with db.read_transaction() as conn:
+        assert repo.get_status(conn, org_id, task_id[:8]) == (task_id, S.PENDING)
+        with pytest.raises(NotFound):
+            repo.get_status(conn, org_id, "0000dead")
 
 
 # --- add_execution_log_entry -------------------------------------------------------------

@@ -20,7 +20,7 @@ from graphs.execute_task import build_graph
 from graphs.task_outcomes import record_failure
 from store import tasks as repo
 from store.checkpoints import open_checkpointer
-from store.db import Database
+from store.db import Database, share_database
 from store.enums import ExecutionStatus
 from store.errors import Conflict, DelegateError, InvalidInput
 from store.logcontext import log_context
@@ -43,6 +43,7 @@ class TaskRunner:
         model: str | None = None,
     ) -> None:
         self.db = db
+        share_database(db)  # the nodes' ctx.database() is then this same engine and pool
         self.organization = organization
         self.context = Context(
             organization=organization, database_url=db.url, **({"model": model} if model else {})

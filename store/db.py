@@ -195,6 +195,12 @@ class Database:
 _databases: dict[str, Database] = {}
 
 
+def share_database(db: Database) -> None:
+    """Make `db` the instance get_database(db.url) returns, so code that holds a Database
+    (a task runner) and the graph nodes it runs share one engine and connection pool."""
+    _databases[db.url] = db
+
+
 def get_database(url: str | None = None) -> Database:
     """One shared, migrated Database per URL in this process (graph nodes and the server)."""
     resolved = url or default_database_url()

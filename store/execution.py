@@ -70,11 +70,13 @@ def record_classification(
     entry: dict[str, Any],
 ) -> TaskRow:
     """Store the AI's decision (confidence, context keys merged) and log it, in one write."""
-    task = task_rows.load_for_update(tx, org_id, task_id)
-    task.ai_confidence = confidence
-    task.ai_context = {**(task.ai_context or {}), **context}
-    append_log_entry(task, entry)
-    return task_rows.save(tx, task)
+
+    def apply(task: TaskRow) -> None:
+        task.ai_confidence = confidence
+        task.ai_context = {**(task.ai_context or {}), **context}
+        append_log_entry(task, entry)
+
+    return task_rows.change(tx, org_id, task_id, apply)
 
 
 def add_execution_log_entry(
@@ -83,9 +85,11 @@ def add_execution_log_entry(
     """Append one entry to a task's execution log (adding a timestamp if it has none)."""
     if not isinstance(entry, dict) or not entry.get("event"):
         raise InvalidInput("an execution-log entry needs an 'event'")
-    task = task_rows.load_for_update(tx, org_id, task_id)
-    append_log_entry(task, entry)
-    return task_rows.save(tx, task)
+
+    def apply(task: TaskRow) -> None:
+        append_log_entry(task, entry)
+
+    return task_rows.change(tx, org_id, task_id, apply)
 
 
 def _transition(
@@ -128,11 +132,13 @@ def _transition(
 
 def queue_task(tx: Transaction, org_id: str, task_id: str, *, reason: str | None = None) -> TaskRow:
     """pending or blocked -> queued: waiting for a worker."""
-    task = task_rows.load_for_update(tx, org_id, task_id)
-    if task.status is S.BLOCKED:
-        task.blocked_reason = None
-    _transition(task, S.QUEUED, "queued", reason=reason)
-    return task_rows.save(tx, task)
+
+    def apply(task: TaskRow) -> None:
+        if task.status is S.BLOCKED:
+            task.blocked_reason = None
+        _transition(task, S.QUEUED, "queued", reason=reason)
+
+    return task_rows.change(tx, org_id, task_id, apply)
 
 
 def start_task_execution(
@@ -144,24 +150,26 @@ def start_task_execution(
     **details: Any,
 ) -> TaskRow:
     """Begin (or resume) executing a task: -> in_progress, with a `started` entry."""
-    task = task_rows.load_for_update(tx, org_id, task_id)
-    # A finished task reaches _transition too, so it fails with IllegalTransition like every
-    # other illegal move (the lifecycle is enforced in one place).
-    event = "resumed" if task.status in (S.PAUSED, S.BLOCKED) else "started"
-    if task.status is S.BLOCKED:
-        task.blocked_reason = None
-    _transition(
-        task,
-        S.IN_PROGRESS,
-        event,
-        executor_id=executor_id,
-        executor_type=executor_type,
-        attempt=task.retry_count + 1,
-        **details,
-    )
-    task.assigned_to_type = str(executor_type)
-    task.assigned_to_id = executor_id
-    return task_rows.save(tx, task)
+
+    def apply(task: TaskRow) -> None:
+        # A finished task reaches _transition too, so it fails with IllegalTransition like every
+        # other illegal move (the lifecycle is enforced in one place).
+        event = "resumed" if task.status in (S.PAUSED, S.BLOCKED) else "started"
+        if task.status is S.BLOCKED:
+            task.blocked_reason = None
+        _transition(
+            task,
+            S.IN_PROGRESS,
+            event,
+            executor_id=executor_id,
+            executor_type=executor_type,
+            attempt=task.retry_count + 1,
+            **details,
+        )
+        task.assigned_to_type = str(executor_type)
+        task.assigned_to_id = executor_id
+
+    return task_rows.change(tx, org_id, task_id, apply)
 
 
 def complete_task_execution(
@@ -177,24 +185,26 @@ def complete_task_execution(
 ) -> TaskRow:
     """-> completed with its result (and `agent_id`, the agent that did the work, if given);
     a parent whose subtasks are now all done completes too."""
-    task = task_rows.load_for_update(tx, org_id, task_id)
-    task.result = result
-    task.failure_reason = None
-    if agent_id is not None:
-        task.agent_id = agent_id
-    _transition(
-        task,
-        S.COMPLETED,
-        "completed",
-        executor_id=executor_id,
-        executor_type=executor_type,
-        result=result,
-        **details,
-    )
-    saved = task_rows.save(tx, task)
-    if task.parent_task_id:
-        _complete_parent_if_done(tx, org_id, task.parent_task_id)
-    return saved
+
+    def apply(task: TaskRow) -> None:
+        task.result = result
+        task.failure_reason = None
+        if agent_id is not None:
+            task.agent_id = agent_id
+        _transition(
+            task,
+            S.COMPLETED,
+            "completed",
+            executor_id=executor_id,
+            executor_type=executor_type,
+            result=result,
+            **details,
+        )
+
+    completed = task_rows.change(tx, org_id, task_id, apply)
+    if completed.parent_task_id:
+        _complete_parent_if_done(tx, org_id, completed.parent_task_id)
+    return completed
 
 
 _CHILDREN = (
@@ -240,37 +250,39 @@ def fail_task_execution(
     **details: Any,
 ) -> TaskRow:
     """Record a failure: re-queue with retry_count + 1 while retries remain, else `failed`."""
-    task = task_rows.load_for_update(tx, org_id, task_id)
     error = (error or "unknown error").strip()
-    # Only a running (or blocked) task has a retry move back to the queue; a pending task never
-    # ran, so failing it is illegal, and a paused one fails outright.
-    retryable = task.status in (S.IN_PROGRESS, S.BLOCKED)
-    if should_retry and retryable and task.retry_count < task.max_retries:
-        task.retry_count += 1
-        _transition(
-            task,
-            S.QUEUED,
-            "retry_scheduled",
-            executor_id=executor_id,
-            executor_type=executor_type,
-            error=error,
-            retry_count=task.retry_count,
-            max_retries=task.max_retries,
-            **details,
-        )
-    else:
-        task.failure_reason = error
-        _transition(
-            task,
-            S.FAILED,
-            "failed",
-            executor_id=executor_id,
-            executor_type=executor_type,
-            error=error,
-            retry_count=task.retry_count,
-            **details,
-        )
-    return task_rows.save(tx, task)
+
+    def apply(task: TaskRow) -> None:
+        # Only a running (or blocked) task has a retry move back to the queue; a pending task never
+        # ran, so failing it is illegal, and a paused one fails outright.
+        retryable = task.status in (S.IN_PROGRESS, S.BLOCKED)
+        if should_retry and retryable and task.retry_count < task.max_retries:
+            task.retry_count += 1
+            _transition(
+                task,
+                S.QUEUED,
+                "retry_scheduled",
+                executor_id=executor_id,
+                executor_type=executor_type,
+                error=error,
+                retry_count=task.retry_count,
+                max_retries=task.max_retries,
+                **details,
+            )
+        else:
+            task.failure_reason = error
+            _transition(
+                task,
+                S.FAILED,
+                "failed",
+                executor_id=executor_id,
+                executor_type=executor_type,
+                error=error,
+                retry_count=task.retry_count,
+                **details,
+            )
+
+    return task_rows.change(tx, org_id, task_id, apply)
 
 
 def block_task_execution(
@@ -289,20 +301,22 @@ def block_task_execution(
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("blocking a task needs a reason")
-    task = task_rows.load_for_update(tx, org_id, task_id)
-    task.blocked_reason = reason
-    if result is not None:
-        task.result = result
-    _transition(
-        task,
-        S.BLOCKED,
-        "blocked",
-        executor_id=executor_id,
-        executor_type=executor_type,
-        reason=reason,
-        **details,
-    )
-    return task_rows.save(tx, task)
+
+    def apply(task: TaskRow) -> None:
+        task.blocked_reason = reason
+        if result is not None:
+            task.result = result
+        _transition(
+            task,
+            S.BLOCKED,
+            "blocked",
+            executor_id=executor_id,
+            executor_type=executor_type,
+            reason=reason,
+            **details,
+        )
+
+    return task_rows.change(tx, org_id, task_id, apply)
 
 
 def pause_task_execution(
@@ -315,14 +329,16 @@ def pause_task_execution(
     **details: Any,
 ) -> TaskRow:
     """in_progress -> paused: waiting for a person's approval or for subtasks."""
-    task = task_rows.load_for_update(tx, org_id, task_id)
-    _transition(
-        task,
-        S.PAUSED,
-        "paused",
-        executor_id=executor_id,
-        executor_type=executor_type,
-        reason=reason,
-        **details,
-    )
-    return task_rows.save(tx, task)
+
+    def apply(task: TaskRow) -> None:
+        _transition(
+            task,
+            S.PAUSED,
+            "paused",
+            executor_id=executor_id,
+            executor_type=executor_type,
+            reason=reason,
+            **details,
+        )
+
+    return task_rows.change(tx, org_id, task_id, apply)

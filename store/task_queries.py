@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
+from store import task_rows
 from store.db import Transaction
 from store.enums import ExecutionStatus, ExecutionType, Priority
 from store.errors import InvalidInput, NotFound
@@ -30,9 +31,6 @@ _TABLE = cast(Table, Task.__table__)
 _TITLE_BY_ID = select(_TABLE.c.title).where(
     _TABLE.c.id == bindparam("task_id"), _TABLE.c.org_id == bindparam("org_id")
 )
-_STATUS_BY_ID = select(_TABLE.c.id, _TABLE.c.execution_status).where(
-    _TABLE.c.id == bindparam("task_id"), _TABLE.c.org_id == bindparam("org_id")
-)
 
 
 def get_task(session: Session, org_id: str, task_id: str, *, for_update: bool = False) -> Task:
@@ -47,14 +45,16 @@ def get_task(session: Session, org_id: str, task_id: str, *, for_update: bool = 
 def get_status(tx: Transaction, org_id: str, ref: str) -> tuple[str, ExecutionStatus]:
     """The full id and status of the task with this id or unique id prefix.
 
-    One Core query, no ORM object: runners ask this before every run."""
+    No ORM object: runners ask this before every run (and the row read is what the run's
+    first write starts from, see store.task_rows)."""
     ref = (ref or "").strip()
-    conn = tx.connection() if isinstance(tx, Session) else tx
-    row = conn.execute(_STATUS_BY_ID, {"task_id": ref, "org_id": org_id}).first()
+    row = task_rows.read(tx, org_id, ref)
     if row is None:
         full_id = resolve_task_id(tx, org_id, ref)
-        row = conn.execute(_STATUS_BY_ID, {"task_id": full_id, "org_id": org_id}).one()
-    return row.id, ExecutionStatus(row.execution_status)
+        row = task_rows.read(tx, org_id, full_id)
+        if row is None:
+            raise NotFound(f"no task {ref!r}")
+    return row.id, row.status
 
 
 def get_title(tx: Transaction, org_id: str, task_id: str) -> str:

@@ -1,4 +1,5 @@
-"""A task row for the lifecycle's writes: one Core SELECT ... FOR UPDATE, one checked UPDATE.
+"""A task row for the lifecycle's writes: read with one Core SELECT, saved with one checked
+UPDATE.
 
 Every step of every run changes its task (started, classified, completed), so these writes
 are the store's hot path. Through the ORM's unit of work each one cost about twice a plain
@@ -7,19 +8,28 @@ model's column names as plain attributes), changed in memory by the lifecycle co
 with one UPDATE of the changed columns that also checks and bumps the version counter. Both
 statements run inside the caller's transaction — an ORM session's or a Core connection's
 (Database.transaction, cheaper still) — so a failure still rolls back everything.
+
+The row this process last read or wrote of a task is remembered, and the next write starts
+from it instead of a SELECT: that UPDATE lands only if the stored row is still the same one,
+else the write is decided again on a fresh, locked read (`change`).
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, Update, bindparam, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import Pool
 
 from store.db import Transaction
 from store.enums import ExecutionStatus, ExecutionType
-from store.errors import Conflict, NotFound
+from store.errors import Conflict, DelegateError, NotFound
 from store.models import Task, utcnow
 
 _TABLE = cast(Table, Task.__table__)
@@ -27,11 +37,10 @@ _COLUMNS = tuple(column.key for column in _TABLE.columns)
 #: Columns a lifecycle write never changes.
 _FIXED = frozenset({"id", "org_id", "created_at", "version", "updated_at"})
 
-_ROW_FOR_UPDATE = (
-    select(_TABLE)
-    .where(_TABLE.c.id == bindparam("task_id"), _TABLE.c.org_id == bindparam("org_id"))
-    .with_for_update()
+_ROW = select(_TABLE).where(
+    _TABLE.c.id == bindparam("task_id"), _TABLE.c.org_id == bindparam("org_id")
 )
+_ROW_FOR_UPDATE = _ROW.with_for_update()
 
 #: One prebuilt UPDATE per set of changed columns (a handful of sets occur in practice).
 _UPDATES: dict[frozenset[str], Update] = {}
@@ -42,7 +51,11 @@ def _update_for(columns: frozenset[str]) -> Update:
     if statement is None:
         statement = (
             update(_TABLE)
-            .where(_TABLE.c.id == bindparam("_id"), _TABLE.c.version == bindparam("_version"))
+            .where(
+                _TABLE.c.id == bindparam("_id"),
+                _TABLE.c.version == bindparam("_version"),
+                _TABLE.c.updated_at == bindparam("_updated_before"),
+            )
             .values(
                 {
                     **{name: bindparam(name) for name in sorted(columns)},
@@ -119,31 +132,125 @@ def load_for_update(tx: Transaction, org_id: str, task_id: str) -> TaskRow:
     return TaskRow(dict(row))
 
 
+def read(tx: Transaction, org_id: str, task_id: str) -> TaskRow | None:
+    """The task's row as stored now (no lock), or None if this organization has no such task.
+
+    Remembered as the next write's starting point: a runner reads the task before it runs
+    it, and the run's first write then needs no SELECT of its own."""
+    conn = connection_of(tx)
+    row = conn.execute(_ROW, {"task_id": task_id, "org_id": org_id}).mappings().first()
+    if row is None:
+        return None
+    values = dict(row)
+    _remember(conn, values)
+    return TaskRow(dict(values))
+
+
 def save(tx: Transaction, task: TaskRow) -> TaskRow:
     """Write the columns set on `task`; Conflict if another writer changed the row since it
-    was loaded. In a session, its identity map's copy of the task is expired, so the
+    was loaded."""
+    if not _write(tx, task):
+        raise Conflict(f"task {task.id} was changed by another writer; try again")
+    return task
+
+
+def change(tx: Transaction, org_id: str, task_id: str, apply: Callable[[TaskRow], None]) -> TaskRow:
+    """Read the task, `apply` a change to it, and save it: the lifecycle's one write path.
+
+    The row as this process last wrote it stands in for the SELECT; the UPDATE only lands if
+    the stored row is still exactly that one (its version counter and updated_at). If it is
+    not — another writer came between, or `apply` refused what may be a stale row — the row
+    is read afresh, locked, and `apply` decides again on it."""
+    remembered = _recall(tx, org_id, task_id)
+    if remembered is not None:
+        task = TaskRow(remembered)
+        try:
+            apply(task)
+        except DelegateError:
+            pass  # decided on a row that may be stale: decide again on the stored one
+        else:
+            if task._changed and _write(tx, task):
+                return task
+    task = load_for_update(tx, org_id, task_id)
+    apply(task)
+    return save(tx, task)
+
+
+def _write(tx: Transaction, task: TaskRow) -> bool:
+    """One UPDATE of the changed columns, if the row is still the one `task` was read from
+    (False otherwise). In a session, its identity map's copy of the task is expired, so the
     session's next ORM read of it sees this write."""
     values, changed = task._values, task._changed
     if not changed:
-        return task
+        return True
+    conn = connection_of(tx)
     now = utcnow()
     version = values["version"]
-    result = connection_of(tx).execute(
+    result = conn.execute(
         _update_for(frozenset(changed)),
         {
             **{name: values[name] for name in changed},
             "_id": values["id"],
             "_version": version,
+            "_updated_before": values["updated_at"],
             "_new_version": version + 1,
             "_updated_at": now,
         },
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(f"task {values['id']} was changed by another writer; try again")
+        _forget(conn, values["id"])
+        return False
     values.update(version=version + 1, updated_at=now)
     changed.clear()
+    _remember(conn, values)
     if isinstance(tx, Session):
         cached = tx.identity_map.get(tx.identity_key(Task, values["id"]))
         if cached is not None:
             tx.expire(cached)
-    return task
+    return True
+
+
+# --- the rows this process last wrote --------------------------------------------------------
+
+#: How many tasks' rows each database keeps in memory.
+REMEMBERED_ROWS = 256
+
+# A remembered row is only ever a starting point: a write from it lands only if the stored
+# row still has the same version and updated_at, a pair no other write repeats (a write that
+# was rolled back leaves a pair that is never stored). So rows written in transactions that
+# later roll back, or changed by other processes since, are harmless here.
+# Keyed by the engine's connection pool: the database's read-only engine shares it.
+_remembered: weakref.WeakKeyDictionary[Pool, OrderedDict[str, dict[str, Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+_remembered_lock = threading.Lock()
+
+
+def _rows_of(conn: Connection) -> OrderedDict[str, dict[str, Any]]:
+    rows = _remembered.get(conn.engine.pool)
+    if rows is None:
+        rows = _remembered.setdefault(conn.engine.pool, OrderedDict())
+    return rows
+
+
+def _remember(conn: Connection, values: dict[str, Any]) -> None:
+    with _remembered_lock:
+        rows = _rows_of(conn)
+        rows[values["id"]] = dict(values)
+        rows.move_to_end(values["id"])
+        while len(rows) > REMEMBERED_ROWS:
+            rows.popitem(last=False)
+
+
+def _recall(tx: Transaction, org_id: str, task_id: str) -> dict[str, Any] | None:
+    conn = connection_of(tx)
+    with _remembered_lock:
+        values = _rows_of(conn).get(task_id)
+    if values is None or values["org_id"] != org_id:
+        return None
+    return dict(values)
+
+
+def _forget(conn: Connection, task_id: str) -> None:
+    with _remembered_lock:
+        _rows_of(conn).pop(task_id, None)

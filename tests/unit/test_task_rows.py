@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from sqlalchemy import update
 
 from store import task_rows
 from store import tasks as repo
-from store.db import Database
+from store.db import Database, get_database
 from store.enums import ExecutionStatus as S
-from store.errors import Conflict, IllegalTransition
+from store.errors import Conflict, IllegalTransition, NotFound
 from store.models import Task
+from store.orgs import ensure_organization
 
 
 def _new(db: Database, org_id: str, title: str = "Write the report") -> str:
@@ -129,3 +132,109 @@ def test_a_core_transaction_rolls_back_every_write_on_error(db: Database, org_id
         repo.start_task_execution(conn, org_id, task_id)
     with db.session() as session:
         assert repo.get_task(session, org_id, task_id).status is S.PENDING
+
+
+# --- the rows this process last wrote --------------------------------------------------------
+
+
+@pytest.fixture
+def other_process(db: Database) -> Iterator[Database]:
+    """The same database through another engine and pool: as another process sees it."""
+    other = Database(db.url)
+    yield other
+    other.dispose()
+
+
+def _started_here(db: Database, org_id: str) -> str:
+    """A new task started by this process (which now remembers its row)."""
+    task_id = _new(db, org_id)
+    with db.transaction() as conn:
+        repo.start_task_execution(conn, org_id, task_id)
+    return task_id
+
+
+def _events_of(db: Database, org_id: str, task_id: str) -> list[str]:
+    with db.session() as session:
+        return [e["event"] for e in repo.get_task(session, org_id, task_id).execution_log]
+
+
+def test_a_write_after_another_process_wrote_keeps_that_write(
+    db: Database, org_id: str, other_process: Database
+) -> None:
+    task_id = _started_here(db, org_id)
+    with other_process.transaction() as conn:
+        repo.add_execution_log_entry(conn, org_id, task_id, {"event": "note"})
+    with db.transaction() as conn:
+        repo.complete_task_execution(conn, org_id, task_id, {"output": "x"})
+    assert _events_of(db, org_id, task_id) == ["created", "started", "note", "completed"]
+
+
+def test_a_write_after_an_orm_edit_keeps_the_edit(db: Database, org_id: str) -> None:
+    task_id = _started_here(db, org_id)
+    with db.session() as session:
+        repo.update_task(session, org_id, task_id, title="Write the annual report")
+    with db.transaction() as conn:
+        repo.complete_task_execution(conn, org_id, task_id, {"output": "x"})
+    with db.session() as session:
+        task = repo.get_task(session, org_id, task_id)
+    assert task.title == "Write the annual report"
+    assert [e["event"] for e in task.execution_log] == [
+        "created",
+        "started",
+        "updated",
+        "completed",
+    ]
+
+
+def test_a_rolled_back_write_is_not_the_start_of_the_next_one(
+    db: Database, org_id: str, other_process: Database
+) -> None:
+    task_id = _new(db, org_id)
+    with pytest.raises(RuntimeError), db.transaction() as conn:
+        repo.add_execution_log_entry(conn, org_id, task_id, {"event": "rolled_back"})
+        raise RuntimeError("the step failed after its write")
+    # Another process moves the row on to the version the rolled-back write had taken.
+    with other_process.transaction() as conn:
+        repo.add_execution_log_entry(conn, org_id, task_id, {"event": "theirs"})
+    with db.transaction() as conn:
+        repo.add_execution_log_entry(conn, org_id, task_id, {"event": "ours"})
+    assert _events_of(db, org_id, task_id) == ["created", "theirs", "ours"]
+
+
+def test_a_move_refused_on_a_stale_row_is_decided_on_the_stored_one(
+    db: Database, org_id: str, other_process: Database
+) -> None:
+    task_id = _started_here(db, org_id)
+    with other_process.transaction() as conn:
+        repo.pause_task_execution(conn, org_id, task_id, "waiting for approval")
+    with db.transaction() as conn:  # in_progress -> in_progress would be illegal; paused is not
+        resumed = repo.start_task_execution(conn, org_id, task_id)
+    assert resumed.status is S.IN_PROGRESS
+    assert _events_of(db, org_id, task_id)[-2:] == ["paused", "resumed"]
+
+
+def test_a_remembered_row_is_not_found_from_another_organization(db: Database, org_id: str) -> None:
+    with db.session() as session:
+        other_org = ensure_organization(session, "other").id
+    task_id = _started_here(db, org_id)
+    with pytest.raises(NotFound), db.transaction() as conn:
+        repo.complete_task_execution(conn, other_org, task_id, {"output": "x"})
+    assert _events_of(db, org_id, task_id) == ["created", "started"]
+
+
+def test_remembered_rows_are_bounded(
+    db: Database, org_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(task_rows, "REMEMBERED_ROWS", 3)
+    for n in range(5):
+        task_id = _new(db, org_id, f"Task {n}")
+        with db.transaction() as conn:
+            repo.start_task_execution(conn, org_id, task_id)
+            assert len(task_rows._rows_of(conn)) == min(n + 1, 3)
+
+
+def test_a_task_runner_shares_its_database_with_the_graph_nodes(db: Database) -> None:
+    from graphs.runner import task_runner
+
+    with task_runner(db):
+        assert get_database(db.url) is db

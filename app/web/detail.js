@@ -1,5 +1,5 @@
 // The task detail: facts, readable result, pending-approval notice, subtask tree, execution
-// log as a timeline, and feedback (1-5 stars + comment) on finished tasks.
+// log (rendered by timeline.js), and feedback (1-5 stars + comment) on finished tasks.
 
 import {
   h,
@@ -7,6 +7,7 @@ import {
   plainValue,
   PRIORITY_LABELS,
   replaceChildren,
+  section,
   statusBadge,
   timeAgo,
   timeElement,
@@ -14,6 +15,7 @@ import {
 } from "./dom.js";
 import { actionLabel } from "./approvals.js";
 import { renderMarkdown } from "./markdown.js";
+import { timelineSection } from "./timeline.js";
 
 export const FINISHED = new Set(["completed", "failed"]);
 const RUNNABLE = new Set(["pending", "queued", "blocked"]);
@@ -36,15 +38,6 @@ export function executeButton(task, running, onExecute, { compact = false } = {}
     },
     running ? h("span", { class: "spinner", "aria-hidden": "true" }) : null,
     running ? "Running…" : "Execute",
-  );
-}
-
-function section(id, title, ...content) {
-  return h(
-    "section",
-    { class: "detail-section", "aria-labelledby": id },
-    h("h3", { id, class: "detail-heading", text: title }),
-    ...content,
   );
 }
 
@@ -195,93 +188,6 @@ function subtaskSection(tree, onOpen) {
       h("span", { class: "muted small-text", text: `${done} of ${all.length} completed` }),
     ),
     treeList(tree, onOpen),
-  );
-}
-
-// --- execution log ---------------------------------------------------------------------------
-
-// Shown in the entry's head, or only useful to machines (the ledger key is in the API's log).
-const LOG_KEYS = new Set(["event", "timestamp", "executor_id", "executor_type", "from_status", "to_status", "node", "idempotency_key"]);
-const DETAIL_MAX = 200;
-
-/** Markdown reduced to one plain line, for short summaries. */
-function plainText(markdown) {
-  return markdown.replace(/^\s{0,3}(#{1,6}|[-*+]|\d+[.)]|>)\s+/gm, "").replace(/[*_`]+/g, "").replace(/\s+/g, " ").trim();
-}
-
-function detailValue(key, value) {
-  const text = fullDetailValue(key, value);
-  return text.length > DETAIL_MAX ? `${text.slice(0, DETAIL_MAX).trimEnd()}…` : text;
-}
-
-function fullDetailValue(key, value) {
-  if (key === "confidence" && typeof value === "number") return `${Math.round(value * 100)}%`;
-  if (key === "result" && value && typeof value === "object") {
-    const output = typeof value.output === "string" ? plainText(value.output) : "";
-    const short = output.length > 160 ? `${output.slice(0, 160).trimEnd()}…` : output;
-    return [value.strategy ? humanize(value.strategy) : null, short].filter(Boolean).join(": ");
-  }
-  if (value && typeof value === "object" && !Array.isArray(value)) {
-    return Object.entries(value).map(([k, v]) => `${humanize(k)}: ${plainValue(v)}`).join("; ");
-  }
-  return plainValue(value);
-}
-
-function timelineItem(entry) {
-  const event = String(entry.event || "event");
-  const change = entry.from_status && entry.to_status
-    ? h(
-        "span",
-        { class: "tl-change" },
-        h("span", { class: "visually-hidden", text: "status " }),
-        statusBadge(entry.from_status, "small"),
-        h("span", { class: "tl-arrow", "aria-hidden": "true", text: "→" }),
-        h("span", { class: "visually-hidden", text: " to " }),
-        statusBadge(entry.to_status, "small"),
-      )
-    : null;
-  const who = [entry.executor_type, entry.executor_id].filter(Boolean).join(" · ");
-  const details = Object.entries(entry).filter(([k, v]) => !LOG_KEYS.has(k) && v !== null && v !== "");
-  return h(
-    "li",
-    { class: `tl-item tl-${event.replace(/[^a-z0-9_-]/gi, "")}`, dataset: { event } },
-    h("span", { class: `tl-marker${entry.to_status ? ` marker-${entry.to_status}` : ""}`, "aria-hidden": "true" }),
-    h(
-      "div",
-      { class: "tl-content" },
-      h(
-        "div",
-        { class: "tl-head" },
-        timeElement(entry.timestamp),
-        h("strong", { class: "tl-event", text: humanize(event) }),
-        change,
-      ),
-      who || entry.node
-        ? h(
-            "div",
-            { class: "tl-meta" },
-            who ? h("span", { class: "tl-executor" }, "by ", who) : null,
-            entry.node ? h("span", { class: "tl-node" }, "step ", h("code", { text: entry.node })) : null,
-          )
-        : null,
-      details.length
-        ? h(
-            "dl",
-            { class: "tl-details" },
-            details.map(([k, v]) => h("div", {}, h("dt", { text: humanize(k) }), h("dd", { text: detailValue(k, v) }))),
-          )
-        : null,
-    ),
-  );
-}
-
-function timelineSection(log) {
-  return section(
-    "log-title",
-    "Execution log",
-    log.length
-      ? h("ol", { class: "timeline", "aria-label": "Execution log, oldest first" }, log.map(timelineItem))
-      : h("p", { class: "empty-line", text: "Nothing has happened yet. Press Execute to start." }),
   );
 }
 

@@ -36,6 +36,16 @@ export function replaceChildren(el, ...children) {
   append(el, children);
 }
 
+/** A detail-pane section: an h3 heading (`id`, `title`) that labels it, then `content`. */
+export function section(id, title, ...content) {
+  return h(
+    "section",
+    { class: "detail-section", "aria-labelledby": id },
+    h("h3", { id, class: "detail-heading", text: title }),
+    ...content,
+  );
+}
+
 export const STATUS_LABELS = {
   pending: "Pending",
   queued: "Queued",

@@ -157,7 +157,7 @@ def save(tx: Transaction, task: TaskRow) -> TaskRow:
 def change(tx: Transaction, org_id: str, task_id: str, apply: Callable[[TaskRow], None]) -> TaskRow:
     """Read the task, `apply` a change to it, and save it: the lifecycle's one write path.
 
-    The row as this process last wrote it stands in for the SELECT; the UPDATE only lands if
+    The row as this process last read or wrote it stands in for the SELECT; the UPDATE only lands if
     the stored row is still exactly that one (its version counter and updated_at). If it is
     not — another writer came between, or `apply` refused what may be a stale row — the row
     is read afresh, locked, and `apply` decides again on it."""
@@ -210,7 +210,7 @@ def _write(tx: Transaction, task: TaskRow) -> bool:
     return True
 
 
-# --- the rows this process last wrote --------------------------------------------------------
+# --- the rows this process last read or wrote ------------------------------------------------
 
 #: How many tasks' rows each database keeps in memory.
 REMEMBERED_ROWS = 256

@@ -3,7 +3,10 @@
 Both sides run the same two model calls on an instant scripted model (a structured
 classification, then a short deliverable) and checkpoint every step to SQLite with
 durability="sync". Delegate adds the store: the task row, its lifecycle and its execution
-log. Run: `.venv/bin/python benchmarks/graph_overhead.py [--tasks N] [--profile]`.
+log. The sides take turns task by task, so a slow moment of a shared machine hits both; the
+goal is read on the median per task, since one stall of the machine lands in one side's total
+(the ratio of total times is printed too). Run:
+`.venv/bin/python benchmarks/graph_overhead.py [--tasks N] [--profile]`.
 """
 
 from __future__ import annotations
@@ -196,20 +199,23 @@ def main(argv: list[str] | None = None) -> int:
         profiler.print(show_all=False)
     else:
         bare, delegate = measure(args.tasks, args.warmup)
-    print(f"timed: {args.tasks} tasks per side, taken in turn (per task: median, p90, mean)")
+    print(
+        f"timed: {args.tasks} tasks per side, taken in turn; tasks/s = tasks / total time,"
+        " ms/task = median (p90, mean, median CPU)"
+    )
     for name, timing in (("bare LangGraph", bare), ("Delegate execute_task", delegate)):
         med = median(timing.wall)
         print(
-            f"{name + ':':23} {1 / med:7.1f} tasks/s  {med * 1000:6.2f} ms/task"
-            f"  (p90 {percentile(timing.wall, 0.9) * 1000:6.2f},"
+            f"{name + ':':23} {len(timing.wall) / sum(timing.wall):7.1f} tasks/s"
+            f"  {med * 1000:6.2f} ms/task  (p90 {percentile(timing.wall, 0.9) * 1000:6.2f},"
             f" mean {mean(timing.wall) * 1000:6.2f}, CPU {median(timing.cpu) * 1000:6.2f})"
         )
     ratio = median(delegate.wall) / median(bare.wall)
-    mean_ratio = mean(delegate.wall) / mean(bare.wall)
+    throughput_ratio = sum(delegate.wall) / sum(bare.wall)
     verdict = "within" if ratio <= GOAL else "over"
     print(
-        f"{'ratio Delegate / bare:':23} {ratio:7.2f}x  ({verdict} the {GOAL}x goal;"
-        f" ratio of means {mean_ratio:.2f}x)"
+        f"{'ratio Delegate / bare:':23} {ratio:7.2f}x per task (median; {verdict} the {GOAL}x"
+        f" goal), {throughput_ratio:.2f}x in total time"
     )
     return 0
 

@@ -20,10 +20,9 @@ from store.enums import AssigneeType, ExecutionStatus
 from store.errors import InvalidInput
 from store.lifecycle import check_transition
 from store.models import Task, utcnow
-from store.task_rows import TaskRow
+from store.task_rows import TASKS, TaskRow
 
 S = ExecutionStatus
-_TABLE = Task.__table__
 
 DEFAULT_EXECUTOR_ID = "execute_task"
 DEFAULT_EXECUTOR_TYPE = AssigneeType.WORKFLOW
@@ -208,11 +207,12 @@ def complete_task_execution(
 
 
 _CHILDREN = (
-    select(_TABLE.c.title, _TABLE.c.result, _TABLE.c.execution_status)
+    select(TASKS.c.title, TASKS.c.result, TASKS.c.execution_status)
     .where(
-        _TABLE.c.parent_task_id == bindparam("parent_id"), _TABLE.c.org_id == bindparam("org_id")
+        TASKS.c.parent_task_id == bindparam("parent_id"),
+        TASKS.c.org_id == bindparam("org_id"),
     )
-    .order_by(_TABLE.c.created_at)
+    .order_by(TASKS.c.created_at)
 )
 
 

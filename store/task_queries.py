@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from store import task_rows
@@ -14,6 +14,7 @@ from store.db import Transaction
 from store.enums import ExecutionStatus, ExecutionType, Priority
 from store.errors import InvalidInput, NotFound
 from store.models import Task
+from store.task_rows import TASKS
 
 S = ExecutionStatus
 
@@ -27,9 +28,8 @@ _TASK_BY_ID_FOR_UPDATE = _TASK_BY_ID.with_for_update()
 _TASK_ID_BY_ID = select(Task.id).where(
     Task.id == bindparam("task_id"), Task.org_id == bindparam("org_id")
 )
-_TABLE = cast(Table, Task.__table__)
-_TITLE_BY_ID = select(_TABLE.c.title).where(
-    _TABLE.c.id == bindparam("task_id"), _TABLE.c.org_id == bindparam("org_id")
+_TITLE_BY_ID = select(TASKS.c.title).where(
+    TASKS.c.id == bindparam("task_id"), TASKS.c.org_id == bindparam("org_id")
 )
 
 

@@ -20,7 +20,6 @@ import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, Update, bindparam, select, update
@@ -28,17 +27,17 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
 
 from store.db import Transaction
-from store.enums import ExecutionStatus, ExecutionType
+from store.enums import ExecutionStatus
 from store.errors import Conflict, DelegateError, NotFound
 from store.models import Task, utcnow
 
-_TABLE = cast(Table, Task.__table__)
-_COLUMNS = tuple(column.key for column in _TABLE.columns)
+#: The tasks table, for Core statements (the model's __table__, typed as a Table).
+TASKS = cast(Table, Task.__table__)
 #: Columns a lifecycle write never changes.
 _FIXED = frozenset({"id", "org_id", "created_at", "version", "updated_at"})
 
-_ROW = select(_TABLE).where(
-    _TABLE.c.id == bindparam("task_id"), _TABLE.c.org_id == bindparam("org_id")
+_ROW = select(TASKS).where(
+    TASKS.c.id == bindparam("task_id"), TASKS.c.org_id == bindparam("org_id")
 )
 _ROW_FOR_UPDATE = _ROW.with_for_update()
 
@@ -50,11 +49,11 @@ def _update_for(columns: frozenset[str]) -> Update:
     statement = _UPDATES.get(columns)
     if statement is None:
         statement = (
-            update(_TABLE)
+            update(TASKS)
             .where(
-                _TABLE.c.id == bindparam("_id"),
-                _TABLE.c.version == bindparam("_version"),
-                _TABLE.c.updated_at == bindparam("_updated_before"),
+                TASKS.c.id == bindparam("_id"),
+                TASKS.c.version == bindparam("_version"),
+                TASKS.c.updated_at == bindparam("_updated_before"),
             )
             .values(
                 {
@@ -98,17 +97,6 @@ class TaskRow:
     def status(self) -> ExecutionStatus:
         return ExecutionStatus(self._values["execution_status"])
 
-    @property
-    def type(self) -> ExecutionType:
-        return ExecutionType(self._values["execution_type"])
-
-    def to_dict(self) -> dict[str, Any]:
-        """Every column as JSON-ready values (the shape of `Task.to_dict`)."""
-        return {
-            name: value.isoformat() if isinstance(value, datetime) else value
-            for name, value in self._values.items()
-        }
-
 
 def connection_of(tx: Transaction) -> Connection:
     """The Core connection of a transaction. A session's pending ORM changes are flushed
@@ -142,8 +130,8 @@ def read(tx: Transaction, org_id: str, task_id: str) -> TaskRow | None:
     if row is None:
         return None
     values = dict(row)
-    _remember(conn, values)
-    return TaskRow(dict(values))
+    _remember(conn, values)  # keeps its own copy
+    return TaskRow(values)
 
 
 def save(tx: Transaction, task: TaskRow) -> TaskRow:

@@ -93,8 +93,9 @@ def record_failure(
         reason = f"{node} failed: {type(error).__name__}: {first}"
         retry = not isinstance(error, ConfigurationError | DelegateError)
     with db.session() as session:
-        status = repo.get_task(session, org_id, task_id).execution_status
-        if status == ExecutionStatus.IN_PROGRESS.value:
+        _, current = repo.get_status(session, org_id, task_id)
+        status = current.value
+        if current is ExecutionStatus.IN_PROGRESS:
             failed = repo.fail_task_execution(
                 session, org_id, task_id, reason, should_retry=retry, node=node
             )

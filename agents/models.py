@@ -70,7 +70,7 @@ def get_chat_model(name: str | None = None) -> BaseChatModel:
 
 def _build(name: str) -> BaseChatModel:
     if name == "offline":
-        from agents.offline import OfflineChatModel
+        from agents.offline.model import OfflineChatModel
 
         return OfflineChatModel()
     if ":" not in name:

@@ -21,9 +21,9 @@ from agents.registry import AgentSpec, sync_agents
 from store import tasks as repo
 from store.db import Database
 from store.errors import DelegateError
-from tools import idempotency as ledger
 from tools.backends import ProviderError
-from tools.policy import PolicyGate, TaskFacts, summarize_args
+from tools.gate import idempotency as ledger
+from tools.gate.policy import PolicyGate, TaskFacts, summarize_args
 from tools.toolkit import Backends, ToolRun, backends_for, build_tools
 
 

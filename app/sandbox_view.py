@@ -11,9 +11,9 @@ from rich.table import Table
 from rich.text import Text
 
 from store.db import Database
-from tools.calendar_sandbox import SandboxCalendar
-from tools.sandbox_chat import SandboxChat
-from tools.sandbox_mail import SandboxMailbox
+from tools.calendar.sandbox import SandboxCalendar
+from tools.email.sandbox import SandboxMailbox
+from tools.slack.sandbox import SandboxChat
 
 #: How far back and ahead `delegate sandbox` looks in the calendar.
 CALENDAR_WINDOW = timedelta(days=366)

@@ -4,10 +4,10 @@ A task that asks only for a draft ("Draft an email to ...") ends after the draft
 the draft is the deliverable. One that asks for the email to go out ("Email john@...",
 "Send an email to ...") goes on to the send.
 
-Every side effect goes through the one policy gate (tools.policy): the draft is saved with
+Every side effect goes through the one policy gate (tools.gate.policy): the draft is saved with
 `draft_email`, the message goes out with `send_email`. The gate decides by execution type:
 `manual` never acts (the run stops with the written draft), `semi_automated` pauses inside
-`send` with the gate's approval interrupt (tools.approval's schema) and sends exactly the
+`send` with the gate's approval interrupt (tools.gate.approval's schema) and sends exactly the
 approved or edited version, `fully_automated` sends without asking. The gate's ledger makes
 a replayed send a no-op. Recipients must be named in the task (or the org's allowlist).
 A task that names no address still gets its email written: a draft-only task ends with it,
@@ -40,9 +40,9 @@ from graphs.workflow_support import MODEL_RETRY, STUDIO_SCHEMA, close_task, log_
 from store import tasks as repo
 from store.enums import ExecutionType
 from store.errors import PolicyDenied
-from tools import idempotency as ledger
 from tools.backends import ProviderError
-from tools.policy import ApprovalRejected, GatedCall, PolicyGate, TaskFacts
+from tools.gate import idempotency as ledger
+from tools.gate.policy import ApprovalRejected, GatedCall, PolicyGate, TaskFacts
 from tools.toolkit import ToolRun, all_specs, backends_for
 
 WORKFLOW = "email_drafting"

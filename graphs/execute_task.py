@@ -34,7 +34,7 @@ from store.errors import Conflict, DelegateError, PolicyDenied
 from store.models import Task
 from store.tasks import MAX_SUBTASK_DEPTH, MAX_SUBTASKS_PER_PARENT, normalize_title
 from tools.backends import ProviderError
-from tools.policy import ApprovalRejected, TaskFacts
+from tools.gate.policy import ApprovalRejected, TaskFacts
 
 EXECUTOR_ID = "execute_task"
 

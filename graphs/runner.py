@@ -112,7 +112,7 @@ class TaskRunner:
             raise Conflict(f"task {task_id} is not waiting for approval")
         return self._invoke(Command(resume=decision), task_id)
 
-    # -- human approval (tools/approval.py documents the payload and the answers) ----------
+    # -- human approval (tools/gate/approval.py documents the payload and the answers) ----------
 
     def _approval_interrupt(self, task_id: str) -> Any | None:
         for pending in self.pending_interrupts(task_id):

@@ -10,7 +10,7 @@ from store.db import Database
 from store.enums import ExecutionStatus, Strategy
 from store.errors import ConfigurationError, DelegateError, PolicyDenied
 from tools.backends import ProviderError
-from tools.policy import ApprovalRejected
+from tools.gate.policy import ApprovalRejected
 
 EXECUTOR_ID = "execute_task"
 

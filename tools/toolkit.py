@@ -23,7 +23,7 @@ from store import tasks as repo
 from store.db import Database
 from store.errors import InvalidInput, NotFound
 from tools.backends import Browser, Calendar, Chat, Mailbox
-from tools.policy import GatedCall, PolicyGate, TaskFacts, summarize_args
+from tools.gate.policy import GatedCall, PolicyGate, TaskFacts, summarize_args
 
 ReadHandler = Callable[["ToolRun", dict[str, Any]], Any]
 ActHandler = Callable[["ToolRun", dict[str, Any], str], dict[str, Any]]
@@ -95,25 +95,25 @@ class Backends:
 
     @cached_property
     def mailbox(self) -> Mailbox:
-        from tools.google_backends import get_mailbox
+        from tools.google.backends import get_mailbox
 
         return get_mailbox(self.db, self.org_id)
 
     @cached_property
     def calendar(self) -> Calendar:
-        from tools.google_backends import get_calendar
+        from tools.google.backends import get_calendar
 
         return get_calendar(self.db, self.org_id)
 
     @cached_property
     def chat(self) -> Chat:
-        from tools.chat_backends import get_chat
+        from tools.slack.backends import get_chat
 
         return get_chat(self.db, self.org_id)
 
     @cached_property
     def browser(self) -> Browser:
-        from tools.browser import get_browser
+        from tools.browser.chromium import get_browser
 
         return get_browser()
 
@@ -238,10 +238,10 @@ def _langchain_tool(run: ToolRun, spec: ToolSpec) -> BaseTool:
 
 def all_specs() -> dict[str, ToolSpec]:
     """Every tool Delegate has, by its stable name."""
-    from tools.browser_tools import BROWSER_TOOLS
-    from tools.calendar_tools import CALENDAR_TOOLS
-    from tools.email_tools import EMAIL_TOOLS
-    from tools.slack_tools import SLACK_TOOLS
+    from tools.browser.tools import BROWSER_TOOLS
+    from tools.calendar.tools import CALENDAR_TOOLS
+    from tools.email.tools import EMAIL_TOOLS
+    from tools.slack.tools import SLACK_TOOLS
 
     specs = [*EMAIL_TOOLS, *CALENDAR_TOOLS, *SLACK_TOOLS, *BROWSER_TOOLS]
     return {spec.name: spec for spec in specs}

@@ -15,7 +15,7 @@ from playwright.sync_api import sync_playwright
 from store.errors import PolicyDenied
 from tests.fixtures.web_standin import WebPages
 from tools.backends import ProviderError
-from tools.browser import BrowserSettings, PlaywrightBrowser
+from tools.browser.chromium import BrowserSettings, PlaywrightBrowser
 
 pytestmark = pytest.mark.browser
 

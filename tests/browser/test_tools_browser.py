@@ -17,8 +17,8 @@ from graphs.runner import TaskRunner
 from store.db import Database
 from tests.fixtures.agent_runs import events, immediate, load_task
 from tests.fixtures.web_standin import WebPages
-from tools.browser import close_shared_browsers
-from tools.browser_settings import DEBIAN_CHROMIUM
+from tools.browser.chromium import close_shared_browsers
+from tools.browser.settings import DEBIAN_CHROMIUM
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 

@@ -10,9 +10,9 @@ from store.db import Database
 from store.errors import ConfigurationError, InvalidInput
 from tests.fixtures.google_standin import GOOGLE_TEST_TOKEN, GoogleStandIn
 from tools.backends import ProviderError
-from tools.google_backends import get_calendar
-from tools.google_calendar import GoogleCalendar
-from tools.google_client import RetryPolicy
+from tools.calendar.google import GoogleCalendar
+from tools.google.backends import get_calendar
+from tools.google.client import RetryPolicy
 
 pytestmark = pytest.mark.integration
 

@@ -11,9 +11,9 @@ from store.db import Database
 from store.errors import ConfigurationError
 from tests.fixtures.google_standin import GOOGLE_TEST_TOKEN, GoogleStandIn
 from tools.backends import ProviderError
-from tools.gmail import GmailMailbox
-from tools.google_backends import get_mailbox
-from tools.google_client import RetryPolicy
+from tools.email.gmail import GmailMailbox
+from tools.google.backends import get_mailbox
+from tools.google.client import RetryPolicy
 
 pytestmark = pytest.mark.integration
 

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from store.db import Database
-from tests.unit.test_lifecycle import *  # noqa: F403
-from tests.unit.test_task_repository import *  # noqa: F403
+from tests.unit.store.test_lifecycle import *  # noqa: F403
+from tests.unit.store.test_task_repository import *  # noqa: F403
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
 

@@ -13,7 +13,7 @@ from store.db import Database
 from tests.fixtures.agent_runs import events, immediate, load_task
 from tests.fixtures.google_standin import GoogleStandIn
 from tests.fixtures.slack_standin import SlackStandin
-from tools import idempotency
+from tools.gate import idempotency
 from tools.toolkit import Backends, set_backends_factory
 
 SEND = "/gmail/v1/users/me/messages/send"

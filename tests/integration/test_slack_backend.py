@@ -8,8 +8,8 @@ from store.db import Database
 from store.errors import ConfigurationError
 from tests.fixtures.slack_standin import SlackStandin
 from tools.backends import ProviderError
-from tools.chat_backends import get_chat
-from tools.slack_chat import SlackChat
+from tools.slack.backends import get_chat
+from tools.slack.client import SlackChat
 
 pytestmark = pytest.mark.integration
 

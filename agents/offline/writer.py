@@ -1,0 +1,206 @@
+"""The offline model's deliverables: picks the kind of result a task asks for and writes it."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from agents.offline.email import draft_email
+from agents.offline.messages import announcement, chat_post, rewrite, support_reply
+from agents.offline.notes import (
+    action_item_list,
+    figures_report,
+    has_figures,
+    meeting_minutes,
+    summarize_notes,
+)
+from agents.offline.outline import agenda, outline
+from agents.offline.schedule import meeting_slot
+from agents.offline.text import (
+    TaskText,
+    capitalize_first,
+    content_words,
+    find_emails,
+    find_urls,
+    sentences,
+    strip_lead_in,
+    words,
+)
+from agents.offline.translate import translation_deliverable
+
+__all__ = ["announcement", "chat_post", "deliverable_kind", "rewrite", "support_reply", "write"]
+
+_KIND_RULES: list[tuple[str, str]] = [
+    ("translation", r"\btranslat"),
+    ("web", r"https?://"),
+    ("prose", r"\b(?:turn|convert|expand)\b.*\binto\b"),
+    # "Draft an email to the team about the expense report": an email, whatever it is about.
+    (
+        "email",
+        r"^(?:draft|write|compose|prepare|send)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}?"
+        r"e-?mail\b",
+    ),
+    (
+        "meeting",
+        r"^(?:schedule|book|set up|arrange|reschedule)\b.*\b(?:meeting|sync|call|1:1|"
+        r"catch-up|demo|session|review|interview|standup|chat)\b",
+    ),
+    ("action_items", r"\baction items?\b|\bto-?dos?\b|\bnext steps\b.*\bfrom\b"),
+    ("minutes", r"\bminutes\b|\btranscript\b"),
+    ("outline", r"\boutline\b|\btable of contents\b|\bstructure for\b"),
+    ("agenda_only", r"^(?:(?:create|write|draft|prepare|make)\s+)?(?:an?|the|quick)?\s*agenda\b"),
+    ("rewrite", r"\b(?:rewrite|rephrase|reword|paraphrase|proofread|polish|shorten|edit)\b"),
+    (
+        "rewrite",
+        r"^make\b.*\b(?:friendlier|warmer|shorter|clearer|kinder|softer|more (?:formal|casual|"
+        r"friendly|concise|professional|polite|positive)|less (?:formal|harsh|blunt))\b",
+    ),
+    (
+        "support_reply",
+        r"\b(?:reply|respond|answer)\b.*\b(?:ticket|support|customer|question|asked)",
+    ),
+    ("summary", r"\bsummar|\brecap\b|\btl;?dr\b|\bdigest\b"),
+    ("report", r"\breport\b|\bnumbers\b|\bfigures\b|\bmetrics\b|\bkpis?\b"),
+    ("email", r"\be-?mail\b|\bnote to\b|\bthank(?:-you| you)? note\b|\bletter\b|@"),
+    ("post", r"\bpost\b|\bslack\b|\btweet\b|#\w|\blinkedin\b"),
+    ("announcement", r"\bannounce"),
+    ("email", r"^(?:send|reply|respond|follow up|reach out|thank|invite|remind)\b"),
+    ("pros_cons", r"\bpros and cons\b|\btrade-?offs?\b"),
+]
+
+
+def deliverable_kind(task: TaskText) -> str:
+    """Which kind of result the task asks for ('email', 'outline', ... or 'general')."""
+    request = strip_lead_in(task.title).lower()
+    for kind, pattern in _KIND_RULES:
+        if re.search(pattern, request):
+            if kind == "agenda_only":
+                return "agenda"
+            return kind
+    if re.search(r"\bagenda\b", request):
+        return "agenda"
+    return "general"
+
+
+def write(task: TaskText, now: datetime | None = None) -> str:
+    """The finished deliverable for the task, as text (`now` resolves relative dates)."""
+    kind = deliverable_kind(task)
+    title, details = task.title, task.details
+    if kind == "web":
+        return web_lookup_without_browser(task)
+    if kind == "meeting":
+        return meeting_proposal(task, now or datetime.now(UTC))
+    if kind == "translation":
+        return translation_deliverable(title, details)
+    if kind == "action_items":
+        return action_item_list(title, details)
+    if kind == "minutes":
+        return meeting_minutes(title, details)
+    if kind == "outline":
+        return outline(title, details)
+    if kind == "agenda":
+        return agenda(title, details)
+    if kind in {"summary", "report"}:
+        if has_figures(details) and not re.search(r"\bwill\b", details):
+            return figures_report(title, details)
+        return summarize_notes(title, details)
+    if kind == "email":
+        return draft_email(title, details).as_text()
+    if kind == "support_reply":
+        return support_reply(title, details)
+    if kind == "rewrite":
+        return rewrite(title, details)
+    if kind == "prose":
+        return prose_from_points(title, details)
+    if kind == "post":
+        return chat_post(title, details)
+    if kind == "announcement":
+        return announcement(title, details)
+    if kind == "pros_cons":
+        return pros_and_cons(title, details)
+    return general_response(task)
+
+
+def prose_from_points(title: str, points: str) -> str:
+    """A short paragraph that weaves listed points together (a blog intro, a summary)."""
+    items = [i.strip(" .") for i in re.split(r"[;\n]|,|\band\b", points) if i.strip(" .")]
+    if not items:
+        return "The points to turn into text were not included; add them to the Details."
+    listing = items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    return (
+        f"This release is about making your day-to-day work smoother: {listing}. "
+        f"{capitalize_first(items[0])} is the change you will notice first, and the rest are "
+        "small improvements that add up. Read on for what each one does and how to try it today."
+    )
+
+
+def web_lookup_without_browser(task: TaskText) -> str:
+    """Honest answer when a page must be read but no browser tool was given to the model."""
+    url = find_urls(task.text)[0]
+    wanted = content_words(re.sub(r"https?://\S+", "", task.title), {"look", "tell", "check"})
+    return (
+        f"To answer this I need to read {url}, and this run has no browser tool, so I have not "
+        f"opened it.\n\nWhat to look for on the page: {', '.join(wanted) or 'the answer'}."
+        "\nRun the task with the browser tools (open_url) enabled, or open the "
+        "page and paste its text into the task's Details."
+    )
+
+
+def meeting_proposal(task: TaskText, now: datetime) -> str:
+    """A calendar invitation ready to send: title, time (UTC), attendees and agenda."""
+    slot = meeting_slot(task.text, now)
+    people = find_emails(task.text)
+    lines = [
+        f"Meeting: {slot.summary}",
+        f"When: {slot.start:%A %d %B %Y, %H:%M}-{slot.end:%H:%M} UTC ({slot.minutes} minutes)",
+        f"Attendees: {', '.join(people) if people else '[attendees]'}",
+        "",
+        "Agenda",
+        "1. Quick updates",
+        f"2. {capitalize_first(slot.topic)}",
+        "3. Next steps and owners",
+        "",
+        "No calendar tool was available in this run, so the invitation has not been sent.",
+    ]
+    return "\n".join(lines)
+
+
+def pros_and_cons(title: str, details: str) -> str:
+    """A balanced pros and cons list framed around the subject."""
+    subject = re.sub(r"^.*?\b(?:pros and cons|trade-?offs?)\s+(?:of\s+)?", "", title, flags=re.I)
+    subject = subject.strip(" .") or "the change"
+    return "\n".join([
+        f"Pros and cons of {subject}", "", "Pros",
+        "- Saves time for the people involved and reduces interruptions",
+        "- Leaves a written record that others can read later",
+        "- Works across time zones and schedules", "", "Cons",
+        "- Less real-time discussion; decisions can take longer",
+        "- Harder to notice when someone is stuck", "- Needs discipline to keep it up", "",
+        f"Recommendation: try {subject} for [two weeks], then review what changed.",
+        "[Offline model: a general framing; configure DELEGATE_MODEL for a tailored analysis]",
+    ])  # fmt: skip
+
+
+def general_response(task: TaskText) -> str:
+    """For any other request: restate it and lay out a concrete plan and result."""
+    request = strip_lead_in(task.title).rstrip(". ")
+    key = content_words(re.sub(r"https?://\S+|\S+@\S+", "", request))[:6]
+    emails = find_emails(task.text)
+    lines = [capitalize_first(request), "", f"Goal: {request[0].lower() + request[1:]}."]
+    if task.details.strip():
+        lines += ["", "What the task gives us:"]
+        lines += [f"- {capitalize_first(s)}" for s in sentences(task.details)]
+    lines += [
+        "", "Plan",
+        f"1. Pin down what done looks like for {' '.join(key[1:4]) or 'this'} "
+        "(owner, deadline, format).",
+        "2. Collect the inputs: the facts above, related documents and the people involved"
+        + (f" ({', '.join(emails)})" if emails else "") + ".",
+        f"3. Produce the result: {request[0].lower() + request[1:]}.",
+        "4. Review it against the goal and share it with the people who need it.", "",
+        "Result so far: steps 1-2 need the details marked above; anything in [brackets] is "
+        "an assumption to confirm.",
+    ]  # fmt: skip
+    if "research" in words(task.title) or "compare" in words(task.title):
+        lines.append("[Offline model: no web access for research; configure DELEGATE_MODEL.]")
+    return "\n".join(lines)

@@ -1,0 +1,397 @@
+"""email_drafting: draft -> approval -> send through the policy gate, in the sandbox mailbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Command
+
+from agents.classification import Classification
+from agents.scripted import ScriptedChatModel
+from agents.workflow_schemas import EmailDraft
+from graphs.context import Context
+from graphs.email_drafting import build_graph
+from graphs.runner import task_runner
+from store import tasks as repo
+from store.db import Database
+from store.enums import ExecutionStatus, ExecutionType, Strategy
+from tools.email.sandbox import SandboxMailbox
+
+TITLE = "Email john@example.com thanking him for the meeting"
+DETAILS = "We met on Tuesday about the Q3 roadmap."
+EMAIL = EmailDraft(
+    to=["john@example.com"],
+    subject="Thank you for Tuesday",
+    body="Hi John,\n\nThank you for meeting on Tuesday about the Q3 roadmap.\n\nBest regards",
+)
+
+
+@pytest.fixture
+def context(db: Database) -> Context:
+    return Context(model="scripted", database_url=db.url)
+
+
+@pytest.fixture
+def workflow() -> CompiledStateGraph[Any, Any, Any, Any]:
+    return build_graph().compile(checkpointer=InMemorySaver())
+
+
+@pytest.fixture
+def mailbox(db: Database, org_id: str) -> SandboxMailbox:
+    return SandboxMailbox(db, org_id)
+
+
+def _running_task(db: Database, org_id: str, execution_type: str, title: str = TITLE) -> str:
+    with db.session() as session:
+        task = repo.create_task(
+            session, org_id, title, description=DETAILS, execution_type=execution_type
+        )
+        repo.start_task_execution(session, org_id, task.id)
+        return task.id
+
+
+def _status(db: Database, org_id: str, task_id: str) -> ExecutionStatus:
+    with db.session() as session:
+        return repo.get_task(session, org_id, task_id).status
+
+
+def _sent(mailbox: SandboxMailbox) -> list[tuple[list[str], str, str]]:
+    return [(m["to"], m["subject"], m["body"]) for m in mailbox.list_sent()]
+
+
+def _run(
+    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    context: Context,
+    task_id: str,
+    value: Any = None,
+) -> dict[str, Any]:
+    config: RunnableConfig = {"configurable": {"thread_id": task_id}}
+    payload: Any = {"task_id": task_id} if value is None else Command(resume=value)
+    out: dict[str, Any] = workflow.invoke(payload, config, context=context)
+    return out
+
+
+def test_semi_automated_email_waits_for_approval(
+    scripted_model: ScriptedChatModel,
+    context: Context,
+    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    mailbox: SandboxMailbox,
+    db: Database,
+    org_id: str,
+) -> None:
+    scripted_model.script = [EMAIL]
+    task_id = _running_task(db, org_id, "semi_automated")
+
+    paused = _run(workflow, context, task_id)
+
+    (request,) = [i.value for i in paused["__interrupt__"]]
+    assert request["action_request"] == {
+        "action": "send_email",
+        "args": {**EMAIL.model_dump(), "cc": []},
+    }
+    assert request["task_id"] == task_id
+    assert _sent(mailbox) == []
+    assert [(d["to"], d["subject"]) for d in mailbox.list_drafts()] == [
+        (["john@example.com"], "Thank you for Tuesday")
+    ]
+    assert _status(db, org_id, task_id) is ExecutionStatus.PAUSED
+
+
+def test_approved_email_is_sent_exactly_as_drafted(
+    scripted_model: ScriptedChatModel,
+    context: Context,
+    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    mailbox: SandboxMailbox,
+    db: Database,
+    org_id: str,
+) -> None:
+    scripted_model.script = [EMAIL]
+    task_id = _running_task(db, org_id, "semi_automated")
+    _run(workflow, context, task_id)
+
+    out = _run(workflow, context, task_id, {"type": "accept"})
+
+    assert out["status"] == "sent"
+    assert _sent(mailbox) == [(EMAIL.to, EMAIL.subject, EMAIL.body)]
+    assert out["sent"]["message_id"]
+    assert out["output"].startswith("Email sent.\n\nTo: john@example.com\nSubject: Thank you")
+
+
+def test_edited_email_is_the_version_sent(
+    scripted_model: ScriptedChatModel,
+    context: Context,
+    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    mailbox: SandboxMailbox,
+    db: Database,
+    org_id: str,
+) -> None:
+    scripted_model.script = [EMAIL]
+    task_id = _running_task(db, org_id, "semi_automated")
+    _run(workflow, context, task_id)
+    edited = {**EMAIL.model_dump(), "body": "Hi John,\n\nThanks again for Tuesday!\n\nAnna"}
+
+    out = _run(workflow, context, task_id, {"type": "edit", "args": edited})
+
+    assert _sent(mailbox) == [(EMAIL.to, EMAIL.subject, edited["body"])]
+    assert out["email"]["body"] == edited["body"]
+
+
+def test_replaying_the_send_step_sends_nothing_twice(
+    scripted_model: ScriptedChatModel,
+    context: Context,
+    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    mailbox: SandboxMailbox,
+    db: Database,
+    org_id: str,
+) -> None:
+    scripted_model.script = [EMAIL]
+    task_id = _running_task(db, org_id, "semi_automated")
+    _run(workflow, context, task_id)
+    _run(workflow, context, task_id, {"type": "accept"})
+    config: RunnableConfig = {"configurable": {"thread_id": task_id}}
+    before_send = next(s for s in workflow.get_state_history(config) if s.next == ("send",))
+
+    replayed = workflow.invoke(None, before_send.config, context=context)
+
+    assert replayed["status"] == "sent"
+    assert len(_sent(mailbox)) == 1
+    with db.session() as session:
+        events = [e["event"] for e in repo.get_task(session, org_id, task_id).execution_log]
+    assert events.count("side_effect_replayed") == 1
+
+
+def test_rejected_email_sends_nothing(
+    scripted_model: ScriptedChatModel,
+    context: Context,
+    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    mailbox: SandboxMailbox,
+    db: Database,
+    org_id: str,
+) -> None:
+    scripted_model.script = [EMAIL]
+    task_id = _running_task(db, org_id, "semi_automated")
+    _run(workflow, context, task_id)
+
+    out = _run(workflow, context, task_id, {"type": "reject", "reason": "wrong tone"})
+
+    assert out["status"] == "rejected"
+    assert "wrong tone" in out["reason"]
+    assert _sent(mailbox) == []
+
+
+def test_a_task_asking_for_a_draft_saves_it_and_sends_nothing(
+    scripted_model: ScriptedChatModel,
+    context: Context,
+    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    mailbox: SandboxMailbox,
+    db: Database,
+    org_id: str,
+) -> None:
+    scripted_model.script = [EMAIL]
+    title = "Draft an email to john@example.com thanking him for the meeting"
+    task_id = _running_task(db, org_id, "fully_automated", title=title)
+
+    out = _run(workflow, context, task_id)
+
+    assert out["status"] == "drafted"
+    assert out["output"].startswith(
+        "To: john@example.com\nSubject: Thank you for Tuesday\n\nHi John"
+    )
+    assert [d["body"] for d in mailbox.list_drafts()] == [EMAIL.body]
+    assert _sent(mailbox) == []
+
+
+def test_manual_email_is_drafted_and_not_sent(
+    scripted_model: ScriptedChatModel,
+    context: Context,
+    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    mailbox: SandboxMailbox,
+    db: Database,
+    org_id: str,
+) -> None:
+    scripted_model.script = [EMAIL]
+    task_id = _running_task(db, org_id, "manual")
+
+    out = _run(workflow, context, task_id)
+
+    assert "__interrupt__" not in out
+    assert out["status"] == "drafted"
+    assert out["email"]["body"] == EMAIL.body
+    assert _sent(mailbox) == []
+
+
+def test_fully_automated_email_is_sent_without_waiting(
+    scripted_model: ScriptedChatModel,
+    context: Context,
+    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    mailbox: SandboxMailbox,
+    db: Database,
+    org_id: str,
+) -> None:
+    scripted_model.script = [EMAIL]
+    task_id = _running_task(db, org_id, "fully_automated")
+
+    out = _run(workflow, context, task_id)
+
+    assert "__interrupt__" not in out
+    assert out["status"] == "sent"
+    assert _sent(mailbox) == [(EMAIL.to, EMAIL.subject, EMAIL.body)]
+
+
+def test_a_recipient_the_task_does_not_name_is_refused(
+    scripted_model: ScriptedChatModel,
+    context: Context,
+    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    mailbox: SandboxMailbox,
+    db: Database,
+    org_id: str,
+) -> None:
+    scripted_model.script = [EMAIL.model_copy(update={"to": ["attacker@evil.example"]})]
+    task_id = _running_task(db, org_id, "fully_automated")
+
+    out = _run(workflow, context, task_id)
+
+    assert out["status"] == "denied"
+    assert out["rule"] == "untrusted_destination"
+    assert mailbox.list_drafts() == [] and _sent(mailbox) == []
+
+
+NO_ADDRESS_TITLE = "Email the customers about the shipping delay"
+UNADDRESSED = EmailDraft(
+    to=[],
+    subject="Your order ships two days late",
+    body="Hello,\n\nYour order will arrive two days later than planned.\n\nBest regards",
+)
+
+
+def test_a_send_task_without_an_address_stops_with_the_written_email(
+    scripted_model: ScriptedChatModel,
+    context: Context,
+    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    mailbox: SandboxMailbox,
+    db: Database,
+    org_id: str,
+) -> None:
+    scripted_model.script = [UNADDRESSED]
+    task_id = _running_task(db, org_id, "fully_automated", title=NO_ADDRESS_TITLE)
+
+    out = _run(workflow, context, task_id)
+
+    assert out["status"] == "needs_input"
+    assert out["email"] == UNADDRESSED.model_dump(mode="json")
+    assert out["output"].startswith("To: (no recipient yet)\nSubject: Your order ships two days")
+    assert UNADDRESSED.body in out["output"]
+    assert mailbox.list_drafts() == [] and _sent(mailbox) == []
+
+
+def test_the_no_recipient_reason_says_what_would_unblock_it(
+    scripted_model: ScriptedChatModel,
+    context: Context,
+    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    db: Database,
+    org_id: str,
+) -> None:
+    scripted_model.script = [UNADDRESSED]
+    task_id = _running_task(db, org_id, "semi_automated", title=NO_ADDRESS_TITLE)
+
+    out = _run(workflow, context, task_id)
+
+    assert "add the recipients' addresses to the task" in out["reason"]
+    assert '"Your order ships two days late"' in out["reason"]
+
+
+def test_an_address_the_model_invents_for_an_unaddressed_task_is_dropped(
+    scripted_model: ScriptedChatModel,
+    context: Context,
+    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    mailbox: SandboxMailbox,
+    db: Database,
+    org_id: str,
+) -> None:
+    scripted_model.script = [UNADDRESSED.model_copy(update={"to": ["customers@invented.example"]})]
+    task_id = _running_task(db, org_id, "fully_automated", title=NO_ADDRESS_TITLE)
+
+    out = _run(workflow, context, task_id)
+
+    assert out["status"] == "needs_input"
+    assert out["email"]["to"] == []
+    assert _sent(mailbox) == []
+
+
+def test_a_draft_only_task_without_an_address_ends_with_the_draft(
+    scripted_model: ScriptedChatModel,
+    context: Context,
+    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    db: Database,
+    org_id: str,
+) -> None:
+    scripted_model.script = [UNADDRESSED]
+    title = "Draft an email to the customers about the shipping delay"
+    task_id = _running_task(db, org_id, "fully_automated", title=title)
+
+    out = _run(workflow, context, task_id)
+
+    assert out["status"] == "drafted"
+    assert out["email"]["subject"] == UNADDRESSED.subject
+    assert out["output"].startswith("To: (no recipient yet)")
+
+
+def test_execute_task_blocks_an_unaddressed_email_task_with_the_email_in_its_result(
+    scripted_model: ScriptedChatModel, db: Database, org_id: str
+) -> None:
+    scripted_model.script = [
+        Classification(
+            strategy=Strategy.IMMEDIATE,
+            execution_type=ExecutionType.SEMI_AUTOMATED,
+            confidence=0.9,
+            reason="One email.",
+        ),
+        UNADDRESSED,
+    ]
+    with task_runner(db) as runner:
+        task_id = runner.create(NO_ADDRESS_TITLE, execution_type="semi_automated")
+        outcome = runner.execute(task_id)
+
+    assert outcome["status"] == "blocked"
+    with db.session() as session:
+        task = repo.get_task(session, org_id, task_id)
+        status, blocked_reason, result = task.status, task.blocked_reason, task.result
+    assert status is ExecutionStatus.BLOCKED
+    assert "add the recipients' addresses to the task" in (blocked_reason or "")
+    assert result is not None
+    assert result["email_drafting"]["email"]["body"] == UNADDRESSED.body
+    assert UNADDRESSED.body in result["output"]
+
+
+def test_an_email_described_directly_records_and_ends_its_task(
+    scripted_model: ScriptedChatModel,
+    context: Context,
+    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    mailbox: SandboxMailbox,
+    db: Database,
+    org_id: str,
+) -> None:
+    scripted_model.script = [EMAIL]
+
+    out = workflow.invoke(
+        {
+            "to": ["john@example.com"],
+            "purpose": "thank him for the meeting",
+            "notes": DETAILS,
+            "execution_type": "fully_automated",
+        },
+        {"configurable": {"thread_id": "direct"}},
+        context=context,
+    )
+
+    assert out["status"] == "sent"
+    assert "To: john@example.com" in scripted_model.calls[0].text
+    with db.session() as session:
+        task = repo.get_task(session, org_id, out["task_id"])
+        assert task.status is ExecutionStatus.COMPLETED
+        assert task.result is not None and task.result["workflow"] == "email_drafting"
+    assert len(_sent(mailbox)) == 1

@@ -1,0 +1,1 @@
+"""Browser: the browser tools, Chromium through Playwright, forms, page text and settings."""

@@ -1,0 +1,1 @@
+"""Calendar: the calendar tools, Google Calendar and the sandbox calendar, behind `Calendar`."""

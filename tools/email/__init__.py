@@ -1,0 +1,1 @@
+"""Email: the mail tools, the real Gmail mailbox and the sandbox mailbox, behind `Mailbox`."""

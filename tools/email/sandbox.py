@@ -1,0 +1,180 @@
+"""The sandbox mailbox: drafts, sent mail and an inbox as rows in the store, per organization."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from store.db import Database
+from store.errors import NotFound
+from store.models import SandboxEmail
+from tools.email.message import normalize_message_id, snippet
+from tools.email.query import bare_message_id, matches, parse_query
+
+#: The address the sandbox mailbox sends from.
+SANDBOX_ADDRESS = "delegate@sandbox.local"
+
+
+def _summary(row: SandboxEmail) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "message_id": row.message_id,
+        "folder": row.folder,
+        "from": row.sender,
+        "to": list(row.to or []),
+        "cc": list(row.cc or []),
+        "subject": row.subject,
+        "snippet": snippet(row.body),
+        "date": row.created_at.isoformat(),
+    }
+
+
+def _full(row: SandboxEmail) -> dict[str, Any]:
+    out = _summary(row)
+    del out["snippet"]
+    out["body"] = row.body
+    return out
+
+
+class SandboxMailbox:
+    """A Mailbox over the store: nothing leaves the machine, and each org sees only its own."""
+
+    def __init__(self, db: Database, org_id: str, *, address: str = SANDBOX_ADDRESS) -> None:
+        self.db = db
+        self.org_id = org_id
+        self.address = address
+
+    def _add(
+        self,
+        folder: str,
+        *,
+        sender: str,
+        to: list[str],
+        subject: str,
+        body: str,
+        cc: list[str] | None = None,
+        message_id: str | None = None,
+    ) -> dict[str, Any]:
+        row = SandboxEmail(
+            org_id=self.org_id,
+            folder=folder,
+            message_id=normalize_message_id(message_id),
+            sender=sender,
+            to=list(to),
+            cc=list(cc or []),
+            subject=subject,
+            body=body,
+        )
+        with self.db.session() as session:
+            session.add(row)
+            session.flush()
+            return _full(row)
+
+    def create_draft(
+        self, to: list[str], subject: str, body: str, cc: list[str] | None = None
+    ) -> dict[str, Any]:
+        """Save a draft in the drafts folder."""
+        return self._add("drafts", sender=self.address, to=to, cc=cc, subject=subject, body=body)
+
+    def send(
+        self,
+        to: list[str],
+        subject: str,
+        body: str,
+        cc: list[str] | None = None,
+        message_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Put the message in the sent folder; a Message-ID already sent is not sent twice."""
+        if message_id is not None:
+            existing = self.find_sent(message_id)
+            if existing is not None:
+                return existing
+        return self._add(
+            "sent",
+            sender=self.address,
+            to=to,
+            cc=cc,
+            subject=subject,
+            body=body,
+            message_id=message_id,
+        )
+
+    def deliver(
+        self,
+        sender: str,
+        to: str | list[str],
+        subject: str,
+        body: str,
+        *,
+        cc: list[str] | None = None,
+        message_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Put a message in this org's inbox, as if `sender` had mailed it (seeds demos/tests)."""
+        recipients = [to] if isinstance(to, str) else list(to)
+        return self._add(
+            "inbox",
+            sender=sender,
+            to=recipients,
+            cc=cc,
+            subject=subject,
+            body=body,
+            message_id=message_id,
+        )
+
+    def find_sent(self, message_id: str) -> dict[str, Any] | None:
+        """The sent message with this Message-ID, or None."""
+        wanted = bare_message_id(normalize_message_id(message_id))
+        for row in self._rows("sent"):
+            if bare_message_id(row.message_id) == wanted:
+                return _full(row)
+        return None
+
+    def search(self, query: str, max_results: int = 10) -> list[dict[str, Any]]:
+        """Messages matching a Gmail-style query, newest first."""
+        parsed = parse_query(query)
+        folders = parsed.folders()
+        found: list[dict[str, Any]] = []
+        for row in self._rows(*folders):
+            if matches(
+                parsed,
+                folder=row.folder,
+                sender=row.sender,
+                to=row.to or [],
+                cc=row.cc or [],
+                subject=row.subject,
+                body=row.body,
+                message_id=row.message_id,
+            ):
+                found.append(_summary(row))
+                if len(found) >= max_results:
+                    break
+        return found
+
+    def read(self, message_id: str) -> dict[str, Any]:
+        """One message of this org by its id (as `search` returns it)."""
+        with self.db.session() as session:
+            row = session.get(SandboxEmail, message_id)
+            if row is None or row.org_id != self.org_id:
+                raise NotFound(f"no message {message_id!r} in the sandbox mailbox")
+            return _full(row)
+
+    def list_drafts(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The newest drafts, with bodies (for people looking at the sandbox)."""
+        return [_full(row) for row in self._rows("drafts")[:limit]]
+
+    def list_sent(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The newest sent messages, with bodies."""
+        return [_full(row) for row in self._rows("sent")[:limit]]
+
+    def list_inbox(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The newest inbox messages, with bodies."""
+        return [_full(row) for row in self._rows("inbox")[:limit]]
+
+    def _rows(self, *folders: str) -> list[SandboxEmail]:
+        statement = select(SandboxEmail).where(SandboxEmail.org_id == self.org_id)
+        if folders:
+            statement = statement.where(SandboxEmail.folder.in_(folders))
+        statement = statement.order_by(SandboxEmail.created_at.desc(), SandboxEmail.id)
+        with self.db.session() as session:
+            return list(session.scalars(statement).all())

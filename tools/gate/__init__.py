@@ -1,0 +1,1 @@
+"""The policy gate every side effect passes: permission, approval, data flow and idempotency."""

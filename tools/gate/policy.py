@@ -1,0 +1,361 @@
+"""The one policy gate every side effect passes: permission, execution type, data flow,
+human approval and idempotency, in that order.
+
+1. agent permission: an agent may use only its own tools (`agent_tool_permission`);
+2. execution type: a `manual` task never acts (`manual_never_acts`);
+3. data flow: every destination (email to/cc, attendees, Slack channel, URL host) must appear
+   in the task text a person wrote, the organization's allowlist, or a person's approval
+   (edited arguments). What the agent read never authorizes anything
+   (`untrusted_destination`; its terms are in tools.gate.data_flow). Untrusted proposals are
+   denied before anyone is asked, so a person never rubber-stamps an address planted in an
+   email;
+4. `semi_automated`: the run pauses with `interrupt(ApprovalRequest)`; what runs is exactly
+   what was approved. `draft_email` needs no approval: a draft sends nothing and a person
+   reviews it in the mailbox anyway;
+5. idempotency: the ledger key is recorded before the provider call and marked done after;
+   a done key returns the recorded result, a pending one is reconciled or handed to a person
+   (`unconfirmed_side_effect`).
+
+A denial changes nothing outside, is written to the task's execution log with its rule, and
+raises `PolicyDenied`; the execute step then blocks the task with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+from langgraph.types import interrupt
+
+from store import tasks as repo
+from store.db import Database
+from store.enums import ExecutionStatus, ExecutionType
+from store.errors import DelegateError, InvalidInput, PolicyDenied
+from store.models import Organization
+from tools.backends import ProviderError
+from tools.gate import idempotency as ledger
+from tools.gate.approval import Decision, approval_request, parse_decision
+from tools.gate.data_flow import TrustedSources, destinations, how_to_allow
+
+RULE_PERMISSION = "agent_tool_permission"
+RULE_MANUAL = "manual_never_acts"
+RULE_UNTRUSTED = "untrusted_destination"
+RULE_UNCONFIRMED = "unconfirmed_side_effect"
+
+#: Side effects that never wait for a person, even in semi_automated mode.
+NO_APPROVAL_NEEDED = frozenset({"draft_email"})
+
+
+class ApprovalRejected(DelegateError):
+    """A person rejected the side effect; nothing ran."""
+
+    status_code = 409
+
+    def __init__(self, tool: str, reason: str) -> None:
+        self.tool = tool
+        self.reason = reason
+        super().__init__(f"{tool} rejected by a person: {reason}")
+
+
+# --- argument summaries --------------------------------------------------------------------
+
+#: Arguments that carry content (never logged in full): their length is logged instead.
+_CONTENT_ARGS = frozenset({"body", "text", "description", "fields", "query"})
+
+
+def summarize_args(args: dict[str, Any]) -> dict[str, Any]:
+    """The arguments for the execution log: destinations and short fields as they are,
+    message bodies and form values as their size only."""
+    summary: dict[str, Any] = {}
+    for name, value in args.items():
+        if name in _CONTENT_ARGS:
+            if isinstance(value, dict):
+                summary[name] = {"fields": sorted(str(k) for k in value)}
+            else:
+                summary[name] = f"<{len(str(value or ''))} chars>"
+        elif isinstance(value, str) and len(value) > 200:
+            summary[name] = value[:200] + "…"
+        else:
+            summary[name] = value
+    return summary
+
+
+# --- the gate ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskFacts:
+    """What the gate knows about the task it acts for; the title and description are the
+    trusted text a person wrote."""
+
+    id: str
+    org_id: str
+    title: str
+    description: str
+    execution_type: ExecutionType
+
+    @property
+    def text(self) -> str:
+        return f"{self.title}\n{self.description}"
+
+
+@dataclass(frozen=True)
+class GatedCall:
+    """One side-effecting call as the tool hands it to the gate."""
+
+    tool: str
+    args: dict[str, Any]
+    """The arguments the agent proposed (validated)."""
+    run: Callable[[dict[str, Any], str], dict[str, Any]]
+    """(final args, idempotency key) -> the provider's result."""
+    validate: Callable[[dict[str, Any]], dict[str, Any]]
+    """Validate a person's edited arguments; raises InvalidInput."""
+    reconcile: Callable[[dict[str, Any], str], dict[str, Any] | None] | None = None
+    """After a crash mid-call: the result if it went out, None if it surely did not.
+    Missing when the provider cannot tell (then a person is asked)."""
+
+
+@dataclass
+class PolicyGate:
+    """The gate for one agent acting on one task."""
+
+    db: Database
+    task: TaskFacts
+    agent_id: str
+    allowed_tools: frozenset[str]
+    step: str = "execute"
+    """The workflow step; part of every idempotency key."""
+    trusted: TrustedSources = field(init=False)
+
+    def __post_init__(self) -> None:
+        with self.db.session() as session:
+            org = session.get(Organization, self.task.org_id)
+            allowlist = dict(org.allowlist or {}) if org is not None else {}
+        self.trusted = TrustedSources.build(self.task.text, allowlist)
+
+    # -- checks ----------------------------------------------------------------------------
+
+    def check_permission(self, tool: str, args: dict[str, Any]) -> None:
+        """Rule 1: the agent may use only its own tools."""
+        if tool not in self.allowed_tools:
+            self.deny(
+                RULE_PERMISSION,
+                tool,
+                args,
+                f"the {self.agent_id} agent may not use {tool}; give the task to an agent that "
+                "has it",
+            )
+
+    def check_destinations(self, tool: str, args: dict[str, Any]) -> None:
+        """Rule 3: every destination must come from the task text or the allowlist."""
+        for dest in destinations(tool, args):
+            if not self.trusted.allows(dest):
+                self.deny(
+                    RULE_UNTRUSTED,
+                    tool,
+                    args,
+                    f"{tool} to {dest.value} is not authorized: {how_to_allow(dest)}",
+                )
+
+    def authorize_read(self, tool: str, args: dict[str, Any]) -> None:
+        """A read-only call: permission, and the data-flow rule when it reaches a host."""
+        self.check_permission(tool, args)
+        self.check_destinations(tool, args)
+
+    def deny(self, rule: str, tool: str, args: dict[str, Any], reason: str) -> NoReturn:
+        """Write the denial to the execution log and raise PolicyDenied."""
+        self._log("policy_denied", rule=rule, tool=tool, args=summarize_args(args), reason=reason)
+        raise PolicyDenied(rule, reason)
+
+    # -- the side effect -------------------------------------------------------------------
+
+    def perform(self, call: GatedCall) -> dict[str, Any]:
+        """Run one side effect through every rule; returns the provider's (or recorded) result."""
+        tool, args = call.tool, call.args
+        self.check_permission(tool, args)
+        if self.task.execution_type is ExecutionType.MANUAL:
+            self.deny(
+                RULE_MANUAL,
+                tool,
+                args,
+                f"task is manual: a person does it; {tool} was "
+                "not run (change the execution type to let the AI act)",
+            )
+        key = ledger.idempotency_key(self.task.id, self.step, tool, args)
+        recorded = ledger.lookup(self.db, self.task.org_id, key)
+        if recorded is not None and recorded.status == ledger.DONE:
+            self._log("side_effect_replayed", tool=tool, idempotency_key=key)
+            return dict(recorded.result or {})
+        if recorded is not None and recorded.status == ledger.PENDING:
+            reconciled = self._reconcile(call, key, recorded)
+            if reconciled is not None:
+                return reconciled
+        self.check_destinations(tool, args)
+        final_args = args
+        if (
+            self.task.execution_type is ExecutionType.SEMI_AUTOMATED
+            and tool not in NO_APPROVAL_NEEDED
+        ):
+            decision = self._ask(call, key)
+            if decision.kind == "reject":
+                self._log(
+                    "approval_rejected", tool=tool, idempotency_key=key, reason=decision.reason
+                )
+                raise ApprovalRejected(tool, decision.reason)
+            if decision.kind == "edit":
+                final_args = decision.args
+        return self._execute(call, key, final_args)
+
+    def _execute(self, call: GatedCall, key: str, args: dict[str, Any]) -> dict[str, Any]:
+        ledger.record_pending(self.db, self.task.org_id, self.task.id, key, call.tool, args)
+        try:
+            result = call.run(args, key)
+        except InvalidInput as exc:
+            ledger.mark_failed(self.db, key, str(exc))
+            raise
+        except ProviderError as exc:
+            if not exc.retryable:
+                ledger.mark_failed(self.db, key, exc.reason)
+            raise  # retryable: left pending, so the next run reconciles it
+        ledger.mark_done(self.db, key, result)
+        self._log(
+            "side_effect_done",
+            tool=call.tool,
+            idempotency_key=key,
+            args=summarize_args(args),
+            provider_result=_ids(result),
+        )
+        return result
+
+    def _reconcile(
+        self, call: GatedCall, key: str, recorded: ledger.LedgerEntry
+    ) -> dict[str, Any] | None:
+        """A crash left `key` pending: find out whether it went out before acting again."""
+        if call.reconcile is None:
+            ledger.mark_unconfirmed(self.db, key)
+            self.deny(
+                RULE_UNCONFIRMED,
+                call.tool,
+                recorded.arguments,
+                f"{call.tool} may already have run (the run stopped mid-call) and the provider "
+                "cannot tell; check it, then run the task again to retry",
+            )
+        found = call.reconcile(recorded.arguments, key)
+        if found is None:
+            return None
+        ledger.mark_done(self.db, key, found)
+        self._log(
+            "side_effect_reconciled",
+            tool=call.tool,
+            idempotency_key=key,
+            provider_result=_ids(found),
+        )
+        return found
+
+    # -- approval --------------------------------------------------------------------------
+
+    def _ask(self, call: GatedCall, key: str) -> Decision:
+        """Pause the run for a person; on resume, return their validated decision."""
+        payload = approval_request(
+            call.tool,
+            call.args,
+            task_id=self.task.id,
+            task_title=self.task.title,
+            idempotency_key=key,
+            agent_id=self.agent_id,
+        )
+        self._mark_waiting(key, payload)
+        value = interrupt(payload)
+        while True:
+            try:
+                decision = parse_decision(value)
+                if decision.kind == "edit":
+                    decision = Decision("edit", args=call.validate(decision.args))
+                break
+            except InvalidInput as exc:
+                # Ask again rather than fail the run: the same payload with what was wrong.
+                value = interrupt(
+                    {
+                        **payload,
+                        "description": f"> **Invalid answer: {exc}**\n\n"
+                        + str(payload["description"]),
+                    }
+                )
+        self._mark_resumed(key, decision)
+        return decision
+
+    def _mark_waiting(self, key: str, payload: Any) -> None:
+        """Pause the task once per request: LangGraph re-runs this code when it resumes."""
+        with self.db.session() as session:
+            task = repo.get_task(session, self.task.org_id, self.task.id, for_update=True)
+            context = dict(task.ai_context or {})
+            if (context.get("pending_approval") or {}).get("idempotency_key") == key:
+                return
+            context["pending_approval"] = {
+                "idempotency_key": key,
+                "tool": payload["action_request"]["action"],
+            }
+            task.ai_context = context
+            repo.add_execution_log_entry(
+                session,
+                self.task.org_id,
+                self.task.id,
+                self._entry("approval_requested", approval=payload),
+            )
+            if task.status is ExecutionStatus.IN_PROGRESS:
+                repo.pause_task_execution(
+                    session,
+                    self.task.org_id,
+                    self.task.id,
+                    f"waiting for a person to approve {payload['action_request']['action']}",
+                    self.agent_id,
+                    "agent",
+                    idempotency_key=key,
+                )
+
+    def _mark_resumed(self, key: str, decision: Decision) -> None:
+        """Back to in_progress once, recording the person's decision."""
+        with self.db.session() as session:
+            task = repo.get_task(session, self.task.org_id, self.task.id, for_update=True)
+            context = dict(task.ai_context or {})
+            if (context.get("pending_approval") or {}).get("idempotency_key") != key:
+                return
+            context.pop("pending_approval", None)
+            task.ai_context = context
+            details: dict[str, Any] = {"approval": decision.kind, "idempotency_key": key}
+            if decision.kind == "edit":
+                details["edited_args"] = summarize_args(decision.args)
+            if decision.kind == "reject":
+                details["reason"] = decision.reason
+            if task.status is ExecutionStatus.PAUSED:
+                repo.start_task_execution(
+                    session, self.task.org_id, self.task.id, self.agent_id, "agent", **details
+                )
+            else:
+                repo.add_execution_log_entry(
+                    session, self.task.org_id, self.task.id, self._entry("approval", **details)
+                )
+
+    # -- log -------------------------------------------------------------------------------
+
+    def _entry(self, event: str, **details: Any) -> dict[str, Any]:
+        return {
+            "event": event,
+            "executor_id": self.agent_id,
+            "executor_type": "agent",
+            "node": self.step,
+            **details,
+        }
+
+    def _log(self, event: str, **details: Any) -> None:
+        with self.db.session() as session:
+            repo.add_execution_log_entry(
+                session, self.task.org_id, self.task.id, self._entry(event, **details)
+            )
+
+
+def _ids(result: dict[str, Any]) -> dict[str, Any]:
+    """The provider ids of a result (what the log keeps of it)."""
+    keep = ("id", "message_id", "thread_id", "channel", "ts", "event_id", "url", "status")
+    return {k: result[k] for k in keep if k in result}

@@ -1,14 +1,24 @@
 # Two commands on a fresh machine: `make demo` and `make test`. Everything else is optional.
-PYTHON ?= python3
-VENV   ?= .venv
-BIN    := $(VENV)/bin
+# Installs come from uv.lock with uv (every version pinned, with hashes). When uv is not on
+# PATH, pip bootstraps it into a user location (a static binary; works on distributions
+# whose Python refuses `pip install --user`).
+PYTHON   ?= python3
+VENV     ?= .venv
+BIN      := $(VENV)/bin
+UV_HOME  ?= $(HOME)/.local/share/delegate-uv
+ifndef UV
+UV       := $(or $(shell command -v uv 2>/dev/null),$(UV_HOME)/bin/uv)
+endif
 
-.PHONY: demo test install lint typecheck bench serve clean
+export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-$(BIN)/delegate: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+.PHONY: demo test check install lint typecheck bench serve clean
+
+$(UV):
+	$(PYTHON) -m pip install -q --target $(UV_HOME) uv
+
+$(BIN)/delegate: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --extra dev --python $(PYTHON)
 	@touch $@
 
 install: $(BIN)/delegate
@@ -19,13 +29,15 @@ demo: install          ## the main job on the embedded defaults (SQLite, offline
 test: install          ## the whole test suite
 	$(BIN)/python -m pytest -q
 
+check: lint typecheck test   ## what CI runs: lint, format check, types, the whole suite
+
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
 typecheck: install
 	$(BIN)/mypy
 
-bench: install
+bench: install         ## every speed goal, each beside a baseline measured in the same run
 	$(BIN)/python benchmarks/graph_overhead.py
 	$(BIN)/python benchmarks/api_latency.py
 

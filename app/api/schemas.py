@@ -22,7 +22,7 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
-from store.enums import ExecutionStatus, ExecutionType, Priority
+from store.enums import ExecutionStatus, ExecutionType, Priority, Strategy
 
 MAX_TITLE = 500
 MAX_TEXT = 20_000
@@ -253,17 +253,24 @@ class ExecuteRequest(BaseModel):
 
 
 class ExecuteResponse(BaseModel):
-    """The spec's answer: {success, strategy, result | subtasks | reason, message, taskId}."""
+    """The seed's answer, exactly, plus extra fields: immediate `{success: true, strategy,
+    result: "<the deliverable>", message}`, decompose `{success: true, strategy, subtasks:
+    [{title, execution_type, ...}], message}`, blocked `{success: false, strategy, reason,
+    message}`; `taskId`, `status`, `details` (the structured result) and `approval` besides."""
 
     model_config = ConfigDict(populate_by_name=True)
 
     success: bool
     strategy: str | None = None
     status: str | None = Field(default=None, description="The task's status after the run.")
-    result: dict[str, Any] | None = None
+    result: str | None = Field(default=None, description="immediate: the deliverable as text.")
     subtasks: list[dict[str, Any]] | None = None
     reason: str | None = None
     message: str
+    details: dict[str, Any] | None = Field(
+        default=None,
+        description="The structured result: output, confidence, agent or workflow, actions.",
+    )
     approval: list[Any] | None = Field(
         default=None, description="When paused: the pending approval request(s)."
     )
@@ -271,12 +278,30 @@ class ExecuteResponse(BaseModel):
 
     @classmethod
     def from_outcome(cls, outcome: dict[str, Any], task_id: str) -> ExecuteResponse:
-        """Build the response from a TaskRunner outcome dict."""
+        """The seed's shape of a TaskRunner outcome (its messages word for word)."""
         fields = {k: v for k, v in outcome.items() if k in cls.model_fields and v is not None}
         fields["task_id"] = str(outcome.get("task_id") or task_id)
         fields.setdefault("success", False)
         fields.setdefault("message", "")
+        structured = outcome.get("result")
+        if isinstance(structured, dict):
+            fields["details"] = structured
+            fields["result"] = str(structured.get("output") or "")
+        strategy, status = outcome.get("strategy"), outcome.get("status")
+        if strategy == Strategy.BLOCKED.value:
+            fields.update(success=False, message=BLOCKED_MESSAGE)
+            fields.pop("result", None)
+        elif strategy == Strategy.DECOMPOSE.value and outcome.get("success"):
+            count = len(outcome.get("subtasks") or [])
+            fields["message"] = f"Task decomposed into {count} subtasks"
+        elif strategy == Strategy.IMMEDIATE.value and status == ExecutionStatus.COMPLETED.value:
+            fields["message"] = IMMEDIATE_MESSAGE
         return cls.model_validate(fields)
+
+
+#: The seed's messages, word for word.
+IMMEDIATE_MESSAGE = "Task executed successfully"
+BLOCKED_MESSAGE = "Task blocked - requires human action"
 
 
 class ApproveRequest(BaseModel):

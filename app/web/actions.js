@@ -65,7 +65,9 @@ export async function execute(taskId) {
   schedule(0); // poll right away, then every 2 s while it runs
   try {
     const outcome = await api.execute(taskId);
-    toast(outcomeMessage(title, outcome), outcome.success ? "success" : "error");
+    // A blocked task answers success: false (the spec's shape) but is handed to a person, not broken.
+    const kind = outcome.success ? "success" : outcome.strategy === "blocked" ? "info" : "error";
+    toast(outcomeMessage(title, outcome), kind);
   } catch (error) {
     handleError(error, `Could not run “${title}”`);
   } finally {
@@ -76,7 +78,6 @@ export async function execute(taskId) {
 
 function outcomeMessage(title, outcome) {
   const parts = [`“${title}”: ${outcome.message || (outcome.success ? "done" : "failed")}`];
-  if (outcome.reason && !outcome.success) parts.push(outcome.reason);
-  else if (outcome.reason && outcome.strategy === "blocked") parts.push(outcome.reason);
+  if (outcome.reason) parts.push(outcome.reason);
   return parts.join(". ");
 }

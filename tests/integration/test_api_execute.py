@@ -62,9 +62,11 @@ def test_execute_immediate_answers_with_the_result(
     body = response.json()
     assert body["success"] is True
     assert body["strategy"] == "immediate"
-    assert body["result"]["output"] == "An old silent pond"
-    assert body["message"] == "Task completed"
+    assert body["result"] == "An old silent pond"
+    assert body["message"] == "Task executed successfully"
     assert body["taskId"] == task_id
+    assert body["details"]["output"] == "An old silent pond"
+    assert body["details"]["confidence"] == IMMEDIATE.confidence
     assert "subtasks" not in body and "reason" not in body
     stored = api_client.get(f"/api/tasks/{task_id}", headers=api_org.headers).json()
     assert stored["execution_status"] == "completed"
@@ -85,7 +87,7 @@ def test_execute_accepts_snake_case_task_id(
     assert response.json()["taskId"] == task_id
 
 
-def test_execute_blocked_answers_with_the_reason(
+def test_execute_blocked_answers_success_false_with_the_reason(
     api_client: TestClient, api_org: ApiOrg, db: Database, scripted_model: ScriptedChatModel
 ) -> None:
     task_id = _task(db, api_org, "Pay the March invoice")
@@ -93,10 +95,10 @@ def test_execute_blocked_answers_with_the_reason(
 
     body = _execute(api_client, api_org, task_id).json()
 
-    assert body["success"] is True
+    assert body["success"] is False
     assert body["strategy"] == "blocked"
     assert body["reason"] == BLOCKED.reason
-    assert body["message"] == "Task requires human intervention"
+    assert body["message"] == "Task blocked - requires human action"
     assert "result" not in body
     log = api_client.get(f"/api/tasks/{task_id}/log", headers=api_org.headers).json()
     assert log["execution_status"] == "blocked"
@@ -112,6 +114,11 @@ def test_execute_decompose_answers_with_subtasks_and_runs_the_automated_ones(
 
     assert body["success"] is True
     assert body["strategy"] == "decompose"
+    assert body["message"] == "Task decomposed into 2 subtasks"
+    assert [(s["title"], s["execution_type"]) for s in body["subtasks"]] == [
+        ("Draft the agenda", "fully_automated"),
+        ("Sign the venue contract", "manual"),
+    ]
     statuses = {s["title"]: s["status"] for s in body["subtasks"]}
     assert statuses == {"Draft the agenda": "completed", "Sign the venue contract": "pending"}
     parent = api_client.get(f"/api/tasks/{task_id}", headers=api_org.headers).json()

@@ -33,7 +33,7 @@ def test_real_server_creates_executes_and_lists_tasks(
         listed = client.get("/api/tasks", params={"status": "completed"}).json()
 
     assert outcome["success"] is True
-    assert outcome["result"]["output"] == "An old silent pond"
+    assert outcome["result"] == "An old silent pond"
     assert [t["id"] for t in listed["tasks"]] == [task["id"]]
 
 
@@ -67,4 +67,4 @@ def test_a_running_task_does_not_block_other_requests(
 
     assert health.status_code == 200
     assert [t["execution_status"] for t in listed.json()["tasks"]] == ["in_progress"]
-    assert outcome["result"]["output"] == "Finally done."
+    assert outcome["result"] == "Finally done."

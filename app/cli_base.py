@@ -11,8 +11,9 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from typer.core import TyperGroup
+
+from app.terminal import SafeConsole
 
 if TYPE_CHECKING:
     from store.db import Database
@@ -50,8 +51,8 @@ allow_app = typer.Typer(
 )
 app.add_typer(allow_app, name="allowlist")
 
-out = Console()
-err = Console(stderr=True, soft_wrap=True)
+out = SafeConsole()
+err = SafeConsole(stderr=True, soft_wrap=True)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 

@@ -44,6 +44,7 @@ from store.task_queries import (
     list_tasks,
     resolve_task_id,
 )
+from store.text_rules import describe_character, forbidden_character
 
 S = ExecutionStatus
 
@@ -95,6 +96,11 @@ def _clean_title(title: str) -> str:
     cleaned = " ".join((title or "").split())
     if not cleaned:
         raise InvalidInput("a task needs a non-empty title")
+    refused = forbidden_character(cleaned)
+    if refused is not None:
+        raise InvalidInput(
+            f"a task title must not contain control characters; found {describe_character(refused)}"
+        )
     if len(cleaned) > 500:
         raise InvalidInput("a task title must be at most 500 characters")
     return cleaned

@@ -23,6 +23,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from store.enums import ExecutionStatus, ExecutionType, Priority, Strategy
+from store.text_rules import describe_character, forbidden_character
 
 MAX_TITLE = 500
 MAX_TEXT = 20_000
@@ -65,10 +66,21 @@ def _utc_in_range(value: datetime | None) -> datetime | None:
         raise ValueError("date is out of range") from None
 
 
+def _no_control_characters(value: str) -> str:
+    # Escape sequences would reach terminals raw; bidi overrides make a title read otherwise.
+    refused = forbidden_character(value)
+    if refused is not None:
+        raise ValueError(
+            f"must not contain control characters; found {describe_character(refused)}"
+        )
+    return value
+
+
 Title = Annotated[
     str,
     Field(min_length=1, max_length=MAX_TITLE, pattern=r"\S"),
     AfterValidator(_no_nul),
+    AfterValidator(_no_control_characters),
     AfterValidator(_has_text),
 ]
 LongText = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_no_nul)]

@@ -265,6 +265,19 @@ def test_invalid_task_body_is_422_naming_the_field(
     assert field in response.json()["detail"]
 
 
+def test_a_title_with_an_escape_sequence_is_422_naming_the_character(
+    api_client: TestClient, api_org: ApiOrg
+) -> None:
+    response = api_client.post(
+        "/api/tasks", json={"title": "Pay\x1b]0;owned\x07 now"}, headers=api_org.headers
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "title"
+    assert "U+001B" in response.json()["detail"]
+    assert api_client.get("/api/tasks", headers=api_org.headers).json()["tasks"] == []
+
+
 def test_malformed_json_is_422_naming_the_body(api_client: TestClient, api_org: ApiOrg) -> None:
     response = api_client.post(
         "/api/tasks",

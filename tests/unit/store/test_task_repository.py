@@ -60,6 +60,24 @@ def test_new_task_is_pending_with_a_created_entry(db: Database, org_id: str) -> 
     assert set(task.execution_log[0]) >= SPEC_KEYS
 
 
+@pytest.mark.parametrize(
+    "title", ["Pay\x1b[2J now", "Ring\x07 the bell", "C1\x9bcontrol", "invoice\u202etxt.exe"]
+)
+def test_a_title_with_control_characters_is_refused_and_writes_nothing(
+    db: Database, org_id: str, title: str
+) -> None:
+    with pytest.raises(InvalidInput, match="control characters; found U\\+"), db.session() as s:
+        repo.create_task(s, org_id, title)
+    with db.session() as session:
+        assert repo.list_tasks(session, org_id) == []
+
+
+def test_tabs_and_newlines_in_a_title_are_folded_into_spaces(db: Database, org_id: str) -> None:
+    task_id = _new(db, org_id, "Write\tthe\nreport")
+
+    assert _load(db, org_id, task_id).title == "Write the report"
+
+
 def test_empty_title_is_invalid_and_writes_nothing(db: Database, org_id: str) -> None:
     with pytest.raises(InvalidInput, match="title"), db.session() as session:
         repo.create_task(session, org_id, "   ")

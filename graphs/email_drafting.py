@@ -260,6 +260,7 @@ def approval(state: EmailState, runtime: Runtime[Context]) -> dict[str, Any]:
     try:
         gate.check_permission(call.tool, call.args)
         gate.check_destinations(call.tool, call.args)
+        gate.check_content(call.tool, call.args)
     except PolicyDenied as exc:
         return _stopped(exc)
     needs_person = task.execution_type is ExecutionType.SEMI_AUTOMATED

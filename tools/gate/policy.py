@@ -9,10 +9,13 @@ human approval and idempotency, in that order.
    (`untrusted_destination`; its terms are in tools.gate.data_flow). Untrusted proposals are
    denied before anyone is asked, so a person never rubber-stamps an address planted in an
    email;
-4. `semi_automated`: the run pauses with `interrupt(ApprovalRequest)`; what runs is exactly
+4. whole content: what a send, post or submission carries must have no placeholder-shaped
+   slot ("[the news in a sentence]", "TODO"; tools.gate.placeholders), whichever model
+   wrote it or person edited it (`placeholder_content`); a draft may keep its slots;
+5. `semi_automated`: the run pauses with `interrupt(ApprovalRequest)`; what runs is exactly
    what was approved. `draft_email` needs no approval: a draft sends nothing and a person
    reviews it in the mailbox anyway;
-5. idempotency: the ledger key is recorded before the provider call and marked done after;
+6. idempotency: the ledger key is recorded before the provider call and marked done after;
    a done key returns the recorded result, a pending one is reconciled or handed to a person
    (`unconfirmed_side_effect`).
 
@@ -37,11 +40,13 @@ from tools.backends import ProviderError
 from tools.gate import idempotency as ledger
 from tools.gate.approval import Decision, approval_request, parse_decision
 from tools.gate.data_flow import TrustedSources, destinations, how_to_allow
+from tools.gate.placeholders import placeholder_in
 
 RULE_PERMISSION = "agent_tool_permission"
 RULE_MANUAL = "manual_never_acts"
 RULE_UNTRUSTED = "untrusted_destination"
 RULE_UNCONFIRMED = "unconfirmed_side_effect"
+RULE_PLACEHOLDER = "placeholder_content"
 
 #: Side effects that never wait for a person, even in semi_automated mode.
 NO_APPROVAL_NEEDED = frozenset({"draft_email"})
@@ -158,6 +163,21 @@ class PolicyGate:
                     f"{tool} to {dest.value} is not authorized: {how_to_allow(dest)}",
                 )
 
+    def check_content(self, tool: str, args: dict[str, Any]) -> None:
+        """Rule 4: nothing placeholder-like goes out; a draft may keep its slots."""
+        if tool in NO_APPROVAL_NEEDED:
+            return
+        found = placeholder_in(args)
+        if found is not None:
+            self.deny(
+                RULE_PLACEHOLDER,
+                tool,
+                args,
+                f"{tool} was not run: its {found.field} still has a gap to fill "
+                f"({found.slot[:120]!r}), so nothing went out. Add what is missing to the "
+                "task's details and run it again",
+            )
+
     def authorize_read(self, tool: str, args: dict[str, Any]) -> None:
         """A read-only call: permission, and the data-flow rule when it reaches a host."""
         self.check_permission(tool, args)
@@ -192,6 +212,7 @@ class PolicyGate:
             if reconciled is not None:
                 return reconciled
         self.check_destinations(tool, args)
+        self.check_content(tool, args)
         final_args = args
         if (
             self.task.execution_type is ExecutionType.SEMI_AUTOMATED
@@ -205,6 +226,7 @@ class PolicyGate:
                 raise ApprovalRejected(tool, decision.reason)
             if decision.kind == "edit":
                 final_args = decision.args
+                self.check_content(tool, final_args)
         return self._execute(call, key, final_args)
 
     def _execute(self, call: GatedCall, key: str, args: dict[str, Any]) -> dict[str, Any]:

@@ -183,6 +183,46 @@ def test_rejected_email_sends_nothing(
     assert _sent(mailbox) == []
 
 
+def test_an_email_with_a_placeholder_is_drafted_but_never_offered_for_sending(
+    scripted_model: ScriptedChatModel,
+    context: Context,
+    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    mailbox: SandboxMailbox,
+    db: Database,
+    org_id: str,
+) -> None:
+    templated = EMAIL.model_copy(update={"body": "Hi John,\n\n[The update in a sentence.]"})
+    scripted_model.script = [templated]
+    task_id = _running_task(db, org_id, "semi_automated")
+
+    out = _run(workflow, context, task_id)
+
+    assert "__interrupt__" not in out
+    assert (out["status"], out["rule"]) == ("denied", "placeholder_content")
+    assert "[The update in a sentence.]" in out["reason"]
+    assert _sent(mailbox) == []
+    assert len(mailbox.list_drafts()) == 1
+
+
+def test_a_person_s_edit_with_a_placeholder_is_not_sent(
+    scripted_model: ScriptedChatModel,
+    context: Context,
+    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    mailbox: SandboxMailbox,
+    db: Database,
+    org_id: str,
+) -> None:
+    scripted_model.script = [EMAIL]
+    task_id = _running_task(db, org_id, "semi_automated")
+    _run(workflow, context, task_id)
+    edited = {**EMAIL.model_dump(), "body": "Hi John,\n\nSee you on <insert date>."}
+
+    out = _run(workflow, context, task_id, {"type": "edit", "args": edited})
+
+    assert (out["status"], out["rule"]) == ("denied", "placeholder_content")
+    assert _sent(mailbox) == []
+
+
 def test_a_task_asking_for_a_draft_saves_it_and_sends_nothing(
     scripted_model: ScriptedChatModel,
     context: Context,

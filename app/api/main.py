@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from app.api import routes_runs, routes_tasks, web
+from app.api.admission import AdmissionLimit, InFlight, max_in_flight_from_env
 from app.api.errors import DeclaredBodyLimit, install_error_handlers
 from app.api.schemas import Health
 from app.api.state import ApiState
@@ -32,11 +33,16 @@ Errors are `{"detail": "..."}`; a 422 also lists each invalid field in `errors`.
 
 
 def create_app(
-    db: Database | None = None, *, database_url: str | None = None, model: str | None = None
+    db: Database | None = None,
+    *,
+    database_url: str | None = None,
+    model: str | None = None,
+    max_in_flight: int | None = None,
 ) -> FastAPI:
     """The API app over `db` (else DELEGATE_DATABASE_URL, opened on first use).
 
-    `model` overrides DELEGATE_MODEL for the runs this app starts.
+    `model` overrides DELEGATE_MODEL for the runs this app starts; `max_in_flight` bounds
+    the /api requests served at once (else DELEGATE_MAX_IN_FLIGHT, default 32).
     """
     state = ApiState(db, database_url=database_url, model=model)
 
@@ -64,10 +70,15 @@ def create_app(
     app.state.delegate = state
     install_error_handlers(app)
     app.add_middleware(DeclaredBodyLimit)
+    app.state.admission = InFlight(limit=max_in_flight or max_in_flight_from_env())
+    app.add_middleware(AdmissionLimit, counter=app.state.admission)
 
     @app.get("/api/health", tags=["health"])
-    def health() -> Health:
-        """Liveness: answers as soon as the server is up (no key needed)."""
+    async def health() -> Health:
+        """Liveness: answers as soon as the server is up (no key needed), even under load.
+
+        It runs on the event loop (no worker thread) and is never shed by the admission
+        limit, so it stays fast while other routes answer 503."""
         return Health(status="ok")
 
     # The execute routes first: `/api/tasks/execute` must not be read as a task id.

@@ -8,8 +8,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from agents.offline.text import capitalize_first, find_emails, name_from_email
-from agents.offline.voice import Facts, read_facts
+from agents.offline.text import capitalize_first, find_emails, missing, name_from_email
+from agents.offline.voice import Facts, read_facts, to_reader
 
 _WHO_RE = re.compile(
     r"\b(?:to|for|with|email|e-mail|message|ping|thank|remind|invite|from)\s+(?:the\s+|our\s+|"
@@ -61,7 +61,9 @@ class EmailDraft:
 
     def as_text(self) -> str:
         """The draft as plain text with To/Subject headers."""
-        recipients = ", ".join(self.to) if self.to else self.to_label or "[recipient]"
+        recipients = (
+            ", ".join(self.to) if self.to else self.to_label or missing("the recipient's address")
+        )
         head = [f"To: {recipients}"]
         if self.cc:
             head.append(f"Cc: {', '.join(self.cc)}")
@@ -123,7 +125,23 @@ def email_topic(title: str) -> str:
     return topic.strip(" .!?")
 
 
+#: "reschedule our Thursday call to next Monday at 10am": the meeting and its new time.
+_RESCHEDULE_RE = re.compile(
+    r"\b(?:reschedul\w*|move|push(?: back)?|postpone|shift)\s+(?P<what>(?:our|the|my|this|that|"
+    r"his|her|their|your|tomorrow's|today's)\b.+?)\s+(?:to|until|till)\s+(?P<when>.+?)[.!]?$",
+    re.I,
+)
+#: "tell them the deploy is done", "let Ana know that the room moved": the news itself.
+_NEWS_RE = re.compile(
+    r"\b(?:(?:tell(?:ing)?|inform(?:ing)?|notify(?:ing)?)\s+(?:him|her|them|everyone|everybody|"
+    r"all|us|the\s+[\w-]+|[A-Z][\w-]+)|let(?:ting)?\s+(?:him|her|them|everyone|the\s+[\w-]+|"
+    r"[A-Z][\w-]+)\s+know)\s+(?:that\s+)?(?P<news>\S.+?)[.!]?$",
+)
+
+
 def _purpose(lower: str) -> str:
+    if _RESCHEDULE_RE.search(lower):
+        return "reschedule"
     rules = [
         ("thanks", r"\bthank|\bgrateful|\bappreciat"),
         ("delay", r"\bdelay|\bpostpone|\bpushed back|\brunning late|\bslip"),
@@ -156,7 +174,7 @@ def draft_email(title: str, details: str = "", extra_to: list[str] | None = None
     purpose = _purpose(title.lower())
     subject, paragraphs = _BODIES[purpose](ctx)
     body = "\n\n".join([greeting(to, who), *[p for p in paragraphs if p], SIGN_OFF])
-    label = f"[{who.lower()} email]" if who and not to else ""
+    label = missing(f"the address of the {who.lower()}") if who and not to else ""
     return EmailDraft(to=to, subject=subject, body=_tidy(body), to_label=label)
 
 
@@ -233,8 +251,7 @@ def _delay(ctx: _Context) -> tuple[str, list[str]]:
     lines = [
         f"I want to let you know that {'your' if thing == 'order' else 'the'} {thing} is "
         "delayed. We are sorry: we know you were counting on the original date.",
-        facts
-        or "The new expected date is [new date], and we will confirm it as soon as it is set.",
+        facts or f"The new expected date is {missing('the new date')}.",
         "We will keep you updated if anything changes. If the delay causes problems for you, "
         "reply to this email and we will find a way to help.",
     ]
@@ -266,7 +283,7 @@ def _invitation(ctx: _Context) -> tuple[str, list[str]]:
     facts = _other(ctx)
     return f"Invitation: {capitalize_first(_bare(event))}", [
         f"We would love for you to join us for {event}.",
-        facts or "The date, time and place: [date, time and place].",
+        facts or f"The date, time and place: {missing('the date, time and place')}.",
         "Please let us know whether you can make it." if "rsvp" not in facts.lower() else "",
     ]
 
@@ -288,7 +305,7 @@ def _apology(ctx: _Context) -> tuple[str, list[str]]:
     facts = _other(ctx)
     return f"Our apologies for {_the(what)}", [
         f"I am sorry about {_the(what)}. That is not the experience we want you to have.",
-        facts or "Here is what happened and what we are doing about it: [short explanation].",
+        facts or f"What happened: {missing('what happened and what is being done about it')}.",
         _promises(ctx, "To make it right, we will"),
         "Thank you for your patience. If there is anything else we can do, please reply.",
     ]
@@ -312,7 +329,7 @@ def _welcome(ctx: _Context) -> tuple[str, list[str]]:
     facts = _other(ctx)
     return "Welcome aboard!", [
         "Welcome to the team! We are glad you are here.",
-        facts or "Your first-day details: [start time and place].",
+        facts or f"Your first day: {missing('the start time and place')}.",
         "If you have any questions before you start, just reply to this email.",
     ]
 
@@ -349,11 +366,37 @@ def _request(ctx: _Context) -> tuple[str, list[str]]:
     return f"Request: {capitalize_first(_bare(topic))}", [opener, _other(ctx), close]
 
 
+def _reschedule(ctx: _Context) -> tuple[str, list[str]]:
+    found = _RESCHEDULE_RE.search(ctx.title)
+    assert found is not None  # the purpose is "reschedule" only when it matches
+    what, when = found.group("what").strip(), found.group("when").strip()
+    return f"New time for {what}: {when}", [
+        f"I need to reschedule {what}. Would {when} work for you instead?",
+        _other(ctx),
+        "If that time does not suit you, just suggest another and I will update the invitation.",
+    ]
+
+
 def _update(ctx: _Context) -> tuple[str, list[str]]:
-    what = ctx.topic or "a quick update"
+    news = _NEWS_RE.search(ctx.title)
     facts = _other(ctx)
+    if news:
+        said = to_reader(news.group("news"), [], ctx.group)
+        return capitalize_first(said), [
+            f"I wanted to let you know that {said}.",
+            facts,
+            _promises(ctx, "Next, I will"),
+            "Let me know if you have any questions.",
+        ]
+    if not ctx.topic and not facts:
+        gap = missing("what this email should say; the task gives no topic or details")
+        return "An update", [gap, "Let me know if you have any questions."]
+    what = ctx.topic or "an update"
+    opener = f"I am writing about {_the(what)}."
+    if not facts:
+        opener += " " + missing(f"what to say about {_the(what)}; the task does not say")
     return capitalize_first(_bare(what)), [
-        f"I am writing about {_the(what)}." + ("" if facts else " [The update in a sentence.]"),
+        opener,
         facts,
         _promises(ctx, "Next, I will"),
         "Let me know if you have any questions.",
@@ -364,4 +407,5 @@ _BODIES: dict[str, Callable[[_Context], tuple[str, list[str]]]] = {
     "thanks": _thanks, "delay": _delay, "follow_up": _follow_up, "invitation": _invitation,
     "reminder": _reminder, "apology": _apology, "introduction": _introduction,
     "welcome": _welcome, "agenda": _agenda, "request": _request, "update": _update,
+    "reschedule": _reschedule,
 }  # fmt: skip

@@ -10,6 +10,7 @@ from agents.offline.text import (
     capitalize_first,
     find_channels,
     find_emails,
+    missing,
     name_from_email,
     sentences,
     strip_lead_in,
@@ -79,7 +80,7 @@ def support_reply(title: str, details: str) -> str:
         lines += ["", "Here is what to do:" if len(steps) > 1 else "Next step:", ""]
         lines += [f"{i}. {step}" for i, step in enumerate(steps, 1)]
     elif not said:
-        lines += ["", "Here is the answer: [answer from the help center or product docs]."]
+        lines += ["", f"Here is the answer: {missing('the answer; the task does not give it')}."]
     lines += [
         "",
         "If anything does not work as described, just reply to this message and we will "
@@ -133,7 +134,7 @@ def announcement(title: str, details: str) -> str:
     lines = [
         f"Announcement: {headline}", "",
         "Hi everyone,", "",
-        opener + " " + (body or "[When it happens and what changes for whom.]"), "",
+        opener + " " + (body or missing("when it happens and what changes for whom")), "",
         ask, "", "Thanks!",
     ]  # fmt: skip
     return "\n".join(lines)
@@ -173,7 +174,7 @@ def chat_post(title: str, details: str) -> str:
         subject = f"{subject} - {head}" if subject else head
     lines = [f"*{capitalize_first(subject) or 'Update'}*"]
     bullets = _bullets(body)
-    lines += bullets or [f"A quick update on {subject}: [the news in a sentence]."]
+    lines += bullets or [missing(f"what to say about {subject or 'it'}; the task does not say")]
     return "\n".join(lines)
 
 

@@ -72,7 +72,7 @@ def action_item_list(title: str, notes: str) -> str:
     if not items:
         lines = ["Action items", "", "No sentence in the notes names an owner and an action."]
         lines += ["Candidate follow-ups (owner to be assigned):"]
-        lines += [f"- [owner] - {capitalize_first(p)} (no due date)" for p in sentences(notes)]
+        lines += [f"- Unassigned - {capitalize_first(p)} (no due date)" for p in sentences(notes)]
         return "\n".join(lines)
     return "\n".join(["Action items", ""] + [f"- {item.line()}" for item in items])
 
@@ -93,7 +93,7 @@ def meeting_minutes(title: str, transcript: str) -> str:
     ]
     lines = [
         "Meeting minutes" + ("" if "minutes" in title.lower() else f": {_heading(title)}"),
-        "Date: [meeting date]",
+        "Date: not recorded in the notes",
         f"Attendees: {', '.join(people) if people else 'not recorded in the notes'}",
         "",
         "Discussion",

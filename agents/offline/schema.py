@@ -63,7 +63,7 @@ _STRING_FIELDS: list[tuple[str, Any]] = [
      lambda f: meeting_slot(f.task.text, f.now).start.isoformat()),
     (r"language|locale", lambda f: target_language(f.task.text) or "english"),
     (r"owner|assignee|who", lambda f: next(
-        (i.owner for i in action_items(f.task.details)), "[owner]")),
+        (i.owner for i in action_items(f.task.details)), "unassigned")),
     (r"category|kind|type", lambda f: deliverable_kind(f.task)),
 ]  # fmt: skip
 

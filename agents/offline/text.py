@@ -138,6 +138,14 @@ def message_text(message: BaseMessage) -> str:
     return "\n".join(parts)
 
 
+def missing(what: str) -> str:
+    """A visible gap where the task does not say what to write: "[missing: the new date]".
+
+    The offline model writes only what a task's words support; a gap keeps a draft honest,
+    and the policy gate refuses to send, post or submit text that still has one."""
+    return f"[missing: {what}]"
+
+
 def wordlist(text: str) -> list[str]:
     """A list of words written as one string, for readable word tables."""
     return text.split()

@@ -315,7 +315,7 @@ def _describe(task: TaskText, call: Call) -> str:
     ident = data.get("id") if isinstance(data, dict) else None
     if call.name in {"draft_email", "send_email"}:
         verb = "Drafted" if call.name == "draft_email" else "Sent"
-        to = ", ".join(args.get("to") or []) or "[recipient to be added]"
+        to = ", ".join(args.get("to") or []) or "(no recipient yet)"
         header = (
             f"{verb} the email to {to}"
             + (f" ({'draft' if verb == 'Drafted' else 'message'} id: {ident})" if ident else "")

@@ -22,6 +22,8 @@ from agents.offline.text import (
     content_words,
     find_emails,
     find_urls,
+    listed_items,
+    missing,
     sentences,
     strip_lead_in,
     words,
@@ -125,13 +127,12 @@ def prose_from_points(title: str, points: str) -> str:
     """A short paragraph that weaves listed points together (a blog intro, a summary)."""
     items = [i.strip(" .") for i in re.split(r"[;\n]|,|\band\b", points) if i.strip(" .")]
     if not items:
-        return "The points to turn into text were not included; add them to the Details."
+        return missing("the points to turn into text; add them to the task's details")
+    subject = re.sub(r"^.*?\binto\s+(?:an?\s+|the\s+)?", "", title, flags=re.I).strip(" .")
     listing = items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-    return (
-        f"This release is about making your day-to-day work smoother: {listing}. "
-        f"{capitalize_first(items[0])} is the change you will notice first, and the rest are "
-        "small improvements that add up. Read on for what each one does and how to try it today."
-    )
+    sentences_out = [f"{capitalize_first(subject) or 'In short'}: {listing}."]
+    sentences_out += [f"{capitalize_first(item)}." for item in items if len(item.split()) > 3]
+    return " ".join(sentences_out)
 
 
 def web_lookup_without_browser(task: TaskText) -> str:
@@ -153,7 +154,7 @@ def meeting_proposal(task: TaskText, now: datetime) -> str:
     lines = [
         f"Meeting: {slot.summary}",
         f"When: {slot.start:%A %d %B %Y, %H:%M}-{slot.end:%H:%M} UTC ({slot.minutes} minutes)",
-        f"Attendees: {', '.join(people) if people else '[attendees]'}",
+        f"Attendees: {', '.join(people) if people else 'none named in the task'}",
         "",
         "Agenda",
         "1. Quick updates",
@@ -169,16 +170,26 @@ def pros_and_cons(title: str, details: str) -> str:
     """A balanced pros and cons list framed around the subject."""
     subject = re.sub(r"^.*?\b(?:pros and cons|trade-?offs?)\s+(?:of\s+)?", "", title, flags=re.I)
     subject = subject.strip(" .") or "the change"
-    return "\n".join([
-        f"Pros and cons of {subject}", "", "Pros",
-        "- Saves time for the people involved and reduces interruptions",
-        "- Leaves a written record that others can read later",
-        "- Works across time zones and schedules", "", "Cons",
-        "- Less real-time discussion; decisions can take longer",
-        "- Harder to notice when someone is stuck", "- Needs discipline to keep it up", "",
-        f"Recommendation: try {subject} for [two weeks], then review what changed.",
-        "[Offline model: a general framing; configure DELEGATE_MODEL for a tailored analysis]",
-    ])  # fmt: skip
+    points = listed_items(details) or sentences(details)
+    pros = [p for p in points if not _DOWNSIDE.search(p)]
+    cons = [p for p in points if _DOWNSIDE.search(p)]
+    lines = [f"Pros and cons of {subject}", "", "Pros"]
+    lines += [f"- {capitalize_first(p)}" for p in pros] or [
+        missing(f"the advantages of {subject}; the task lists none")
+    ]
+    lines += ["", "Cons"]
+    lines += [f"- {capitalize_first(p)}" for p in cons] or [
+        missing(f"the drawbacks of {subject}; the task lists none")
+    ]
+    return "\n".join(lines)
+
+
+#: A point that counts against the option ("slower decisions", "costs more").
+_DOWNSIDE = re.compile(
+    r"\b(?:not|no|less|fewer|slower|harder|worse|risk|costs?|expensive|lose|loses|lost|"
+    r"lack|lacks|miss|drawback|downside|but|however|only)\b",
+    re.I,
+)
 
 
 def general_response(task: TaskText) -> str:
@@ -198,9 +209,11 @@ def general_response(task: TaskText) -> str:
         + (f" ({', '.join(emails)})" if emails else "") + ".",
         f"3. Produce the result: {request[0].lower() + request[1:]}.",
         "4. Review it against the goal and share it with the people who need it.", "",
-        "Result so far: steps 1-2 need the details marked above; anything in [brackets] is "
-        "an assumption to confirm.",
+        "Result: " + missing(
+            "the result itself; the offline model writes only what the task's words give "
+            "(set DELEGATE_MODEL to a real model for open-ended work)"
+        ),
     ]  # fmt: skip
     if "research" in words(task.title) or "compare" in words(task.title):
-        lines.append("[Offline model: no web access for research; configure DELEGATE_MODEL.]")
+        lines.append("The offline model has no web access, so nothing was researched.")
     return "\n".join(lines)

@@ -97,8 +97,8 @@ def test_email_draft_is_addressed_and_greets_by_name(model: OfflineChatModel) ->
 
 def test_email_without_address_uses_a_recipient_placeholder(model: OfflineChatModel) -> None:
     text = _ask(model, "Draft email to customer about product delay")
-    assert text.startswith("To: [customer email]")
-    assert "is delayed" in text and "[new date]" in text
+    assert text.startswith("To: [missing: the address of the customer]")
+    assert "is delayed" in text and "[missing: the new date]" in text
 
 
 def test_outline_is_numbered_and_about_the_subject(model: OfflineChatModel) -> None:

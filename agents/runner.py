@@ -11,9 +11,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from langchain.agents import create_agent
+from langchain.agents.middleware import (
+    AgentMiddleware,
+    ModelCallLimitMiddleware,
+    ToolCallLimitMiddleware,
+)
+from langchain.agents.middleware.model_call_limit import ModelCallLimitExceededError
+from langchain.agents.middleware.tool_call_limit import ToolCallLimitExceededError
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
-from langgraph.errors import GraphBubbleUp
+from langgraph.errors import GraphBubbleUp, GraphRecursionError
 
 from agents.planner import ModelOutputError
 from agents.prompts import task_prompt
@@ -96,9 +103,10 @@ def run_agent(
 ) -> AgentResult:
     """Run `spec` on `task` to its final answer.
 
-    Raises PolicyDenied (a rule refused a side effect), ApprovalRejected (a person said no),
-    ProviderError (a service refused or kept failing) and ModelOutputError (the model failed
-    or gave no answer: worth another attempt). An approval interrupt propagates to the graph.
+    Raises PolicyDenied (a rule refused a side effect, or BudgetExceeded: the run reached
+    one of its limits), ApprovalRejected (a person said no), ProviderError (a service refused
+    or kept failing) and ModelOutputError (the model failed or gave no answer: worth another
+    attempt). An approval interrupt propagates to the graph.
     """
     gate = PolicyGate(
         db=db, task=task, agent_id=spec.id, allowed_tools=frozenset(spec.tools), step=step
@@ -110,15 +118,32 @@ def run_agent(
         gate=gate,
         backends=backends or backends_for(db, task.org_id),
     )
+    budget = gate.budget
+    limits: list[AgentMiddleware[Any, Any, Any]] = [
+        ModelCallLimitMiddleware(run_limit=budget.model_calls, exit_behavior="error"),
+        ToolCallLimitMiddleware(run_limit=budget.tool_calls, exit_behavior="error"),
+    ]
     agent = create_agent(
         model,
         tools=build_tools(run, spec.tools),
         system_prompt=spec.system_instructions,
+        middleware=limits,
         name=f"{spec.id}_agent",
     )
     prompt = task_prompt(task.title, task.description, task.execution_type.value)
     try:
-        state = agent.invoke({"messages": [HumanMessage(prompt)]})
+        state = agent.invoke(
+            {"messages": [HumanMessage(prompt)]},
+            # A backstop under the call limits: a model step and a tool step per call, plus
+            # the middleware's hooks.
+            {"recursion_limit": 6 * (budget.model_calls + 1) + 10},
+        )
+    except ModelCallLimitExceededError as exc:
+        raise gate.over_budget("model_calls", model_calls=exc.run_count) from None
+    except ToolCallLimitExceededError:
+        raise gate.over_budget("tool_calls") from None
+    except GraphRecursionError:
+        raise gate.over_budget("model_calls") from None
     except (GraphBubbleUp, DelegateError, ProviderError, ModelOutputError):
         raise
     except Exception as exc:

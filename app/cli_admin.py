@@ -1,4 +1,5 @@
-"""CLI administration: the database, API keys, the allowlist, the sandbox, serving, the demo."""
+"""CLI administration: the database, API keys, the allowlist, budgets, the sandbox, serving,
+the demo."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from app.cli_base import (
     JsonFlag,
     allow_app,
     app,
+    budgets_app,
     current_org_id,
     err,
     keys_app,
@@ -144,6 +146,51 @@ def allowlist_remove(
 ) -> None:
     """Stop trusting a destination."""
     _change_allowlist(kind, value, False, as_json)
+
+
+def _print_budgets(as_json: bool, overrides: dict[str, int]) -> None:
+    from app.render import print_json
+    from tools.gate.budgets import RunBudget
+
+    budget = RunBudget.resolve(overrides).as_dict()
+    if as_json:
+        print_json(out, budget)
+        return
+    for name, entry in budget.items():
+        out.print(f"[bold]{name}[/]: {entry['limit']} per run [dim]({entry['source']})[/]")
+
+
+@budgets_app.command("show")
+def budgets_show(as_json: JsonFlag = False) -> None:
+    """Show the limits on one run and where each comes from."""
+    from store.orgs import get_budget_overrides
+
+    db = open_db()
+    org_id = current_org_id(db)
+    with db.session() as session:
+        overrides = get_budget_overrides(session, org_id)
+    _print_budgets(as_json, overrides)
+
+
+@budgets_app.command("set")
+def budgets_set(
+    name: Annotated[str, typer.Argument(help="model_calls | tool_calls | side_effects")],
+    value: Annotated[str, typer.Argument(help="A whole number, or 'default' to unset it.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Set one limit on every run of the organization's tasks."""
+    from store.errors import InvalidInput
+    from store.orgs import set_budget
+
+    cleaned = value.strip().lower()
+    if cleaned != "default" and not cleaned.isdigit():
+        raise InvalidInput(f"a budget is a whole number or 'default', not {value!r}")
+    db = open_db()
+    org_id = current_org_id(db)
+    with db.session() as session:
+        limit = None if cleaned == "default" else int(cleaned)
+        overrides = set_budget(session, org_id, name, limit)
+    _print_budgets(as_json, overrides)
 
 
 @app.command()

@@ -50,6 +50,11 @@ allow_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(allow_app, name="allowlist")
+budgets_app = typer.Typer(
+    help="The organization's limits on one run: model calls, tool calls and side effects.",
+    no_args_is_help=True,
+)
+app.add_typer(budgets_app, name="budgets")
 
 out = SafeConsole()
 err = SafeConsole(stderr=True, soft_wrap=True)

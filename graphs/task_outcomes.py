@@ -10,6 +10,7 @@ from store.db import Database
 from store.enums import ExecutionStatus, Strategy
 from store.errors import ConfigurationError, DelegateError, PolicyDenied
 from tools.backends import ProviderError
+from tools.gate.budgets import BudgetExceeded
 from tools.gate.policy import ApprovalRejected
 
 EXECUTOR_ID = "execute_task"
@@ -19,7 +20,10 @@ def stop_for_person(
     db: Database, org_id: str, task_id: str, agent_id: str, exc: PolicyDenied | ApprovalRejected
 ) -> dict[str, Any]:
     """A rule refused a side effect, or a person rejected it: block the task with why."""
-    if isinstance(exc, PolicyDenied):
+    if isinstance(exc, BudgetExceeded):
+        reason = exc.reason
+        message = "Stopped at a budget limit; nothing more was sent"
+    elif isinstance(exc, PolicyDenied):
         reason = f"policy {exc.rule}: {exc.reason}"
         message = f"Blocked by the policy gate ({exc.rule})"
     else:

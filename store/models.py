@@ -68,6 +68,8 @@ class Organization(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     allowlist: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     """Trusted destinations: {"emails", "domains", "channels", "hosts"}, each a list."""
+    budgets: Mapped[dict[str, Any] | None] = mapped_column(JSONType, default=dict)
+    """Limits on one run that differ from the defaults, e.g. {"side_effects": 5}."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

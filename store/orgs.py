@@ -109,3 +109,35 @@ def update_allowlist(
     org.allowlist = allowlist  # reassigned so the JSON change is saved
     session.flush()
     return {k: list(allowlist.get(k, [])) for k in ALLOWLIST_KINDS}
+
+
+#: The limits on one run an organization can set (tools/gate/budgets.py enforces them).
+BUDGET_NAMES = ("model_calls", "tool_calls", "side_effects")
+
+
+def get_budget_overrides(session: Session, org_id: str) -> dict[str, int]:
+    """The run limits this organization set (the others take their defaults)."""
+    org = session.get(Organization, org_id)
+    if org is None:
+        raise NotFound(f"no organization {org_id!r}")
+    stored = org.budgets or {}
+    return {name: int(stored[name]) for name in BUDGET_NAMES if name in stored}
+
+
+def set_budget(session: Session, org_id: str, name: str, value: int | None) -> dict[str, int]:
+    """Set one run limit (None: back to the default); returns the organization's overrides."""
+    if name not in BUDGET_NAMES:
+        raise InvalidInput(f"unknown budget {name!r}; use one of: {', '.join(BUDGET_NAMES)}")
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise InvalidInput(f"the {name} budget must be a whole number of at least 1, not {value!r}")
+    org = session.get(Organization, org_id, with_for_update=True)
+    if org is None:
+        raise NotFound(f"no organization {org_id!r}")
+    budgets = {k: v for k, v in (org.budgets or {}).items() if k in BUDGET_NAMES}
+    if value is None:
+        budgets.pop(name, None)
+    else:
+        budgets[name] = value
+    org.budgets = budgets  # reassigned so the JSON change is saved
+    session.flush()
+    return {k: int(budgets[k]) for k in BUDGET_NAMES if k in budgets}

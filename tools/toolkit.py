@@ -187,6 +187,7 @@ def _log_tool_call(run: ToolRun, spec: ToolSpec, args: dict[str, Any], call_id: 
 
 def invoke_spec(run: ToolRun, spec: ToolSpec, raw_args: dict[str, Any], call_id: str = "") -> str:
     """Run one tool call: log it, pass it through the gate, return what the model sees."""
+    run.gate.tally.count_tool_call(spec.name)
     try:
         args = spec.validate(raw_args)
     except InvalidInput as exc:

@@ -17,7 +17,10 @@ human approval and idempotency, in that order.
    reviews it in the mailbox anyway;
 6. idempotency: the ledger key is recorded before the provider call and marked done after;
    a done key returns the recorded result, a pending one is reconciled or handed to a person
-   (`unconfirmed_side_effect`).
+   (`unconfirmed_side_effect`). So the same tool with the same arguments acts once per step;
+7. budget: a run does at most its organization's number of side effects
+   (`budget_side_effects`; tools.gate.budgets), counted before anyone is asked or anything
+   is sent.
 
 A denial changes nothing outside, is written to the task's execution log with its rule, and
 raises `PolicyDenied`; the execute step then blocks the task with the reason.
@@ -39,6 +42,7 @@ from store.models import Organization
 from tools.backends import ProviderError
 from tools.gate import idempotency as ledger
 from tools.gate.approval import Decision, approval_request, parse_decision
+from tools.gate.budgets import BudgetExceeded, RunBudget, RunTally
 from tools.gate.data_flow import TrustedSources, destinations, how_to_allow
 from tools.gate.placeholders import placeholder_in
 
@@ -132,12 +136,18 @@ class PolicyGate:
     step: str = "execute"
     """The workflow step; part of every idempotency key."""
     trusted: TrustedSources = field(init=False)
+    budget: RunBudget = field(init=False)
+    """This run's limits: the defaults with the organization's own laid over."""
+    tally: RunTally = field(init=False, default_factory=RunTally)
+    """What this run did so far (tool calls, side effects)."""
 
     def __post_init__(self) -> None:
         with self.db.session() as session:
             org = session.get(Organization, self.task.org_id)
             allowlist = dict(org.allowlist or {}) if org is not None else {}
+            budgets = dict(org.budgets or {}) if org is not None else {}
         self.trusted = TrustedSources.build(self.task.text, allowlist)
+        self.budget = RunBudget.resolve(budgets)
 
     # -- checks ----------------------------------------------------------------------------
 
@@ -183,6 +193,12 @@ class PolicyGate:
         self.check_permission(tool, args)
         self.check_destinations(tool, args)
 
+    def over_budget(self, name: str, *, model_calls: int | None = None) -> BudgetExceeded:
+        """The run reached its `name` limit: log it and return the error that stops it."""
+        exc = BudgetExceeded(name, self.budget.limit(name), self.tally.describe(model_calls))
+        self._log("budget_exceeded", rule=exc.rule, budget=name, limit=exc.limit, reason=exc.reason)
+        return exc
+
     def deny(self, rule: str, tool: str, args: dict[str, Any], reason: str) -> NoReturn:
         """Write the denial to the execution log and raise PolicyDenied."""
         self._log("policy_denied", rule=rule, tool=tool, args=summarize_args(args), reason=reason)
@@ -213,21 +229,29 @@ class PolicyGate:
                 return reconciled
         self.check_destinations(tool, args)
         self.check_content(tool, args)
+        if not self.tally.reserve_side_effect(self.budget.side_effects):
+            raise self.over_budget("side_effects")
         final_args = args
-        if (
-            self.task.execution_type is ExecutionType.SEMI_AUTOMATED
-            and tool not in NO_APPROVAL_NEEDED
-        ):
-            decision = self._ask(call, key)
-            if decision.kind == "reject":
-                self._log(
-                    "approval_rejected", tool=tool, idempotency_key=key, reason=decision.reason
-                )
-                raise ApprovalRejected(tool, decision.reason)
-            if decision.kind == "edit":
-                final_args = decision.args
-                self.check_content(tool, final_args)
-        return self._execute(call, key, final_args)
+        try:
+            if (
+                self.task.execution_type is ExecutionType.SEMI_AUTOMATED
+                and tool not in NO_APPROVAL_NEEDED
+            ):
+                decision = self._ask(call, key)
+                if decision.kind == "reject":
+                    self._log(
+                        "approval_rejected", tool=tool, idempotency_key=key, reason=decision.reason
+                    )
+                    raise ApprovalRejected(tool, decision.reason)
+                if decision.kind == "edit":
+                    final_args = decision.args
+                    self.check_content(tool, final_args)
+            result = self._execute(call, key, final_args)
+        except BaseException:
+            self.tally.release_side_effect(tool, None)  # nothing was done
+            raise
+        self.tally.release_side_effect(tool, final_args)
+        return result
 
     def _execute(self, call: GatedCall, key: str, args: dict[str, Any]) -> dict[str, Any]:
         ledger.record_pending(self.db, self.task.org_id, self.task.id, key, call.tool, args)

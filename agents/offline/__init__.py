@@ -7,7 +7,8 @@ what `DELEGATE_MODEL=offline` (the default) builds; a real model replaces it wit
 
 How it is organised:
 - `model`: the chat model itself; it dispatches a request to one of the modules below.
-- reading a task: `text` (addresses, names, dates, lists), `lexicon` (word lists),
+- reading a task: `text` (addresses, names, dates, lists), `languages` (German, Spanish
+  and French read through an English gloss; one-letter typos in verbs), `lexicon` (word lists),
   `signals` (what the task asks for), `classifier` (the strategy it picks), `subtasks`
   and `plans` (what a `decompose` splits into), `schedule` (when a meeting should be).
 - writing: `writer` (which kind of deliverable), `email`, `messages`, `notes`, `actions`,

@@ -4,11 +4,12 @@ signals (agents.offline.signals), with a confidence, a reason and (for decompose
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from agents.offline.languages import detect_language, gloss
 from agents.offline.lexicon import OUTBOUND_VERBS
-from agents.offline.signals import Reading, read_request, score
+from agents.offline.signals import KNOWN_VERBS, Reading, read_request, score
 from agents.offline.subtasks import plan_subtasks, subject_of
 from agents.offline.text import TaskText, capitalize_first, find_channels, find_urls
 from store.enums import ExecutionType, Strategy
@@ -108,14 +109,26 @@ class Decision:
 
 
 def classify(task: TaskText) -> Decision:
-    """Decide how to handle the task."""
+    """Decide how to handle the task (German, Spanish and French are read through their
+    English gloss)."""
+    language = detect_language(task.text)
+    if language != "en":
+        task = replace(
+            task, title=gloss(task.title, language), details=gloss(task.details, language)
+        )
     reading = read_request(task.title)
     scores = {IMMEDIATE: 0.0, DECOMPOSE: 0.0, BLOCKED: 0.0}
     blockers = score(task, reading, scores)
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], _ORDER[kv[0]]))
     (strategy, top), (_, second) = ranked[0], ranked[1]
     if top <= 0:
-        strategy = IMMEDIATE
+        return Decision(
+            BLOCKED,
+            ExecutionType.MANUAL,
+            _confidence(top, 0.0),
+            _NO_SIGNAL.format(title=task.title.strip()[:80]),
+            scores={k.value: v for k, v in scores.items()},
+        )
     confidence = _confidence(top, top - second)
     if strategy is BLOCKED:
         return Decision(
@@ -159,6 +172,12 @@ def classify(task: TaskText) -> Decision:
 
 
 _ORDER = {IMMEDIATE: 0, BLOCKED: 1, DECOMPOSE: 2}
+#: The reason for a task the offline model finds nothing it knows in: a person decides.
+_NO_SIGNAL = (
+    'Not sure what "{title}" asks for: the offline model recognised no action or deliverable '
+    "in it. Unblock by rewording it as an action (for example 'Draft ...', 'Schedule ...', "
+    "'Summarize ...') with the details, or by doing it yourself."
+)
 
 
 def _confidence(top: float, margin: float) -> float:
@@ -187,7 +206,7 @@ def _blocked_reason(r: Reading, blockers: list[str]) -> str:
     need, alternative = _BLOCKERS[kind]
     obj = re.sub(r"\s+", " ", r.obj).strip(" .")
     obj = re.sub(r"\b(my|our)\b", lambda m: "your" if m.group(1) == "my" else "our", obj)
-    action = f"{_gerund(r.verb)} {obj}".strip() if r.verb else "doing it"
+    action = f"{_gerund(r.verb)} {obj}".strip() if r.verb in KNOWN_VERBS else "doing it"
     return f"Needs {need}; unblock by {action} yourself or {alternative}."
 
 

@@ -1,9 +1,10 @@
 """The plans the offline model decomposes an undertaking into, one per kind of undertaking.
 
-A plan starts with the title words that select it in [brackets] (a header may continue on a
-line starting with a space); `*` is the fallback plan. Each step is two lines: who does it
-(auto = fully_automated, semi = semi_automated, manual) and the title with {s} for the
-subject, then the description.
+A plan starts with the words that select it in [brackets]: the task's head noun ("the
+company *offsite* in May") or its verb's own noun ("migrate" -> migration); a header may
+continue on a line starting with a space; `*` is the fallback plan. Each step is two lines:
+who does it (auto = fully_automated, semi = semi_automated, manual) and the title with {s}
+for the subject, then the description.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ semi   | Collect the evidence from each team for {s}
 manual | Choose the auditor and schedule the fieldwork for {s}
        | Selecting and contracting the auditor needs a person.
 
-[office relocate relocation movers move headquarters]
+[office relocate relocation movers headquarters office-move]
 manual | Set the move date, budget and space requirements for {s}
        | A person decides timing, budget, seats and rooms.
 auto   | Compare moving companies and draft the request for quotes for {s}
@@ -75,7 +76,8 @@ manual | Welcome {s} in person on day one
 semi   | Collect 30-day feedback from {s}
        | A short survey or check-in to improve the onboarding.
 
-[migrate migration crm database warehouse move transition]
+[migrate migration crm database warehouse transition infrastructure hosting servers
+ cloud aws gcp azure heroku kubernetes stack]
 auto   | Inventory the data and map fields for {s}
        | List objects, fields and owners; map old fields to the new system.
 auto   | Write the migration plan and rollback checklist for {s}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from agents.offline.languages import correct_typo
 from agents.offline.lexicon import (
     BIG_NOUNS,
     BIG_PHRASES,
@@ -114,6 +115,12 @@ _EVENT_MARKERS = re.compile(
 )
 
 
+#: Every lead verb the signals weigh, for typo correction.
+KNOWN_VERBS = frozenset(
+    v for v in {*IMMEDIATE_VERBS, *DECOMPOSE_VERBS, *BLOCKED_VERBS} if " " not in v
+)
+
+
 @dataclass
 class Reading:
     """What the classifier read from the title: the lead verb and its object."""
@@ -139,6 +146,7 @@ def read_request(title: str) -> Reading:
     for part in verb.split():
         rest = re.sub(rf"^\W*{re.escape(part)}\b", "", rest, count=1, flags=re.I)
     rest = rest.strip(" :,-")
+    verb = correct_typo(verb, KNOWN_VERBS) or verb  # "shedule" -> "schedule"
     if verb == "get" and re.match(r"ready\b", rest, re.I):
         verb, rest = "prepare", re.sub(r"^ready\s*", "", rest, flags=re.I)
     reading = Reading(verb, rest, words(rest), words(title))

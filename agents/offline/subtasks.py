@@ -131,6 +131,8 @@ def subject_of(verb: str, obj: str) -> str:
 def plan_subtasks(task: TaskText, verb: str, obj: str) -> list[dict[str, Any]]:
     """3 to 8 distinct subtasks for the task, each with its execution type."""
     subject = subject_of(verb, obj) or task.title.strip(" .")
+    subject, _, listed_in_title = subject.partition(":")  # "the launch: page, FAQ and email"
+    subject = subject.strip() or task.title.strip(" .")
     referent = subject if re.match(r"^(?:the|a|an)\b", subject, re.I) else f"the {subject}"
     expansion = re.search(r"\b(?:into|to|in)\s+(?:the\s+)?(?P<place>.+)$", subject)
     if verb in {"expand", "enter"} and expansion:
@@ -140,10 +142,10 @@ def plan_subtasks(task: TaskText, verb: str, obj: str) -> list[dict[str, Any]]:
         # "the customer database to the new CRM" reads as the move itself: name the action.
         referent = f"{_MOVE_VERBS[verb]} {referent}"
     chosen: list[dict[str, Any]] = []
-    for item in listed_items(task.details):
+    for item in listed_items(task.details) or listed_items(listed_in_title):
         _add(chosen, _from_item(item, referent))
     if len(chosen) < 3:
-        for step in _plan_for(subject, task):
+        for step in _plan_for(subject, verb):
             _add(
                 chosen,
                 _subtask(step.title.format(s=referent), step.execution_type, step.description),
@@ -153,19 +155,28 @@ def plan_subtasks(task: TaskText, verb: str, obj: str) -> list[dict[str, Any]]:
     return chosen[:MAX_SUBTASKS]
 
 
-def _plan_for(subject: str, task: TaskText) -> tuple[PlanStep, ...]:
-    title_words = set(words(subject)) | set(words(task.title))
-    core = re.split(r"\s+(?:in|for|to|at|with|starting|from|by|on|across|before|after)\s+",
+#: Verbs that name the undertaking themselves: "migrate X" is a migration whatever X is.
+_VERB_PLANS = {
+    "migrate": "migration", "hire": "hiring", "recruit": "hiring", "onboard": "onboarding",
+    "relocate": "relocation", "launch": "launch", "fundraise": "fundraising",
+    "redesign": "redesign", "rebrand": "rebrand", "audit": "audit",
+}  # fmt: skip
+
+
+def _plan_for(subject: str, verb: str) -> tuple[PlanStep, ...]:
+    """The plan whose words hold the verb's own undertaking or the subject's head noun
+    ("the annual sales *kickoff* for 200 people"), else the general plan: a plan is chosen
+    only when the task names what it plans."""
+    core = re.split(r"\s+(?:in|for|to|at|with|starting|from|by|on|across|before|after|of)\s+",
                     subject, maxsplit=1)[0]  # fmt: skip
-    head = (words(core) or [""])[-1]
-    fallback = next(plan for plan in PLANS if plan.is_fallback)
-    best, best_hits = fallback.steps, 0
-    for plan in PLANS:
-        # The head noun ("event" in "product launch event") says most about the undertaking.
-        hits = len(plan.keys & title_words) + (2 if head in plan.keys else 0)
-        if hits > best_hits:
-            best, best_hits = plan.steps, hits
-    return best
+    core_words = words(core)
+    wanted = [_VERB_PLANS[verb]] if verb in _VERB_PLANS else []
+    wanted += [*core_words[-1:], "-".join(core_words[-2:])] if core_words else []
+    for word in wanted:
+        for plan in PLANS:
+            if word in plan.keys:
+                return plan.steps
+    return next(plan for plan in PLANS if plan.is_fallback).steps
 
 
 def _from_item(item: str, referent: str) -> dict[str, Any]:

@@ -232,6 +232,29 @@ class SideEffect(Base):
     completed_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+class IdempotentRequest(Base):
+    """A client's Idempotency-Key and the answer its first request got.
+
+    A retried request with the same key is answered from here instead of being done again
+    (no second task, no second run); a row whose `status_code` is still NULL is a request
+    being served right now.
+    """
+
+    __tablename__ = "idempotent_requests"
+
+    org_id: Mapped[str] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    route: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """The method and route the key was used on, e.g. `POST /api/tasks`."""
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    """SHA-256 of the request as validated: the same key with another request is refused."""
+    status_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    response: Mapped[dict[str, Any] | None] = mapped_column(JSONType, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class SandboxEmail(Base):
     """The sandbox mailbox: drafts, sent mail and an inbox, per organization."""
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query
+from fastapi.responses import JSONResponse
 
 from app.api.errors import ERROR_RESPONSES, MAX_BODY_BYTES
+from app.api.idempotency import IdempotencyKey, serve_once
 from app.api.routes_tasks import Omitted, TaskId
 from app.api.schemas import (
     ApproveRequest,
@@ -38,14 +40,26 @@ def _own_task_id(state: ApiState, caller: Caller, task_id: str) -> str:
 
 
 @router.post("/tasks/execute", response_model=ExecuteResponse, response_model_exclude_none=True)
-def execute_task(body: ExecuteRequest, caller: CallerDep, state: StateDep) -> ExecuteResponse:
+def execute_task(
+    body: ExecuteRequest,
+    caller: CallerDep,
+    state: StateDep,
+    idempotency_key: IdempotencyKey = None,
+) -> ExecuteResponse | JSONResponse:
     """Run a task now: {success, strategy, result | subtasks | reason, message, taskId}.
 
     409 when the task cannot run (completed, failed, already running, awaiting approval).
+    With an `Idempotency-Key`, a retry gets this run's answer again instead of a 409.
     """
     task_id = _own_task_id(state, caller, body.task_id)
-    outcome = state.runner(caller).execute(task_id)
-    return ExecuteResponse.from_outcome(outcome, task_id)
+
+    def run() -> ExecuteResponse:
+        outcome = state.runner(caller).execute(task_id)
+        return ExecuteResponse.from_outcome(outcome, task_id)
+
+    return serve_once(
+        state, caller, "POST /api/tasks/execute", idempotency_key, body, run, exclude_none=True
+    )
 
 
 @router.get("/tasks/execute", response_model=ExecutableTasks)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
+from fastapi.responses import JSONResponse
 from pydantic import StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 
 from app.api.errors import ERROR_RESPONSES, MAX_BODY_BYTES
+from app.api.idempotency import IdempotencyKey, serve_once
 from app.api.schemas import (
     ExecutionLog,
     FeedbackCreate,
@@ -51,22 +53,33 @@ def task_detail(task: Task) -> TaskDetail:
 
 
 @router.post("/tasks", status_code=status.HTTP_201_CREATED, response_model=TaskDetail)
-def create_task(body: TaskCreate, caller: CallerDep, state: StateDep) -> TaskDetail:
-    """Create a pending task."""
-    with state.db.session() as session:
-        task = repo.create_task(
-            session,
-            caller.org_id,
-            body.title,
-            description=body.description,
-            execution_type=body.execution_type,
-            priority=body.priority,
-            due_date=body.due_date,
-            max_retries=body.max_retries,
-            estimated_duration_minutes=body.estimated_duration_minutes,
-            automation_rules=body.automation_rules,
-        )
-        return task_detail(task)
+def create_task(
+    body: TaskCreate,
+    caller: CallerDep,
+    state: StateDep,
+    idempotency_key: IdempotencyKey = None,
+) -> TaskDetail | JSONResponse:
+    """Create a pending task. With an `Idempotency-Key`, a retry returns the same task."""
+
+    def create() -> TaskDetail:
+        with state.db.session() as session:
+            task = repo.create_task(
+                session,
+                caller.org_id,
+                body.title,
+                description=body.description,
+                execution_type=body.execution_type,
+                priority=body.priority,
+                due_date=body.due_date,
+                max_retries=body.max_retries,
+                estimated_duration_minutes=body.estimated_duration_minutes,
+                automation_rules=body.automation_rules,
+            )
+            return task_detail(task)
+
+    return serve_once(
+        state, caller, "POST /api/tasks", idempotency_key, body, create, status_code=201
+    )
 
 
 @router.get("/tasks", response_model=TaskList)

@@ -76,9 +76,20 @@ def _no_control_characters(value: str) -> str:
     return value
 
 
+#: Characters a title may not hold (control codes other than folded whitespace, bidi
+#: overrides), written so the OpenAPI pattern states the same rule the validator applies.
+_NOT_IN_TITLE = r"\x00-\x08\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+
 Title = Annotated[
     str,
-    Field(min_length=1, max_length=MAX_TITLE, pattern=r"\S"),
+    Field(
+        min_length=1,
+        max_length=MAX_TITLE,
+        # Documented only: the validators below apply it with messages naming the cause.
+        json_schema_extra={
+            "pattern": rf"^[^{_NOT_IN_TITLE}]*[^\s{_NOT_IN_TITLE}][^{_NOT_IN_TITLE}]*$"
+        },
+    ),
     AfterValidator(_no_nul),
     AfterValidator(_no_control_characters),
     AfterValidator(_has_text),

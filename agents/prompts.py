@@ -44,6 +44,14 @@ def task_prompt(
     return "\n".join(lines)
 
 
+def with_person_notes(description: str, notes: list[str]) -> str:
+    """The task's details followed by the notes people gave when they sent it back to the AI
+    (`delegate retry ID --note ...`), oldest first, so the model sees them in its prompt."""
+    lines = [description.strip()] if description and description.strip() else []
+    lines += [f"Note from a person: {note.strip()}" for note in notes if note.strip()]
+    return "\n".join(lines)
+
+
 #: The label of the line that names the task a subtask belongs to.
 PART_OF = "Part of:"
 

@@ -1,4 +1,5 @@
-"""CLI for people answering approvals: list, approve (with edits), reject, recover."""
+"""CLI for what people do to runs: answer approvals (list, approve with edits, reject),
+finish a task by hand (done), retry a blocked one with a note, recover a crashed run."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from app.cli_base import (
     open_db,
     open_runner,
     out,
+    progress,
     show_outcome,
 )
 
@@ -119,4 +121,44 @@ def recover(
     db = open_db()
     with open_runner(db) as runner:
         outcome = runner.recover(task_id)
+    show_outcome(outcome, as_json)
+
+
+def _person() -> str:
+    """Who the execution log names for what a person did at this terminal."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (e.g. a container without a passwd entry)
+        return "cli"
+
+
+@app.command()
+def done(
+    task_id: Annotated[str, typer.Argument(help="Task id or prefix.")],
+    note: Annotated[
+        str | None, typer.Option("--note", "-n", help="What you did; kept as the result.")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Mark a manual, blocked or paused task done: you did it."""
+    db = open_db()
+    with open_runner(db) as runner:
+        outcome = runner.complete(task_id, note, by=_person())
+    show_outcome(outcome, as_json)
+
+
+@app.command()
+def retry(
+    task_id: Annotated[str, typer.Argument(help="Task id or prefix.")],
+    note: Annotated[
+        str, typer.Option("--note", "-n", help="What the AI should know or do differently.")
+    ],
+    as_json: JsonFlag = False,
+) -> None:
+    """Run a blocked task again with your note as new context for the AI."""
+    db = open_db()
+    with open_runner(db) as runner, progress("executing…", as_json):
+        outcome = runner.retry(task_id, note, by=_person())
     show_outcome(outcome, as_json)

@@ -57,13 +57,12 @@ def tasks_table(tasks: list[dict[str, Any]]) -> Table:
 
 def outcome_panel(outcome: dict[str, Any], title: str | None = None) -> Panel:
     """The spec's response object, readable."""
-    strategy = outcome.get("strategy", "?")
+    strategy = outcome.get("strategy")  # none when a person finished the task
     status = outcome.get("status", "?")
     parts: list[Any] = [
         Text.assemble(
-            ("strategy ", "dim"),
-            (str(strategy), "bold"),
-            ("   status ", "dim"),
+            *((("strategy ", "dim"), (str(strategy), "bold"), ("   ", "dim")) if strategy else ()),
+            ("status ", "dim"),
             status_text(str(status)),
             ("   task ", "dim"),
             (str(outcome.get("task_id", ""))[:8], "dim"),

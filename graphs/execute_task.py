@@ -21,6 +21,7 @@ from typing_extensions import TypedDict
 from agents.classification import Classification
 from agents.models import get_chat_model
 from agents.planner import ModelOutputError, classify_task, write_deliverable
+from agents.prompts import with_person_notes
 from agents.registry import select_agent
 from agents.runner import record_agent, run_agent
 from graphs.context import Context
@@ -32,6 +33,7 @@ from store.db import Transaction
 from store.enums import ExecutionStatus, ExecutionType, Strategy
 from store.errors import Conflict, DelegateError, PolicyDenied
 from store.models import Task
+from store.person_actions import person_notes
 from store.tasks import MAX_SUBTASK_DEPTH, MAX_SUBTASKS_PER_PARENT, normalize_title
 from tools.backends import ProviderError
 from tools.gate.policy import ApprovalRejected, TaskFacts
@@ -150,7 +152,7 @@ def _start(tx: Transaction, org_id: str, task_id: str) -> dict[str, Any]:
     return {
         "task_id": started.id,
         "title": started.title,
-        "description": started.description,
+        "description": with_person_notes(started.description, person_notes(started.ai_context)),
         "execution_type": started.execution_type,
         "depth": started.depth,
         "parent_title": repo.get_title(tx, org_id, parent_id) if parent_id else None,

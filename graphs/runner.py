@@ -18,6 +18,7 @@ from langgraph.types import Command
 from graphs.context import Context
 from graphs.execute_task import build_graph
 from graphs.task_outcomes import record_failure
+from store import person_actions
 from store import tasks as repo
 from store.checkpoints import open_checkpointer
 from store.db import Database, share_database
@@ -93,7 +94,7 @@ class TaskRunner:
         with self.db.read_transaction() as conn:
             task_id, status = repo.get_status(conn, self.org_id, task_ref)
         if status not in RUNNABLE:
-            if self.pending_interrupts(task_id):
+            if status is ExecutionStatus.PAUSED and self.pending_interrupts(task_id):
                 raise Conflict(
                     f"task {task_id} is waiting for approval: approve or reject it first"
                 )
@@ -115,6 +116,10 @@ class TaskRunner:
     # -- human approval (tools/gate/approval.py documents the payload and the answers) ----------
 
     def _approval_interrupt(self, task_id: str) -> Any | None:
+        with self.db.read_transaction() as conn:
+            _, status = repo.get_status(conn, self.org_id, task_id)
+        if status is not ExecutionStatus.PAUSED:
+            return None  # e.g. finished by a person: its run's last interrupt never resumes
         for pending in self.pending_interrupts(task_id):
             value = getattr(pending, "value", None)
             if isinstance(value, dict) and "action_request" in value:
@@ -152,6 +157,28 @@ class TaskRunner:
         pending = self._waiting(task_id)
         decision = {"type": "reject", "reason": reason}
         return self._invoke(Command(resume={pending.id: decision}), task_id)
+
+    # -- a person finishing a task, or sending a blocked one back with a note ----------------
+
+    def complete(self, task_ref: str, note: str | None, *, by: str) -> dict[str, Any]:
+        """A person did the task (manual, blocked or paused): complete it with `note`."""
+        task_id = self._resolve(task_ref)
+        with self.db.transaction() as conn:
+            done = person_actions.complete_by_person(conn, self.org_id, task_id, note=note, by=by)
+        return {
+            "task_id": task_id,
+            "success": True,
+            "status": ExecutionStatus.COMPLETED.value,
+            "result": done.result,
+            "message": f"Task completed by {by}",
+        }
+
+    def retry(self, task_ref: str, note: str, *, by: str) -> dict[str, Any]:
+        """Run a blocked task again with a person's note as new context for the model."""
+        task_id = self._resolve(task_ref)
+        with self.db.transaction() as conn:
+            person_actions.add_retry_note(conn, self.org_id, task_id, note=note, by=by)
+        return self.execute(task_id)
 
     def recover(self, task_ref: str) -> dict[str, Any]:
         """Continue a run that stopped mid-step (the process died) from its last checkpoint;

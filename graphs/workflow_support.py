@@ -11,9 +11,11 @@ from langgraph.types import RetryPolicy
 from pydantic import ConfigDict
 
 from agents.planner import ModelOutputError
+from agents.prompts import with_person_notes
 from graphs.context import Context
 from store import tasks as repo
 from store.enums import ExecutionStatus, Strategy
+from store.person_actions import person_notes
 
 #: Field docstrings become the descriptions Studio shows for each input and output field
 #: (apply with `pydantic.with_config` on a graph's input and output TypedDicts).
@@ -49,14 +51,16 @@ def task_text(
     details: str = "",
     execution_type: str = "fully_automated",
 ) -> TaskText:
-    """The stored task's title and description when run for one, else the given text."""
+    """The stored task's title and description (with the notes people gave when they retried
+    it) when run for one, else the given text."""
     if not task_id:
         return TaskText(None, default_title, details.strip(), execution_type)
     ctx = runtime.context
     org_id = ctx.org_id()
     with ctx.database().session() as session:
         task = repo.get_task(session, org_id, repo.resolve_task_id(session, org_id, task_id))
-        return TaskText(task.id, task.title, task.description or "", task.execution_type)
+        details = with_person_notes(task.description or "", person_notes(task.ai_context))
+        return TaskText(task.id, task.title, details, task.execution_type)
 
 
 def log_step(

@@ -183,7 +183,7 @@ def complete_task_execution(
     **details: Any,
 ) -> TaskRow:
     """-> completed with its result (and `agent_id`, the agent that did the work, if given);
-    a parent whose subtasks are now all done completes too."""
+    a parent whose subtasks are now all finished completes too."""
 
     def apply(task: TaskRow) -> None:
         task.result = result
@@ -207,7 +207,7 @@ def complete_task_execution(
 
 
 _CHILDREN = (
-    select(TASKS.c.title, TASKS.c.result, TASKS.c.execution_status)
+    select(TASKS.c.title, TASKS.c.result, TASKS.c.execution_status, TASKS.c.failure_reason)
     .where(
         TASKS.c.parent_task_id == bindparam("parent_id"),
         TASKS.c.org_id == bindparam("org_id"),
@@ -217,15 +217,28 @@ _CHILDREN = (
 
 
 def _complete_parent_if_done(tx: Transaction, org_id: str, parent_id: str) -> None:
+    """Complete a parent waiting on its subtasks once every one is completed or failed, with a
+    result that sums them up (a failed subtask is reported, not hidden)."""
     parent = task_rows.load_for_update(tx, org_id, parent_id)
     if parent.status is not S.PAUSED:
         return
     query = {"parent_id": parent_id, "org_id": org_id}
     children = task_rows.connection_of(tx).execute(_CHILDREN, query).all()
-    if not children or any(c.execution_status != S.COMPLETED.value for c in children):
+    finished = (S.COMPLETED.value, S.FAILED.value)
+    if not children or any(c.execution_status not in finished for c in children):
         return
-    output = "\n".join(
-        f"- {c.title}: {(c.result or {}).get('output', 'done')}".strip() for c in children
+    failed = [c for c in children if c.execution_status == S.FAILED.value]
+    lines = [
+        f"- {c.title}: failed ({_gist(c.failure_reason or 'no reason given')})"
+        if c.execution_status == S.FAILED.value
+        else f"- {c.title}: {_gist(str((c.result or {}).get('output') or 'done'))}"
+        for c in children
+    ]
+    summary = (
+        f"{len(children) - len(failed)} of {len(children)} subtasks completed, "
+        f"{len(failed)} failed."
+        if failed
+        else f"All {len(children)} subtasks completed."
     )
     complete_task_execution(
         tx,
@@ -233,10 +246,18 @@ def _complete_parent_if_done(tx: Transaction, org_id: str, parent_id: str) -> No
         parent_id,
         {
             "strategy": "decompose",
-            "output": f"All {len(children)} subtasks completed.\n{output}",
+            "output": "\n".join([summary, *lines]),
             "confidence": parent.ai_confidence,
+            "subtasks_completed": len(children) - len(failed),
+            "subtasks_failed": len(failed),
         },
     )
+
+
+def _gist(text: str, limit: int = 160) -> str:
+    """The first line of a subtask's output or reason, short enough for its parent's summary."""
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
 def fail_task_execution(
@@ -282,7 +303,10 @@ def fail_task_execution(
                 **details,
             )
 
-    return task_rows.change(tx, org_id, task_id, apply)
+    changed = task_rows.change(tx, org_id, task_id, apply)
+    if changed.status is S.FAILED and changed.parent_task_id:
+        _complete_parent_if_done(tx, org_id, changed.parent_task_id)
+    return changed
 
 
 def block_task_execution(

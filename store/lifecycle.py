@@ -5,13 +5,14 @@ from store.errors import IllegalTransition
 
 #: Every legal (from -> to) move. completed and failed are final. in_progress -> queued is
 #: the retry move of fail_task_execution (re-queued while retries remain); blocked -> queued
-#: re-queues a task once a person unblocks it.
+#: re-queues a task once a person unblocks it. pending, queued and blocked -> completed are a
+#: person finishing the task by hand (store.person_actions.complete_by_person).
 TRANSITIONS: dict[S, frozenset[S]] = {
-    S.PENDING: frozenset({S.QUEUED, S.IN_PROGRESS}),
-    S.QUEUED: frozenset({S.IN_PROGRESS}),
+    S.PENDING: frozenset({S.QUEUED, S.IN_PROGRESS, S.COMPLETED}),
+    S.QUEUED: frozenset({S.IN_PROGRESS, S.COMPLETED}),
     S.IN_PROGRESS: frozenset({S.COMPLETED, S.FAILED, S.PAUSED, S.BLOCKED, S.QUEUED}),
     S.PAUSED: frozenset({S.IN_PROGRESS, S.COMPLETED, S.FAILED}),
-    S.BLOCKED: frozenset({S.IN_PROGRESS, S.FAILED, S.QUEUED}),
+    S.BLOCKED: frozenset({S.IN_PROGRESS, S.FAILED, S.QUEUED, S.COMPLETED}),
     S.COMPLETED: frozenset(),
     S.FAILED: frozenset(),
 }

@@ -1,4 +1,5 @@
-"""Execution routes: run a task, list what can run, and answer a pending approval.
+"""Execution routes: run a task, list what can run, answer a pending approval, and let a
+person finish a task or retry a blocked one with a note.
 
 Runs are synchronous (the model and tools are called in this request); FastAPI runs these
 `def` endpoints in its threadpool, so the server keeps answering other requests meanwhile.
@@ -16,11 +17,13 @@ from app.api.idempotency import IdempotencyKey, serve_once
 from app.api.routes_tasks import Omitted, TaskId
 from app.api.schemas import (
     ApproveRequest,
+    CompleteRequest,
     ExecutableTasks,
     ExecuteRequest,
     ExecuteResponse,
     PendingApproval,
     RejectRequest,
+    RetryRequest,
     TaskOut,
 )
 from app.api.state import ApiState, Caller, CallerDep, StateDep
@@ -110,4 +113,40 @@ def reject(
     """Reject the pending action with a reason; nothing is sent."""
     task_id = _own_task_id(state, caller, task_id)
     outcome = state.runner(caller).reject(task_id, body.reason)
+    return ExecuteResponse.from_outcome(outcome, task_id)
+
+
+#: Who the execution log names for what a person did through the API.
+API_PERSON = "api"
+
+
+@router.post(
+    "/tasks/{task_id}/complete", response_model=ExecuteResponse, response_model_exclude_none=True
+)
+def complete(
+    task_id: TaskId,
+    caller: CallerDep,
+    state: StateDep,
+    body: Annotated[CompleteRequest | None, Body()] = None,
+) -> ExecuteResponse:
+    """A person did the task (manual, blocked or paused): complete it with what they did.
+
+    409 while a run is in progress and for a completed or failed task (nothing changes). A
+    decomposed parent completes once all its subtasks are completed or failed."""
+    task_id = _own_task_id(state, caller, task_id)
+    note = body.result if body is not None else None
+    outcome = state.runner(caller).complete(task_id, note, by=API_PERSON)
+    return ExecuteResponse.from_outcome(outcome, task_id)
+
+
+@router.post(
+    "/tasks/{task_id}/retry", response_model=ExecuteResponse, response_model_exclude_none=True
+)
+def retry(
+    task_id: TaskId, body: RetryRequest, caller: CallerDep, state: StateDep
+) -> ExecuteResponse:
+    """Run a blocked task again with a person's note as new context for the model (the note
+    is in its log and in the model's prompt). 409 unless the task is blocked."""
+    task_id = _own_task_id(state, caller, task_id)
+    outcome = state.runner(caller).retry(task_id, body.note, by=API_PERSON)
     return ExecuteResponse.from_outcome(outcome, task_id)

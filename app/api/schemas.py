@@ -95,6 +95,13 @@ Title = Annotated[
     AfterValidator(_has_text),
 ]
 LongText = Annotated[str, Field(max_length=MAX_TEXT), AfterValidator(_no_nul)]
+#: Text a person must give (a reason, a note): not blank, no NUL.
+RequiredText = Annotated[
+    str,
+    Field(min_length=1, max_length=MAX_TEXT, pattern=r"\S"),
+    AfterValidator(_no_nul),
+    AfterValidator(_has_text),
+]
 JsonObject = Annotated[dict[str, Any], AfterValidator(_json_without_nul)]
 DueDate = Annotated[datetime | None, AfterValidator(_utc_in_range)]
 Retries = Annotated[int, Field(ge=0, le=20)]
@@ -344,12 +351,23 @@ class RejectRequest(BaseModel):
 
     model_config = _REQUEST_CONFIG
 
-    reason: Annotated[
-        str,
-        Field(min_length=1, max_length=MAX_TEXT, pattern=r"\S"),
-        AfterValidator(_no_nul),
-        AfterValidator(_has_text),
-    ]
+    reason: RequiredText
+
+
+class CompleteRequest(BaseModel):
+    """What the person did, kept as the task's result (optional)."""
+
+    model_config = _REQUEST_CONFIG
+
+    result: LongText = Field(default="", description="What was done, e.g. 'Ordered 6 chairs'.")
+
+
+class RetryRequest(BaseModel):
+    """A note for another attempt at a blocked task: what the AI should know or do differently."""
+
+    model_config = _REQUEST_CONFIG
+
+    note: RequiredText
 
 
 class PendingApproval(BaseModel):

@@ -4,23 +4,19 @@ finish a task by hand (done), retry a blocked one with a note, recover a crashed
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from app.cli_base import (
     JsonFlag,
     app,
-    current_org_id,
     open_db,
     open_runner,
     out,
     progress,
     show_outcome,
 )
-
-if TYPE_CHECKING:
-    pass
 
 
 def _parse_edits(edit_json: str | None, sets: list[str]) -> dict[str, Any] | None:
@@ -45,32 +41,21 @@ def _parse_edits(edit_json: str | None, sets: list[str]) -> dict[str, Any] | Non
 
 @app.command()
 def approvals(as_json: JsonFlag = False) -> None:
-    """List the actions waiting for a person's approval."""
+    """List the actions waiting for a person's approval, newest first."""
     from app.render import approval_panel, print_json
-    from store.enums import ExecutionStatus
-    from store.tasks import list_tasks
 
     db = open_db()
-    org_id = current_org_id(db)
-    with db.session() as session:
-        paused = [
-            (t.id, t.title)
-            for t in list_tasks(session, org_id, status=ExecutionStatus.PAUSED, limit=1000)
-        ]
-    waiting = []
     with open_runner(db) as runner:
-        for task_id, title in paused:
-            payload = runner.pending_approval(task_id)
-            if payload:
-                waiting.append({"task_id": task_id, "title": title, "approval": payload})
+        waiting = runner.pending_approvals()
     if as_json:
-        print_json(out, waiting)
+        print_json(out, [{**w, "updated_at": w["updated_at"].isoformat()} for w in waiting])
         return
     if not waiting:
         out.print("nothing is waiting for approval")
     for item in waiting:
         panel = approval_panel(item["approval"])
-        panel.title = f"{item['title']}  ({item['task_id'][:8]})"
+        parent = f" · part of {item['parent_title']}" if item.get("parent_title") else ""
+        panel.title = f"{item['title']}  ({item['task_id'][:8]}){parent}"
         out.print(panel)
     if waiting:
         out.print(

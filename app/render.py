@@ -93,8 +93,8 @@ def outcome_panel(outcome: dict[str, Any], title: str | None = None) -> Panel:
                 style="red" if not outcome.get("success", True) else "yellow",
             )
         )
-    for approval in outcome.get("approval") or []:
-        parts.append(approval_panel(approval))
+    if outcome.get("approval"):
+        parts.append(approval_panel(outcome["approval"]))
     border = "green" if outcome.get("success") else "red"
     return Panel(Group(*parts), title=title, border_style=border)
 
@@ -129,9 +129,11 @@ def action_summary(action: dict[str, Any]) -> str:
 
 def approval_panel(payload: Any) -> Panel:
     """The exact action a person is asked to approve."""
-    if not isinstance(payload, dict):
+    from tools.gate.approval import requested_action
+
+    request = requested_action(payload)
+    if request is None:
         return Panel(Text(str(payload)), title="approval needed", border_style="magenta")
-    request = payload.get("action_request") or {}
     args = request.get("args") or {}
     table = Table(box=None, show_header=False)
     table.add_column(style="dim")
@@ -141,9 +143,9 @@ def approval_panel(payload: Any) -> Panel:
         table.add_row(key, shown)
     return Panel(
         Group(
-            Text(f"action: {request.get('action', '?')}", style="bold"),
+            Text(f"action: {request.get('name', '?')}", style="bold"),
             table,
-            Text(str(payload.get("description", "")), style="dim"),
+            Text(str(request.get("description", "")), style="dim"),
         ),
         title="approval needed",
         border_style="magenta",

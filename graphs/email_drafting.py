@@ -42,7 +42,13 @@ from store.enums import ExecutionType
 from store.errors import PolicyDenied
 from tools.backends import ProviderError
 from tools.gate import idempotency as ledger
-from tools.gate.policy import ApprovalRejected, GatedCall, PolicyGate, TaskFacts
+from tools.gate.approval import (
+    ActionSkipped,
+    ApprovalRejected,
+    FinishedByPerson,
+    RevisionRequested,
+)
+from tools.gate.policy import GatedCall, PolicyGate, TaskFacts
 from tools.toolkit import ToolRun, all_specs, backends_for
 
 WORKFLOW = "email_drafting"
@@ -77,7 +83,8 @@ class EmailOutput(TypedDict, total=False):
     """The task the email belongs to (created when none was given)."""
     status: str
     """sent, drafted (manual: a person sends it), rejected, denied, needs_input (written, but
-    the task names no recipient) or failed."""
+    the task names no recipient), skipped (a reviewer chose not to send it), done_by_person
+    (a reviewer finished the task) or failed."""
     email: dict[str, Any]
     """{to, cc, subject, body}: the version sent (edits included), else the draft."""
     draft_id: str
@@ -99,6 +106,8 @@ class EmailState(EmailInput, EmailOutput, total=False):
     """True when this run created its task, and so ends it in `finish`."""
     proposal: dict[str, Any]
     """The model's email {to, cc, subject, body}, as proposed to the gate."""
+    revision_note: str | None
+    """A reviewer's note ("respond"): the email is written again with it, then asked again."""
 
 
 # --- the gate -----------------------------------------------------------------------------
@@ -165,11 +174,15 @@ def draft(state: EmailState, runtime: Runtime[Context]) -> dict[str, Any]:
     model = get_chat_model(runtime.context.model)
     if not has_email_address(task.text):
         return _unaddressed(runtime, task, _write_unaddressed(model, task.title, task.description))
-    email = write_email(model, task.title, task.description)
+    details = task.description
+    if state.get("revision_note"):
+        details += f"\n\nThe reviewer read the last version and asked: {state['revision_note']}"
+        log_step(runtime, task.id, WORKFLOW, "draft", "revising", note=state["revision_note"])
+    email = write_email(model, task.title, details)
     if state.get("subject"):
         email = email.model_copy(update={"subject": state["subject"].strip()})
     proposal = email.model_dump(mode="json")
-    update: dict[str, Any] = {"proposal": proposal, "email": proposal}
+    update: dict[str, Any] = {"proposal": proposal, "email": proposal, "revision_note": None}
     if task.execution_type is ExecutionType.MANUAL:
         log_step(runtime, task.id, WORKFLOW, "draft", "email_written", to=email.to)
         return {**update, "status": "drafted", "reason": "manual task: a person sends it"}
@@ -287,6 +300,12 @@ def send(state: EmailState, runtime: Runtime[Context]) -> dict[str, Any]:
     gate, call = _gated(runtime, task, "send_email", state["proposal"])
     try:
         sent = gate.perform(call)
+    except RevisionRequested as exc:
+        return {"revision_note": exc.note}
+    except ActionSkipped:
+        return {"status": "skipped", "reason": "a person chose not to send it"}
+    except FinishedByPerson as exc:
+        return {"status": "done_by_person", "reason": exc.note or "a person finished it"}
     except (PolicyDenied, ApprovalRejected, ProviderError) as exc:
         if isinstance(exc, ProviderError) and exc.retryable:
             raise  # left pending in the ledger: a later run reconciles it
@@ -300,6 +319,11 @@ def send(state: EmailState, runtime: Runtime[Context]) -> dict[str, Any]:
 
 def _provider_ids(result: dict[str, Any]) -> dict[str, Any]:
     return {k: result[k] for k in ("id", "message_id", "thread_id") if result.get(k)}
+
+
+def after_send(state: EmailState) -> Literal["draft", "finish"]:
+    """Write the email again when the reviewer answered with a note; else finish."""
+    return "draft" if state.get("revision_note") else "finish"
 
 
 def finish(state: EmailState, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -322,6 +346,8 @@ def render_outcome(state: EmailState) -> str:
         "denied": "Email not sent: the policy gate refused it.",
         "needs_input": "Email written, not sent: it has no recipient yet.",
         "failed": "Email not sent: the mail service refused it.",
+        "skipped": "Email not sent: a person chose to skip it.",
+        "done_by_person": "Email not sent by Delegate: a person finished the task.",
     }.get(status, f"Email {status}.")
     note = f"{headline} Reason: {state['reason']}" if state.get("reason") else headline
     if not email:
@@ -356,7 +382,7 @@ def build_graph(
     builder.add_edge("start", "draft")
     builder.add_conditional_edges("draft", after_draft)
     builder.add_conditional_edges("approval", after_approval)
-    builder.add_edge("send", "finish")
+    builder.add_conditional_edges("send", after_send)
     builder.add_edge("finish", END)
     return builder
 

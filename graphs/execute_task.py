@@ -25,7 +25,12 @@ from agents.prompts import with_person_notes
 from agents.registry import select_agent
 from agents.runner import record_agent, run_agent
 from graphs.context import Context
-from graphs.task_outcomes import provider_failed, record_failure, stop_for_person
+from graphs.task_outcomes import (
+    finished_by_person,
+    provider_failed,
+    record_failure,
+    stop_for_person,
+)
 from graphs.workflow_dispatch import run_workflow_for_task
 from graphs.workflow_support import MODEL_RETRY, STUDIO_SCHEMA
 from store import tasks as repo
@@ -36,7 +41,8 @@ from store.models import Task
 from store.person_actions import person_notes
 from store.tasks import MAX_SUBTASK_DEPTH, MAX_SUBTASKS_PER_PARENT, normalize_title
 from tools.backends import ProviderError
-from tools.gate.policy import ApprovalRejected, TaskFacts
+from tools.gate.approval import ApprovalRejected, FinishedByPerson
+from tools.gate.policy import TaskFacts
 
 EXECUTOR_ID = "execute_task"
 
@@ -313,6 +319,8 @@ def execute(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
         raise
     except (PolicyDenied, ApprovalRejected) as exc:
         return stop_for_person(db, org_id, state["task_id"], spec.id, exc)
+    except FinishedByPerson as exc:
+        return finished_by_person(db, org_id, state["task_id"], exc)
     except ProviderError as exc:
         return provider_failed(db, org_id, state["task_id"], spec.id, exc)
     result = {

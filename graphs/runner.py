@@ -26,6 +26,7 @@ from store.enums import ExecutionStatus
 from store.errors import Conflict, DelegateError, InvalidInput
 from store.logcontext import log_context
 from store.orgs import DEFAULT_ORG, ensure_organization
+from tools.gate.approval import edited_args, parse_decision, requested_action
 
 log = logging.getLogger("delegate.runner")
 
@@ -121,8 +122,7 @@ class TaskRunner:
         if status is not ExecutionStatus.PAUSED:
             return None  # e.g. finished by a person: its run's last interrupt never resumes
         for pending in self.pending_interrupts(task_id):
-            value = getattr(pending, "value", None)
-            if isinstance(value, dict) and "action_request" in value:
+            if requested_action(getattr(pending, "value", None)) is not None:
                 return pending
         return None
 
@@ -131,32 +131,82 @@ class TaskRunner:
         pending = self._approval_interrupt(self._resolve(task_ref))
         return dict(pending.value) if pending is not None else None
 
+    def pending_approvals(self, limit: int = 200) -> list[dict[str, Any]]:
+        """Every approval the organization's runs wait on, most recently paused first: each
+        {task_id, title, parent_id, parent_title, execution_type, priority, updated_at,
+        approval}, the one inbox shape of the API, the CLI and the page."""
+        with self.db.session() as session:
+            paused = repo.list_tasks(
+                session, self.org_id, status=ExecutionStatus.PAUSED, limit=limit
+            )
+            rows: list[dict[str, Any]] = [
+                {
+                    "task_id": t.id,
+                    "title": t.title,
+                    "parent_id": t.parent_task_id,
+                    "parent_title": (
+                        repo.get_title(session, self.org_id, t.parent_task_id)
+                        if t.parent_task_id
+                        else None
+                    ),
+                    "execution_type": t.execution_type,
+                    "priority": t.priority,
+                    "updated_at": t.updated_at,
+                }
+                for t in paused
+            ]
+        items = []
+        for row in rows:
+            # A parent paused on its subtasks has no interrupt: it is not the inbox's business.
+            payload = self.pending_approval(row["task_id"])
+            if payload is not None:
+                items.append({**row, "approval": payload})
+        items.sort(key=lambda item: item["updated_at"], reverse=True)
+        return items
+
+    def answer(self, task_ref: str, value: Any) -> dict[str, Any]:
+        """Resume the waiting approval with any answer tools.gate.approval accepts (a
+        HITLResponse, one decision, or Agent Inbox's response), checked before it is given."""
+        task_id = self._resolve(task_ref)
+        pending = self._waiting(task_id)
+        action = requested_action(pending.value) or {"name": "", "args": {}}
+        decision = parse_decision(value, action["name"])
+        if decision.kind == "edit":
+            decision_value: dict[str, Any] = {
+                "type": "edit",
+                "edited_action": {
+                    "name": action["name"],
+                    "args": self._validated_edit(action, decision.args),
+                },
+            }
+        else:
+            decision_value = {"type": decision.kind, "message": decision.message}
+        return self._invoke(Command(resume={pending.id: decision_value}), task_id)
+
     def approve(self, task_ref: str, edited_args: dict[str, Any] | None = None) -> dict[str, Any]:
         """Approve the waiting side effect, as proposed or with `edited_args` laid over the
         proposed arguments (e.g. {"body": "..."}); runs exactly that and continues the run."""
-        from tools.toolkit import all_specs
-
-        task_id = self._resolve(task_ref)
-        pending = self._waiting(task_id)
-        decision: dict[str, Any] = {"type": "accept"}
+        if edited_args is not None and not isinstance(edited_args, dict):
+            raise InvalidInput("edited arguments must be a JSON object")
         if edited_args:
-            if not isinstance(edited_args, dict):
-                raise InvalidInput("edited arguments must be a JSON object")
-            request = pending.value["action_request"]
-            spec = all_specs().get(request["action"])
-            merged = {**request["args"], **edited_args}
-            decision = {"type": "edit", "args": spec.validate(merged) if spec else merged}
-        return self._invoke(Command(resume={pending.id: decision}), task_id)
+            return self.answer(task_ref, {"type": "edit", "edited_action": {"args": edited_args}})
+        return self.answer(task_ref, {"type": "approve"})
 
     def reject(self, task_ref: str, reason: str) -> dict[str, Any]:
         """Reject the waiting side effect: nothing runs and the task is blocked with `reason`."""
         reason = " ".join((reason or "").split())
         if not reason:
             raise InvalidInput("rejecting needs a reason (--reason)")
-        task_id = self._resolve(task_ref)
-        pending = self._waiting(task_id)
-        decision = {"type": "reject", "reason": reason}
-        return self._invoke(Command(resume={pending.id: decision}), task_id)
+        return self.answer(task_ref, {"type": "reject", "message": reason})
+
+    @staticmethod
+    def _validated_edit(action: Any, edits: dict[str, Any]) -> dict[str, Any]:
+        """The proposed arguments with the edits laid over them, checked by the tool."""
+        from tools.toolkit import all_specs
+
+        merged = edited_args(dict(action.get("args") or {}), edits)
+        spec = all_specs().get(action["name"])
+        return spec.validate(merged) if spec else merged
 
     # -- a person finishing a task, or sending a blocked one back with a note ----------------
 
@@ -225,7 +275,14 @@ class TaskRunner:
                 success=True,
                 status=ExecutionStatus.PAUSED.value,
                 message="Waiting for a person's approval",
-                approval=[getattr(i, "value", i) for i in interrupts],
+                approval=next(
+                    (
+                        i.value
+                        for i in interrupts
+                        if requested_action(getattr(i, "value", None)) is not None
+                    ),
+                    None,
+                ),
             )
             outcome.setdefault("strategy", "immediate")
         return outcome

@@ -10,8 +10,8 @@ from store.db import Database
 from store.enums import ExecutionStatus, Strategy
 from store.errors import ConfigurationError, DelegateError, PolicyDenied
 from tools.backends import ProviderError
+from tools.gate.approval import ApprovalRejected, FinishedByPerson
 from tools.gate.budgets import BudgetExceeded
-from tools.gate.policy import ApprovalRejected
 
 EXECUTOR_ID = "execute_task"
 
@@ -47,6 +47,32 @@ def stop_for_person(
         "status": ExecutionStatus.BLOCKED.value,
         "reason": reason,
         "message": message,
+    }
+    return outcome
+
+
+def finished_by_person(
+    db: Database, org_id: str, task_id: str, exc: FinishedByPerson
+) -> dict[str, Any]:
+    """A person answered an approval with "resolved": they finished the task themselves, so
+    it is completed with their note and the side effect did not run."""
+    result = {
+        "strategy": Strategy.IMMEDIATE.value,
+        "output": exc.note or f"Finished by a person ({exc.tool} was not run by Delegate).",
+        "confidence": None,
+        "finished_by": "person",
+    }
+    with db.session() as session:
+        repo.complete_task_execution(
+            session, org_id, task_id, result, "person", "user", node="execute", skipped=exc.tool
+        )
+    outcome: dict[str, Any] = {
+        "task_id": task_id,
+        "success": True,
+        "strategy": Strategy.IMMEDIATE.value,
+        "status": ExecutionStatus.COMPLETED.value,
+        "result": result,
+        "message": "Task finished by a person",
     }
     return outcome
 

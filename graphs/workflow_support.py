@@ -96,6 +96,8 @@ def log_step(
 NEEDS_A_PERSON = frozenset({"rejected", "denied", "needs_input"})
 #: Workflow statuses that end the task as failed.
 FAILED = frozenset({"failed"})
+#: The workflow status of a task a reviewer finished themselves (answered "resolved").
+DONE_BY_PERSON = "done_by_person"
 
 
 def workflow_result(
@@ -166,9 +168,10 @@ def close_task(
                 "reason": reason,
                 "message": "Task failed",
             }
-        repo.complete_task_execution(
-            session, org_id, task_id, result, workflow, "workflow", **details
-        )
+        executor = ("person", "user") if status == DONE_BY_PERSON else (workflow, "workflow")
+        if task.status is ExecutionStatus.PAUSED:
+            repo.start_task_execution(session, org_id, task_id, workflow, "workflow")
+        repo.complete_task_execution(session, org_id, task_id, result, *executor, **details)
     return {
         "task_id": task_id,
         "success": True,

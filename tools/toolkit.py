@@ -23,6 +23,7 @@ from store import tasks as repo
 from store.db import Database
 from store.errors import InvalidInput, NotFound
 from tools.backends import Browser, Calendar, Chat, Mailbox
+from tools.gate.approval import ActionSkipped, RevisionRequested
 from tools.gate.policy import GatedCall, PolicyGate, TaskFacts, summarize_args
 
 ReadHandler = Callable[["ToolRun", dict[str, Any]], Any]
@@ -206,6 +207,17 @@ def invoke_spec(run: ToolRun, spec: ToolSpec, raw_args: dict[str, Any], call_id:
             result = run.gate.perform(call)
         except InvalidInput as exc:
             return f"error: {exc}"
+        except RevisionRequested as exc:
+            return (
+                f"not run: a person reviewed this {spec.name} call and asked for changes: "
+                f"{exc.note}\nRevise the arguments as they ask and call {spec.name} again; "
+                "it will be shown to them for approval again."
+            )
+        except ActionSkipped:
+            return (
+                f"skipped: a person chose not to run this {spec.name} call. Do not call it "
+                "again; finish the rest of the task without it and say it was skipped."
+            )
         answer = json.dumps({"ok": True, "tool": spec.name, **result}, default=str)
         # An action that returns what it found (the page after a click) is a read, too.
         return untrusted(spec.source, answer) if spec.source else answer

@@ -16,6 +16,7 @@ from app.api.errors import ERROR_RESPONSES, MAX_BODY_BYTES
 from app.api.idempotency import IdempotencyKey, serve_once
 from app.api.routes_tasks import Omitted, TaskId
 from app.api.schemas import (
+    ApprovalAnswer,
     ApproveRequest,
     CompleteRequest,
     ExecutableTasks,
@@ -86,6 +87,19 @@ def pending_approval(task_id: TaskId, caller: CallerDep, state: StateDep) -> Pen
     if payload is None:
         raise NotFound(f"task {task_id} is not waiting for approval")
     return PendingApproval(task_id=task_id, approval=payload)
+
+
+@router.post(
+    "/tasks/{task_id}/approval", response_model=ExecuteResponse, response_model_exclude_none=True
+)
+def answer_approval(
+    task_id: TaskId, body: ApprovalAnswer, caller: CallerDep, state: StateDep
+) -> ExecuteResponse:
+    """Answer the pending approval in any shape the approval schema accepts (approve, edit,
+    reject, respond; Agent Inbox's accept, edit, response, ignore, resolved)."""
+    task_id = _own_task_id(state, caller, task_id)
+    outcome = state.runner(caller).answer(task_id, body.value())
+    return ExecuteResponse.from_outcome(outcome, task_id)
 
 
 @router.post(

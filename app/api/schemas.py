@@ -24,6 +24,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from store.enums import ExecutionStatus, ExecutionType, Priority, Strategy
 from store.text_rules import describe_character, forbidden_character
+from tools.gate.approval import ApprovalRequest
 
 MAX_TITLE = 500
 MAX_TEXT = 20_000
@@ -301,8 +302,9 @@ class ExecuteResponse(BaseModel):
         default=None,
         description="The structured result: output, confidence, agent or workflow, actions.",
     )
-    approval: list[Any] | None = Field(
-        default=None, description="When paused: the pending approval request(s)."
+    approval: ApprovalRequest | None = Field(
+        default=None,
+        description="When paused: the pending approval request (langchain's HITLRequest).",
     )
     task_id: str = Field(serialization_alias="taskId", validation_alias="task_id")
 
@@ -374,7 +376,26 @@ class PendingApproval(BaseModel):
     """The action a paused task is waiting on a person to approve, edit or reject."""
 
     task_id: str
-    approval: Any
+    approval: ApprovalRequest
+
+
+class ApprovalAnswer(BaseModel):
+    """A person's answer to a pending approval, in any shape the approval schema accepts:
+    langchain's HITLResponse `{"decisions": [decision]}`, one decision (`{"type": "approve"}`,
+    `{"type": "edit", "edited_action": {"name", "args"}}`, `{"type": "reject", "message"}`,
+    `{"type": "respond", "message"}`) or Agent Inbox's answers (accept, edit, response,
+    ignore, resolved)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str | None = Field(default=None, description="approve, edit, reject, respond, ...")
+    decisions: list[JsonObject] | None = Field(
+        default=None, description="A HITLResponse: exactly one decision."
+    )
+
+    def value(self) -> dict[str, Any]:
+        """The answer as sent (without the fields left out)."""
+        return self.model_dump(exclude_none=True)
 
 
 class FeedbackCreate(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Query
 from fastapi.responses import FileResponse
@@ -13,8 +13,8 @@ from pydantic import BaseModel
 
 from app.api.errors import ERROR_RESPONSES
 from app.api.state import CallerDep, StateDep
-from store import tasks as repo
-from store.enums import ExecutionStatus, ExecutionType, Priority
+from store.enums import ExecutionType, Priority
+from tools.gate.approval import ApprovalRequest
 
 #: The page's files: index.html, the stylesheet and the ES modules (no build step).
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -33,12 +33,15 @@ class InboxItem(BaseModel):
 
     task_id: str
     title: str
+    parent_id: str | None = None
+    """The task this one is a subtask of, if any."""
+    parent_title: str | None = None
     execution_type: ExecutionType
     priority: Priority
     updated_at: datetime
-    approval: Any
-    """The Agent Inbox-shaped request: {action_request: {action, args}, config, description,
-    task_id, idempotency_key}."""
+    approval: ApprovalRequest
+    """langchain's HITLRequest {action_requests, review_configs} with task_id, task_title
+    and idempotency_key (tools.gate.approval)."""
 
 
 class ApprovalInbox(BaseModel):
@@ -53,35 +56,9 @@ def list_approvals(
     state: StateDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> ApprovalInbox:
-    """Paused tasks whose run waits on a person's approve, edit or reject."""
-    with state.db.session() as session:
-        paused = [
-            (t.id, t.title, t.type, t.priority, t.updated_at)
-            for t in repo.list_tasks(
-                session, caller.org_id, status=ExecutionStatus.PAUSED, limit=limit
-            )
-        ]
-    if not paused:
-        return ApprovalInbox(approvals=[])
-    runner = state.runner(caller)
-    items = []
-    for task_id, title, execution_type, priority, updated_at in paused:
-        # A parent paused on its subtasks has no interrupt: it is not the inbox's business.
-        payload = runner.pending_approval(task_id)
-        if payload is None:
-            continue
-        items.append(
-            InboxItem(
-                task_id=task_id,
-                title=title,
-                execution_type=execution_type,
-                priority=Priority(priority),
-                updated_at=updated_at,
-                approval=payload,
-            )
-        )
-    items.sort(key=lambda item: item.updated_at, reverse=True)
-    return ApprovalInbox(approvals=items)
+    """Paused tasks whose run waits on a person's approve, edit, reject or respond."""
+    items = state.runner(caller).pending_approvals(limit)
+    return ApprovalInbox(approvals=[InboxItem.model_validate(item) for item in items])
 
 
 def _index() -> FileResponse:

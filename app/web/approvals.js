@@ -68,10 +68,10 @@ export function actionLabel(action) {
   return (ACTIONS[action] && ACTIONS[action].label) || humanize(action);
 }
 
-/** The payload of a pending approval (the API may give one request or a list of them). */
+/** The action of a pending approval (langchain's HITLRequest: its first action request). */
 export function requestOf(approval) {
-  const first = Array.isArray(approval) ? approval[0] : approval;
-  return first && first.action_request ? first : null;
+  const actions = approval && approval.action_requests;
+  return Array.isArray(actions) && actions[0] ? actions[0] : null;
 }
 
 function showValue(field) {
@@ -141,8 +141,8 @@ function readEdits(form, fields, original) {
  */
 export function approvalCard(item, { onApprove, onReject, onOpen, headingLevel = 3 }) {
   const request = requestOf(item.approval);
-  const action = request ? request.action_request.action : "unknown";
-  const args = request ? request.action_request.args || {} : {};
+  const action = request ? request.name : "unknown";
+  const args = request ? request.args || {} : {};
   const fields = describeArgs(action, args);
   const headingId = `approval-${item.task_id}`;
   const body = h("div", { class: "approval-body" });

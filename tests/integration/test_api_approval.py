@@ -6,22 +6,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
 from agents.scripted import ScriptedChatModel
 from store.db import Database
-from store.models import SandboxEmail
-from tests.fixtures.api import EMAIL, ApiOrg, paused_send
+from tests.fixtures.api import EMAIL, ApiOrg, paused_send, sent_mail
 
 pytestmark = pytest.mark.integration
-
-
-def sent_mail(db: Database, org: ApiOrg) -> list[SandboxEmail]:
-    with db.session() as session:
-        query = select(SandboxEmail).where(
-            SandboxEmail.org_id == org.id, SandboxEmail.folder == "sent"
-        )
-        return list(session.scalars(query).all())
 
 
 def test_execute_answers_paused_with_the_approval_request(
@@ -31,8 +21,8 @@ def test_execute_answers_paused_with_the_approval_request(
 
     assert outcome["success"] is True
     assert outcome["status"] == "paused"
-    [request] = outcome["approval"]
-    assert request["action_request"]["action"] == "send_email"
+    request = outcome["approval"]
+    assert request["action_requests"][0]["name"] == "send_email"
     assert request["task_id"] == outcome["taskId"]
     assert sent_mail(db, api_org) == []
 
@@ -47,10 +37,8 @@ def test_approval_route_shows_the_exact_pending_action(
     assert response.status_code == 200
     body = response.json()
     assert body["task_id"] == task_id
-    assert body["approval"]["action_request"] == {
-        "action": "send_email",
-        "args": {**EMAIL, "cc": []},
-    }
+    [action] = body["approval"]["action_requests"]
+    assert (action["name"], action["args"]) == ("send_email", {**EMAIL, "cc": []})
 
 
 def test_approval_route_is_404_when_nothing_waits(api_client: TestClient, api_org: ApiOrg) -> None:

@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from langchain.agents.middleware.human_in_the_loop import HITLRequest
+from pydantic import TypeAdapter
 
 from agents.scripted import ScriptedChatModel, tool_call_message
 from graphs.runner import TaskRunner
@@ -54,7 +56,7 @@ def test_semi_automated_email_waits_for_approval(
     assert len(events(db, org_id, task_id, "approval_requested")) == 1
 
 
-def test_approval_payload_follows_the_agent_inbox_schema(
+def test_approval_payload_is_a_langchain_hitl_request(
     runner: TaskRunner,
     scripted_model: ScriptedChatModel,
     gmail_env: GoogleStandIn,
@@ -64,14 +66,16 @@ def test_approval_payload_follows_the_agent_inbox_schema(
     payload = runner.pending_approval(task_id)
 
     assert payload is not None
-    assert payload["action_request"] == {"action": "send_email", "args": {**EMAIL, "cc": []}}
-    assert payload["config"] == {
-        "allow_accept": True,
-        "allow_edit": True,
-        "allow_respond": True,
-        "allow_ignore": True,
-    }
-    assert "send_email" in payload["description"]
+    TypeAdapter(HITLRequest).validate_python(payload)
+    [action] = payload["action_requests"]
+    assert (action["name"], action["args"]) == ("send_email", {**EMAIL, "cc": []})
+    assert "send_email" in action["description"]
+    assert payload["review_configs"][0]["allowed_decisions"] == [
+        "approve",
+        "edit",
+        "reject",
+        "respond",
+    ]
     assert payload["task_id"] == task_id
     assert len(payload["idempotency_key"]) == 64
 

@@ -413,23 +413,26 @@ def test_semi_automated_email_stops_at_the_approval_interrupt(
 
     (interrupt,) = state["interrupts"]
     payload = interrupt["value"]
-    assert payload["action_request"]["action"] == "send_email"
-    assert payload["action_request"]["args"]["to"] == EMAIL["to"]
-    assert payload["action_request"]["args"]["subject"] == subject
-    assert payload["action_request"]["args"]["body"] == EMAIL["body"]
-    assert payload["config"]["allow_accept"] is True
-    assert "send_email" in payload["description"]
+    [action] = payload["action_requests"]
+    assert action["name"] == "send_email"
+    assert action["args"]["to"] == EMAIL["to"]
+    assert action["args"]["subject"] == subject
+    assert action["args"]["body"] == EMAIL["body"]
+    assert "approve" in payload["review_configs"][0]["allowed_decisions"]
+    assert "send_email" in action["description"]
     assert payload["task_id"] == task_id
     assert _stored(server, task_id)["status"] == ExecutionStatus.PAUSED.value
     assert _sent_with(server, subject) == []
 
 
-def test_accepting_the_approval_through_the_sdk_completes_the_task(
+def test_a_standard_hitl_approve_through_the_sdk_completes_the_task(
     server: LangGraphServer, client: SyncLangGraphClient
 ) -> None:
     task_id, subject = _start_email_run(server, client)
 
-    output = client.runs.wait(task_id, "execute_task", command={"resume": {"type": "accept"}})
+    output = client.runs.wait(
+        task_id, "execute_task", command={"resume": {"decisions": [{"type": "approve"}]}}
+    )
 
     assert isinstance(output, dict)
     assert output["status"] == ExecutionStatus.COMPLETED.value

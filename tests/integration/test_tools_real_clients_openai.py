@@ -66,7 +66,8 @@ def test_openai_model_proposes_the_send_and_nothing_goes_out_before_approval(
     assert gmail_env.calls("POST", SEND) == []
     payload = openai_runner.pending_approval(task_id)
     assert payload is not None
-    assert payload["action_request"] == {"action": "send_email", "args": {**EMAIL, "cc": []}}
+    [action] = payload["action_requests"]
+    assert (action["name"], action["args"]) == ("send_email", {**EMAIL, "cc": []})
     # The agent's request offered the email agent's own tools, and only those.
     agent_request = openai_standin.completions[-1]
     assert set(agent_request.tool_names) == {
@@ -111,4 +112,4 @@ def test_approved_send_runs_the_whole_chain_on_real_clients(
     assert action["tool"] == "send_email"
     assert action["result"]["message_id"] == sent["Message-ID"]
     (approved,) = events(db, org_id, task_id, "resumed")
-    assert approved["approval"] == "accept"
+    assert approved["approval"] == "approve"

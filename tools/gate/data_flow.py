@@ -31,6 +31,11 @@ def email_address(value: str) -> str:
     return (parseaddr(value)[1] or value).strip().lower()
 
 
+def is_email_address(value: str) -> bool:
+    """Whether `value` is one bare address as the data-flow rule recognizes addresses."""
+    return _EMAIL.fullmatch(value) is not None
+
+
 def channel_name(value: str) -> str:
     """A channel as compared: no leading '#', lower case (ids keep their case)."""
     bare = value.strip().lstrip("#").strip()

@@ -13,7 +13,9 @@ human approval and idempotency, in that order.
    slot ("[the news in a sentence]", "TODO"; tools.gate.placeholders), whichever model
    wrote it or person edited it (`placeholder_content`); a draft may keep its slots;
 5. `semi_automated`: the run pauses with `interrupt(ApprovalRequest)`; what runs is exactly
-   what was approved. `draft_email` needs no approval: a draft sends nothing and a person
+   what was approved or edited; reject blocks the task, respond sends the agent back to
+   revise (and ask again), ignore skips the call, resolved finishes the task (approval.py).
+   `draft_email` needs no approval: a draft sends nothing and a person
    reviews it in the mailbox anyway;
 6. idempotency: the ledger key is recorded before the provider call and marked done after;
    a done key returns the recorded result, a pending one is reconciled or handed to a person
@@ -37,11 +39,21 @@ from langgraph.types import interrupt
 from store import tasks as repo
 from store.db import Database
 from store.enums import ExecutionStatus, ExecutionType
-from store.errors import DelegateError, InvalidInput, PolicyDenied
+from store.errors import InvalidInput, PolicyDenied
 from store.models import Organization
 from tools.backends import ProviderError
 from tools.gate import idempotency as ledger
-from tools.gate.approval import Decision, approval_request, parse_decision
+from tools.gate.approval import (
+    ActionSkipped,
+    ApprovalRejected,
+    Decision,
+    FinishedByPerson,
+    RevisionRequested,
+    approval_request,
+    edited_args,
+    parse_decision,
+    requested_action,
+)
 from tools.gate.budgets import BudgetExceeded, RunBudget, RunTally
 from tools.gate.data_flow import TrustedSources, destinations, how_to_allow
 from tools.gate.placeholders import placeholder_in
@@ -54,17 +66,6 @@ RULE_PLACEHOLDER = "placeholder_content"
 
 #: Side effects that never wait for a person, even in semi_automated mode.
 NO_APPROVAL_NEEDED = frozenset({"draft_email"})
-
-
-class ApprovalRejected(DelegateError):
-    """A person rejected the side effect; nothing ran."""
-
-    status_code = 409
-
-    def __init__(self, tool: str, reason: str) -> None:
-        self.tool = tool
-        self.reason = reason
-        super().__init__(f"{tool} rejected by a person: {reason}")
 
 
 # --- argument summaries --------------------------------------------------------------------
@@ -238,11 +239,7 @@ class PolicyGate:
                 and tool not in NO_APPROVAL_NEEDED
             ):
                 decision = self._ask(call, key)
-                if decision.kind == "reject":
-                    self._log(
-                        "approval_rejected", tool=tool, idempotency_key=key, reason=decision.reason
-                    )
-                    raise ApprovalRejected(tool, decision.reason)
+                self._follow(tool, key, decision)
                 if decision.kind == "edit":
                     final_args = decision.args
                     self.check_content(tool, final_args)
@@ -252,6 +249,20 @@ class PolicyGate:
             raise
         self.tally.release_side_effect(tool, final_args)
         return result
+
+    def _follow(self, tool: str, key: str, decision: Decision) -> None:
+        """Raise what a person's answer means unless it lets the call run (approve, edit)."""
+        if decision.kind == "reject":
+            self._log("approval_rejected", tool=tool, idempotency_key=key, reason=decision.message)
+            raise ApprovalRejected(tool, decision.message)
+        if decision.kind == "respond":
+            self._log("revision_requested", tool=tool, idempotency_key=key, note=decision.message)
+            raise RevisionRequested(tool, decision.message)
+        if decision.kind == "ignore":
+            self._log("action_skipped", tool=tool, idempotency_key=key)
+            raise ActionSkipped(tool)
+        if decision.kind == "resolve":
+            raise FinishedByPerson(tool, decision.message)
 
     def _execute(self, call: GatedCall, key: str, args: dict[str, Any]) -> dict[str, Any]:
         ledger.record_pending(self.db, self.task.org_id, self.task.id, key, call.tool, args)
@@ -315,17 +326,23 @@ class PolicyGate:
         value = interrupt(payload)
         while True:
             try:
-                decision = parse_decision(value)
+                decision = parse_decision(value, call.tool)
                 if decision.kind == "edit":
-                    decision = Decision("edit", args=call.validate(decision.args))
+                    merged = edited_args(call.args, decision.args)
+                    decision = Decision("edit", args=call.validate(merged))
                 break
             except InvalidInput as exc:
                 # Ask again rather than fail the run: the same payload with what was wrong.
                 value = interrupt(
                     {
                         **payload,
-                        "description": f"> **Invalid answer: {exc}**\n\n"
-                        + str(payload["description"]),
+                        "action_requests": [
+                            {
+                                **payload["action_requests"][0],
+                                "description": f"> **Invalid answer: {exc}**\n\n"
+                                + str(payload["action_requests"][0].get("description", "")),
+                            }
+                        ],
                     }
                 )
         self._mark_resumed(key, decision)
@@ -333,6 +350,7 @@ class PolicyGate:
 
     def _mark_waiting(self, key: str, payload: Any) -> None:
         """Pause the task once per request: LangGraph re-runs this code when it resumes."""
+        action = requested_action(payload) or {"name": "?"}
         with self.db.session() as session:
             task = repo.get_task(session, self.task.org_id, self.task.id, for_update=True)
             context = dict(task.ai_context or {})
@@ -340,7 +358,7 @@ class PolicyGate:
                 return
             context["pending_approval"] = {
                 "idempotency_key": key,
-                "tool": payload["action_request"]["action"],
+                "tool": action["name"],
             }
             task.ai_context = context
             repo.add_execution_log_entry(
@@ -354,7 +372,7 @@ class PolicyGate:
                     session,
                     self.task.org_id,
                     self.task.id,
-                    f"waiting for a person to approve {payload['action_request']['action']}",
+                    f"waiting for a person to approve {action['name']}",
                     self.agent_id,
                     "agent",
                     idempotency_key=key,
@@ -372,8 +390,8 @@ class PolicyGate:
             details: dict[str, Any] = {"approval": decision.kind, "idempotency_key": key}
             if decision.kind == "edit":
                 details["edited_args"] = summarize_args(decision.args)
-            if decision.kind == "reject":
-                details["reason"] = decision.reason
+            if decision.message:
+                details["note" if decision.kind != "reject" else "reason"] = decision.message
             if task.status is ExecutionStatus.PAUSED:
                 repo.start_task_execution(
                     session, self.task.org_id, self.task.id, self.agent_id, "agent", **details

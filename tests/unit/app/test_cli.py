@@ -289,7 +289,8 @@ def test_show_json_includes_the_action_a_paused_task_waits_on(
     task_id = json.loads(stdout)["task_id"]
     shown = json.loads(invoke("show", task_id, "--json")[1])
     assert shown["execution_status"] == "paused"
-    assert shown["approval"]["action_request"] == {
-        "action": "post_slack_message",
-        "args": {"channel": "#general", "text": "v2.3 is out", "thread_ts": None},
-    }
+    [action] = shown["approval"]["action_requests"]
+    assert (action["name"], action["args"]) == (
+        "post_slack_message",
+        {"channel": "#general", "text": "v2.3 is out", "thread_ts": None},
+    )

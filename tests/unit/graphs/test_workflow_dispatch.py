@@ -55,7 +55,7 @@ def test_semi_automated_email_task_pauses_then_completes_with_the_sent_email(
         task_id = runner.create(EMAIL_TITLE, execution_type="semi_automated")
         paused = runner.execute(task_id)
         assert paused["status"] == "paused"
-        assert paused["approval"][0]["action_request"]["action"] == "send_email"
+        assert paused["approval"]["action_requests"][0]["name"] == "send_email"
         assert _task(db, org_id, task_id).status is ExecutionStatus.PAUSED
         assert _sent(db, org_id) == []
 

@@ -89,10 +89,8 @@ def test_semi_automated_email_waits_for_approval(
     paused = _run(workflow, context, task_id)
 
     (request,) = [i.value for i in paused["__interrupt__"]]
-    assert request["action_request"] == {
-        "action": "send_email",
-        "args": {**EMAIL.model_dump(), "cc": []},
-    }
+    [action] = request["action_requests"]
+    assert (action["name"], action["args"]) == ("send_email", {**EMAIL.model_dump(), "cc": []})
     assert request["task_id"] == task_id
     assert _sent(mailbox) == []
     assert [(d["to"], d["subject"]) for d in mailbox.list_drafts()] == [
@@ -113,7 +111,7 @@ def test_approved_email_is_sent_exactly_as_drafted(
     task_id = _running_task(db, org_id, "semi_automated")
     _run(workflow, context, task_id)
 
-    out = _run(workflow, context, task_id, {"type": "accept"})
+    out = _run(workflow, context, task_id, {"type": "approve"})
 
     assert out["status"] == "sent"
     assert _sent(mailbox) == [(EMAIL.to, EMAIL.subject, EMAIL.body)]
@@ -151,7 +149,7 @@ def test_replaying_the_send_step_sends_nothing_twice(
     scripted_model.script = [EMAIL]
     task_id = _running_task(db, org_id, "semi_automated")
     _run(workflow, context, task_id)
-    _run(workflow, context, task_id, {"type": "accept"})
+    _run(workflow, context, task_id, {"type": "approve"})
     config: RunnableConfig = {"configurable": {"thread_id": task_id}}
     before_send = next(s for s in workflow.get_state_history(config) if s.next == ("send",))
 
@@ -435,3 +433,61 @@ def test_an_email_described_directly_records_and_ends_its_task(
         assert task.status is ExecutionStatus.COMPLETED
         assert task.result is not None and task.result["workflow"] == "email_drafting"
     assert len(_sent(mailbox)) == 1
+
+
+def test_a_reviewers_note_redrafts_the_email_and_asks_again(
+    scripted_model: ScriptedChatModel,
+    context: Context,
+    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    mailbox: SandboxMailbox,
+    db: Database,
+    org_id: str,
+) -> None:
+    revised = EMAIL.model_copy(update={"body": "Hi John,\n\nThanks for Tuesday!\n\nAnna"})
+    scripted_model.script = [EMAIL, revised]
+    task_id = _running_task(db, org_id, "semi_automated")
+    _run(workflow, context, task_id)
+
+    paused = _run(workflow, context, task_id, {"type": "respond", "message": "sign it Anna"})
+
+    (request,) = [i.value for i in paused["__interrupt__"]]
+    assert request["action_requests"][0]["args"]["body"] == revised.body
+    assert "sign it Anna" in scripted_model.calls[-1].text
+    assert _sent(mailbox) == []
+
+
+def test_an_ignored_send_sends_nothing_and_says_so(
+    scripted_model: ScriptedChatModel,
+    context: Context,
+    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    mailbox: SandboxMailbox,
+    db: Database,
+    org_id: str,
+) -> None:
+    scripted_model.script = [EMAIL]
+    task_id = _running_task(db, org_id, "semi_automated")
+    _run(workflow, context, task_id)
+
+    out = _run(workflow, context, task_id, {"type": "ignore"})
+
+    assert out["status"] == "skipped"
+    assert out["output"].startswith("Email not sent: a person chose to skip it.")
+    assert _sent(mailbox) == []
+
+
+def test_a_send_resolved_by_a_person_ends_with_their_note(
+    scripted_model: ScriptedChatModel,
+    context: Context,
+    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    mailbox: SandboxMailbox,
+    db: Database,
+    org_id: str,
+) -> None:
+    scripted_model.script = [EMAIL]
+    task_id = _running_task(db, org_id, "semi_automated")
+    _run(workflow, context, task_id)
+
+    out = _run(workflow, context, task_id, {"type": "resolved", "args": "I phoned John"})
+
+    assert (out["status"], out["reason"]) == ("done_by_person", "I phoned John")
+    assert _sent(mailbox) == []

@@ -7,16 +7,29 @@ from typing import Any
 import pytest
 
 from store.errors import InvalidInput
-from tools.gate.approval import approval_request, parse_decision
+from tools.gate.approval import address_list, approval_request, edited_args, parse_decision
 from tools.gate.idempotency import canonical_args, idempotency_key
 
 
-def test_accept_is_an_accept() -> None:
-    assert parse_decision({"type": "accept"}).kind == "accept"
+def test_approve_is_an_approve() -> None:
+    assert parse_decision({"type": "approve"}).kind == "approve"
 
 
-def test_edit_carries_the_full_arguments() -> None:
-    decision = parse_decision({"type": "edit", "args": {"to": ["a@b.example"], "body": "x"}})
+def test_a_hitl_response_carries_one_decision() -> None:
+    assert parse_decision({"decisions": [{"type": "approve"}]}).kind == "approve"
+
+
+def test_agent_inbox_accept_means_approve() -> None:
+    assert parse_decision([{"type": "accept", "args": None}]).kind == "approve"
+
+
+def test_hitl_edit_carries_the_edited_action_args() -> None:
+    answer = {
+        "type": "edit",
+        "edited_action": {"name": "send_email", "args": {"to": ["a@b.example"], "body": "x"}},
+    }
+
+    decision = parse_decision(answer, "send_email")
 
     assert (decision.kind, decision.args) == ("edit", {"to": ["a@b.example"], "body": "x"})
 
@@ -24,32 +37,70 @@ def test_edit_carries_the_full_arguments() -> None:
 def test_agent_inbox_edit_with_an_action_request_is_unwrapped() -> None:
     answer = [{"type": "edit", "args": {"action": "send_email", "args": {"body": "y"}}}]
 
-    assert parse_decision(answer).args == {"body": "y"}
+    assert parse_decision(answer, "send_email").args == {"body": "y"}
 
 
-@pytest.mark.parametrize("kind", ["reject", "response"])
-def test_reject_and_response_keep_the_reason(kind: str) -> None:
-    decision = parse_decision({"type": kind, "reason": "  not   now "})
+def test_an_edit_cannot_switch_to_another_tool() -> None:
+    answer = {"type": "edit", "edited_action": {"name": "post_slack_message", "args": {"x": 1}}}
 
-    assert (decision.kind, decision.reason) == ("reject", "not now")
-
-
-def test_agent_inbox_response_text_is_the_reason() -> None:
-    assert parse_decision({"type": "response", "args": "wrong person"}).reason == "wrong person"
+    with pytest.raises(InvalidInput, match="cannot change the action"):
+        parse_decision(answer, "send_email")
 
 
-def test_ignore_rejects_without_a_reason() -> None:
-    assert parse_decision({"type": "ignore"}).kind == "reject"
+def test_reject_keeps_the_message() -> None:
+    decision = parse_decision({"type": "reject", "message": "  not   now "})
+
+    assert (decision.kind, decision.message) == ("reject", "not now")
+
+
+def test_reject_without_a_message_is_still_a_reject() -> None:
+    assert parse_decision({"type": "reject"}).message == "rejected without a reason"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [{"type": "respond", "message": "say Friday"}, {"type": "response", "args": "say Friday"}],
+)
+def test_respond_and_agent_inbox_response_carry_the_note(answer: dict[str, Any]) -> None:
+    decision = parse_decision(answer)
+
+    assert (decision.kind, decision.message) == ("respond", "say Friday")
+
+
+def test_agent_inbox_ignore_means_skip() -> None:
+    assert parse_decision({"type": "ignore", "args": None}).kind == "ignore"
+
+
+def test_agent_inbox_resolved_finishes_with_the_note() -> None:
+    decision = parse_decision({"type": "resolved", "args": "I called him"})
+
+    assert (decision.kind, decision.message) == ("resolve", "I called him")
+
+
+def test_address_list_text_is_read_as_the_gate_reads_addresses() -> None:
+    assert address_list("Ann <Ann@X.example>, bob@y.example; ") == [
+        "ann@x.example",
+        "bob@y.example",
+    ]
+
+
+def test_edited_list_fields_accept_comma_separated_text() -> None:
+    proposed = {"to": ["a@x.example"], "cc": [], "subject": "Hi"}
+
+    merged = edited_args(proposed, {"to": "b@y.example, c@z.example", "subject": "Hello"})
+
+    assert merged == {"to": ["b@y.example", "c@z.example"], "cc": [], "subject": "Hello"}
 
 
 @pytest.mark.parametrize(
     ("answer", "message"),
     [
-        ({"type": "reject"}, "reason"),
-        ({"type": "edit"}, "args"),
+        ({"type": "respond"}, "message"),
+        ({"type": "edit"}, "edited_action"),
         ({"type": "maybe"}, "unknown approval answer type"),
         (42, "an approval answer is"),
         ([{"type": "accept"}, {"type": "accept"}], "not a list"),
+        ({"decisions": []}, "not a list"),
     ],
 )
 def test_bad_answers_are_refused_clearly(answer: Any, message: str) -> None:
@@ -57,7 +108,7 @@ def test_bad_answers_are_refused_clearly(answer: Any, message: str) -> None:
         parse_decision(answer)
 
 
-def test_request_has_the_human_interrupt_shape() -> None:
+def test_request_has_the_hitl_request_shape() -> None:
     payload = approval_request(
         "post_slack_message",
         {"channel": "#general", "text": "hi"},
@@ -67,12 +118,25 @@ def test_request_has_the_human_interrupt_shape() -> None:
         agent_id="slack",
     )
 
-    assert set(payload) == {"action_request", "config", "description", "task_id", "idempotency_key"}
-    assert payload["action_request"] == {
-        "action": "post_slack_message",
-        "args": {"channel": "#general", "text": "hi"},
+    assert set(payload) == {
+        "action_requests",
+        "review_configs",
+        "task_id",
+        "task_title",
+        "idempotency_key",
     }
-    assert "#general" in payload["description"]
+    [action] = payload["action_requests"]
+    assert (action["name"], action["args"]) == (
+        "post_slack_message",
+        {"channel": "#general", "text": "hi"},
+    )
+    assert "#general" in action.get("description", "")
+    assert payload["review_configs"] == [
+        {
+            "action_name": "post_slack_message",
+            "allowed_decisions": ["approve", "edit", "reject", "respond"],
+        }
+    ]
 
 
 def test_key_ignores_argument_order() -> None:
@@ -102,3 +166,8 @@ def test_key_differs_by_arguments() -> None:
 
 def test_canonical_args_are_compact_and_sorted() -> None:
     assert canonical_args({"b": 1, "a": [1, 2]}) == '{"a":[1,2],"b":1}'
+
+
+def test_an_edited_list_field_that_is_not_addresses_is_refused_by_name() -> None:
+    with pytest.raises(InvalidInput, match="cc: 'tomorrow' is not an email address"):
+        edited_args({"cc": []}, {"cc": "a@x.example, tomorrow"})

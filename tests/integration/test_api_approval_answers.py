@@ -111,7 +111,7 @@ def test_resolved_completes_with_the_note(
     outcome = answer(api_client, api_org, task_id, {"type": "resolved", "args": "I called"})
 
     assert outcome["status"] == "completed"
-    assert outcome["result"]["output"] == "I called"
+    assert outcome["result"] == "I called"
     assert sent_mail(db, api_org) == []
 
 

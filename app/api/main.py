@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from app.api import routes_runs, routes_tasks, web
+from app.api import docs, routes_runs, routes_tasks, web
 from app.api.admission import AdmissionLimit, InFlight, max_in_flight_from_env
 from app.api.errors import DeclaredBodyLimit, install_error_handlers
 from app.api.schemas import Health
@@ -61,7 +61,7 @@ def create_app(
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # app.api.docs serves /docs from local files under a CSP
         openapi_url="/openapi.json",
         redoc_url=None,
         # Operation ids are the endpoint names (create_task, execute_task, ...) for clients.
@@ -85,6 +85,7 @@ def create_app(
     app.include_router(routes_runs.router)
     app.include_router(routes_tasks.router)
     web.install(app)  # the page at / and its approvals inbox
+    docs.install(app)  # /docs: Swagger UI from local files
     return app
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 from langgraph.types import Command
 
-from graphs.context import Context
+from graphs.context import ProcessContext
 from graphs.execute_task import build_graph
 from graphs.task_outcomes import record_failure
 from store import person_actions
@@ -47,8 +47,10 @@ class TaskRunner:
         self.db = db
         share_database(db)  # the nodes' ctx.database() is then this same engine and pool
         self.organization = organization
-        self.context = Context(
-            organization=organization, database_url=db.url, **({"model": model} if model else {})
+        self.context = ProcessContext(
+            organization_name=organization,
+            database_url=db.url,
+            **({"model": model} if model else {}),
         )
         self.graph = build_graph().compile(checkpointer=checkpointer, name="execute_task")
         with db.session() as session:

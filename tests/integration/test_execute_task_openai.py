@@ -8,7 +8,7 @@ import pytest
 from langchain_core.messages import AIMessageChunk
 
 from agents.classification import Classification
-from graphs.context import Context
+from graphs.context import ProcessContext
 from graphs.execute_task import graph
 from graphs.runner import task_runner
 from store import tasks as repo
@@ -75,7 +75,7 @@ def test_streamed_run_emits_the_deliverable_as_message_chunks(
     db: Database, org_id: str, openai_standin: OpenAIStandin
 ) -> None:
     openai_standin.add(IMMEDIATE, DELIVERABLE)
-    context = Context(database_url=db.url)
+    context = ProcessContext(database_url=db.url)
     written: list[str] = []
     final: dict[str, Any] = {}
 

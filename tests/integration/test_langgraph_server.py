@@ -92,7 +92,7 @@ def server(langgraph_server: LangGraphServer) -> Iterator[LangGraphServer]:
 
 @pytest.fixture
 def client(server: LangGraphServer) -> SyncLangGraphClient:
-    return get_sync_client(url=server.url)
+    return get_sync_client(url=server.url, headers=server.api_headers)
 
 
 def _stored(server: LangGraphServer, task_id: str) -> dict[str, Any]:
@@ -180,13 +180,14 @@ def test_each_graph_has_documented_input_and_output_schemas(
 
 
 @pytest.mark.parametrize("graph_id", GRAPH_IDS)
-def test_each_graph_offers_a_model_choice_in_its_context(
+def test_each_graph_offers_a_model_choice_and_no_tenant_or_database_in_its_context(
     client: SyncLangGraphClient, graph_id: str
 ) -> None:
     schemas = client.assistants.get_schemas(_assistant_id(client, graph_id))
 
     context = _properties(schemas, "context_schema")
-    assert {"model", "organization"} <= set(context)
+    assert "model" in context
+    assert not {"organization", "organization_name", "database_url"} & set(context)
     assert context["model"]["type"] == "string"
     assert "provider:model" in context["model"]["description"]
 
@@ -208,7 +209,7 @@ def test_streamed_run_shows_prepare_classify_execute_and_the_model_messages(
     server.model.default = answering(_decision())
 
     async def stream() -> tuple[list[str], dict[str, str]]:
-        client = get_client(url=server.url)
+        client = get_client(url=server.url, headers=server.api_headers)
         thread = await client.threads.create()
         nodes: list[str] = []
         texts: dict[str, str] = {}  # message id -> its text so far

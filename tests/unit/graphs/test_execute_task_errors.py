@@ -7,7 +7,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 import graphs.execute_task as execute_task
 from agents.scripted import ScriptedChatModel
-from graphs.context import Context
+from graphs.context import ProcessContext
 from store import tasks as repo
 from store.db import Database
 from store.enums import ExecutionStatus
@@ -18,7 +18,7 @@ def run(db: Database, title: str) -> dict:
     return graph.invoke(
         {"title": title},
         {"configurable": {"thread_id": "not-a-uuid"}},
-        context=Context(model="scripted", database_url=db.url),
+        context=ProcessContext(model="scripted", database_url=db.url),
     )
 
 
@@ -74,6 +74,6 @@ def test_a_subtask_is_classified_with_its_parent_as_context(
     graph.invoke(
         {"task_id": child_id},
         {"configurable": {"thread_id": child_id}},
-        context=Context(model="scripted", database_url=db.url),
+        context=ProcessContext(model="scripted", database_url=db.url),
     )
     assert "Part of: Plan the offsite" in scripted_model.calls[0].text

@@ -13,7 +13,7 @@ from langgraph.types import Command
 from agents.classification import Classification
 from agents.scripted import ScriptedChatModel
 from agents.workflow_schemas import EmailDraft
-from graphs.context import Context
+from graphs.context import Context, ProcessContext
 from graphs.email_drafting import build_graph
 from graphs.runner import task_runner
 from store import tasks as repo
@@ -32,7 +32,7 @@ EMAIL = EmailDraft(
 
 @pytest.fixture
 def context(db: Database) -> Context:
-    return Context(model="scripted", database_url=db.url)
+    return ProcessContext(model="scripted", database_url=db.url)
 
 
 @pytest.fixture

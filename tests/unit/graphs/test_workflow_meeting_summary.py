@@ -10,7 +10,7 @@ from langgraph.types import RetryPolicy
 from agents.planner import ModelOutputError
 from agents.scripted import ScriptedChatModel
 from agents.workflow_schemas import ActionItem, MeetingSummary
-from graphs.context import Context
+from graphs.context import Context, ProcessContext
 from graphs.meeting_summary import build_graph, graph
 from store import tasks as repo
 from store.db import Database
@@ -40,7 +40,7 @@ NO_WAIT = RetryPolicy(initial_interval=0.0, max_attempts=3, jitter=False, retry_
 
 @pytest.fixture
 def context(db: Database) -> Context:
-    return Context(model="scripted", database_url=db.url)
+    return ProcessContext(model="scripted", database_url=db.url)
 
 
 def _task(db: Database, org_id: str, title: str = "Summarize the vendor sync meeting") -> str:

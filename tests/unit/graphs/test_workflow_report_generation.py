@@ -9,7 +9,7 @@ from agents.planner import ModelOutputError
 from agents.reporting import parse_figures
 from agents.scripted import ScriptedChatModel
 from agents.workflow_schemas import ReportDraft, ReportSection
-from graphs.context import Context
+from graphs.context import Context, ProcessContext
 from graphs.report_generation import build_graph, graph
 from store import tasks as repo
 from store.db import Database
@@ -30,7 +30,7 @@ NO_WAIT = RetryPolicy(initial_interval=0.0, max_attempts=2, jitter=False, retry_
 
 @pytest.fixture
 def context(db: Database) -> Context:
-    return Context(model="scripted", database_url=db.url)
+    return ProcessContext(model="scripted", database_url=db.url)
 
 
 def test_figures_are_parsed_from_the_input() -> None:

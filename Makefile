@@ -40,6 +40,7 @@ typecheck: install
 bench: install         ## every speed goal, each beside a baseline measured in the same run
 	$(BIN)/python benchmarks/graph_overhead.py
 	$(BIN)/python benchmarks/api_latency.py
+	$(BIN)/python benchmarks/api_overload.py
 
 serve: install
 	$(BIN)/delegate serve

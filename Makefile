@@ -18,7 +18,7 @@ $(UV):
 	$(PYTHON) -m pip install -q --target $(UV_HOME) uv
 
 $(BIN)/delegate: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --extra dev --python $(PYTHON)
+	$(UV) sync --frozen --extra dev --compile-bytecode --python $(PYTHON)
 	@touch $@
 
 install: $(BIN)/delegate
@@ -38,9 +38,8 @@ typecheck: install
 	$(BIN)/mypy
 
 bench: install         ## every speed goal, each beside a baseline measured in the same run
-	$(BIN)/python benchmarks/graph_overhead.py
-	$(BIN)/python benchmarks/api_latency.py
-	$(BIN)/python benchmarks/api_overload.py
+	@status=0; for b in benchmarks/*.py; do echo "== $$b"; $(BIN)/python $$b || status=1; done; \
+	exit $$status
 
 serve: install
 	$(BIN)/delegate serve

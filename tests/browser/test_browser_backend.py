@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -34,6 +33,11 @@ if os.environ.get("DELEGATE_REQUIRE_BROWSER") != "1" and not _chromium_available
         "DELEGATE_REQUIRE_BROWSER=1 makes this a failure)",
         allow_module_level=True,
     )
+
+
+#: A generous bound on a page that never answers (1 s timeout); the goal is
+#: benchmarks/browser_timeout.py's.
+HANG_BOUND_S = 120
 
 
 @pytest.fixture(scope="module")
@@ -87,15 +91,14 @@ def test_allowlist_blocks_redirect_to_other_host(
         browser.open(web_pages.url("/leave"))
 
 
+@pytest.mark.timeout(HANG_BOUND_S)
 def test_allowlisted_hanging_page_still_times_out(
     web_pages: WebPages, shared_browser: PlaywrightBrowser
 ) -> None:
     settings = shared_browser.settings
     browser = PlaywrightBrowser(settings, allowed_hosts={web_pages.host}, timeout=1.0)
-    started = time.monotonic()
     with browser, pytest.raises(ProviderError, match="timed out"):
         browser.open(web_pages.url("/hang"))
-    assert time.monotonic() - started < 8
 
 
 def test_non_http_urls_are_refused(browser: PlaywrightBrowser) -> None:
@@ -176,17 +179,17 @@ def test_screenshot_writes_png(
     assert result["path"] == str(target)
 
 
-def test_hanging_page_ends_in_provider_error_within_timeout(
+@pytest.mark.timeout(HANG_BOUND_S)
+def test_hanging_page_ends_in_a_retryable_provider_error(
     web_pages: WebPages, shared_browser: PlaywrightBrowser
 ) -> None:
-    with PlaywrightBrowser(shared_browser.settings, timeout=1.0) as browser:
-        started = time.monotonic()
-        with pytest.raises(ProviderError, match="timed out") as err:
-            browser.open(web_pages.url("/hang"))
-        elapsed = time.monotonic() - started
+    with (
+        PlaywrightBrowser(shared_browser.settings, timeout=1.0) as browser,
+        pytest.raises(ProviderError, match="timed out") as err,
+    ):
+        browser.open(web_pages.url("/hang"))
     assert err.value.retryable is True
     assert web_pages.hanging_started.is_set()
-    assert elapsed < 8  # 1 s timeout plus a lazy Chromium launch
 
 
 def test_missing_page_is_provider_error_with_status(

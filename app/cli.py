@@ -344,7 +344,7 @@ def worker(
 
 
 # Commands defined in their own modules register on the same app when imported.
-for _module in ("app.cli_admin", "app.cli_approvals"):
+for _module in ("app.cli_admin", "app.cli_approvals", "app.cli_eval"):
     importlib.import_module(_module)
 
 

@@ -14,7 +14,8 @@ How it is organised:
 - writing: `writer` (which kind of deliverable), `email`, `messages`, `notes`, `actions`,
   `outline`, `voice`, `translate`; `schema` and `known` fill structured-output schemas.
 - acting: `tools` plans the next tool call an agent would make.
-- `eval`: per-class accuracy of the classifier on labelled tasks.
+How good it is: `delegate eval` (agents.evaluation) scores it, like any configured model,
+on the labelled sets under tests/data/eval.
 
 Keyword rules belong here and nowhere else: the rest of Delegate sees only the answers.
 """

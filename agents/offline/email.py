@@ -174,7 +174,7 @@ def draft_email(title: str, details: str = "", extra_to: list[str] | None = None
     purpose = _purpose(title.lower())
     subject, paragraphs = _BODIES[purpose](ctx)
     body = "\n\n".join([greeting(to, who), *[p for p in paragraphs if p], SIGN_OFF])
-    label = missing(f"the address of the {who.lower()}") if who and not to else ""
+    label = f"the {who.lower()} (no address given)" if who and not to else ""
     return EmailDraft(to=to, subject=subject, body=_tidy(body), to_label=label)
 
 

@@ -31,10 +31,10 @@ send: sende senden schick schicke schicken verschicke verschicken | envía envia
     manda mandar | envoie envoyer envoyez expédie
 summarize: zusammenfassen fasse | resume resumir resuma | résume résumer résumez synthétise
 schedule: vereinbare vereinbaren terminiere terminieren | programa programar agenda agendar |
-    programme programmer planifie planifier cale caler
+    programme programmer cale caler
 reschedule: verschiebe verschieben verlege verlegen | reprograma reprogramar aplaza aplazar |
     reporte reporter reprogramme décale décaler
-plan: plane planen | planifica planificar planea planear | prévois prévoir
+plan: plane planen | planifica planificar planea planear | planifie planifier prévois prévoir
 organize: organisiere organisieren | organiza organizar | organise organiser organisez
 pay: bezahle bezahlen zahle zahlen begleiche begleichen | paga pagar pague abona abonar | paie
     paye payer payez règle régler

@@ -166,6 +166,11 @@ def chat_post(title: str, details: str) -> str:
         message = capitalize_first(said.group(1).rstrip(". ")) + "."
         extra = _bullets(details)
         return "\n".join([f"*Heads up:* {message[0].lower() + message[1:]}", *extra])
+    topic = re.search(r"\b(?:about|on|regarding)\s+(.+)$", request, re.I)
+    if topic and not details.strip() and _GOOD_NEWS.search(topic.group(1)):
+        # "a LinkedIn post about our new Lisbon office": the news is the topic itself.
+        news = topic.group(1).strip(" .")
+        return f"We're happy to announce {_named(news)}!"
     subject = re.sub(r"^(?:about|on|regarding)\s+", "", request, flags=re.I)
     head = details.split(":", 1)[0].strip() if ":" in details else ""
     body = details

@@ -195,6 +195,12 @@ _DOWNSIDE = re.compile(
 def general_response(task: TaskText) -> str:
     """For any other request: restate it and lay out a concrete plan and result."""
     request = strip_lead_in(task.title).rstrip(". ")
+    points = sentences(task.details)
+    if points and not re.search(r"\b(?:research|compare|find|look up)\b", request, re.I):
+        # The details are the content: set out under the request, nothing added to them.
+        return "\n".join(
+            [capitalize_first(request), "", *[f"- {capitalize_first(p)}" for p in points]]
+        )
     key = content_words(re.sub(r"https?://\S+|\S+@\S+", "", request))[:6]
     emails = find_emails(task.text)
     lines = [capitalize_first(request), "", f"Goal: {request[0].lower() + request[1:]}."]

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from agents.evaluation import evaluate, load_labelled
+from agents.models import get_chat_model
 from agents.offline.classifier import classify
-from agents.offline.eval import evaluate
 from agents.offline.text import TaskText
 from store.enums import ExecutionType, Strategy
 
@@ -17,40 +17,24 @@ PUBLIC_SET = Path("/work/shared/eval/classify_public.jsonl")
 EXTRA_SET = Path(__file__).parent / "data" / "classify_extra.jsonl"
 
 
-def _rows(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+def _strategy_scores(path: Path) -> dict[str, Any]:
+    scores: dict[str, Any] = evaluate(get_chat_model("offline"), load_labelled([path])).as_dict()
+    return scores["strategy"]
 
 
 @pytest.mark.skipif(not PUBLIC_SET.exists(), reason="public eval set not present")
 @pytest.mark.parametrize("strategy", [s.value for s in Strategy])
-def test_public_set_accuracy_per_class_is_at_least_90_percent(strategy: str) -> None:
-    report = evaluate(_rows(PUBLIC_SET))
-    bucket = report["per_class"][strategy]
-    assert bucket["total"] > 0
-    assert bucket["accuracy"] >= 0.9, report["errors"]
+def test_public_set_recall_per_class_is_at_least_90_percent(strategy: str) -> None:
+    bucket = _strategy_scores(PUBLIC_SET)["per_class"][strategy]
+    assert bucket["support"] > 0
+    assert bucket["recall"] >= 0.9
 
 
 @pytest.mark.parametrize("strategy", [s.value for s in Strategy])
-def test_extra_set_accuracy_per_class_is_at_least_90_percent(strategy: str) -> None:
-    report = evaluate(_rows(EXTRA_SET))
-    bucket = report["per_class"][strategy]
-    assert bucket["total"] >= 10
-    assert bucket["accuracy"] >= 0.9, report["errors"]
-
-
-def test_evaluate_counts_misclassified_rows_as_errors() -> None:
-    rows = [
-        {"title": "Pay the rent", "description": "", "expected_strategy": "blocked"},
-        {"title": "Pay the rent", "description": "", "expected_strategy": "immediate"},
-    ]
-    report = evaluate(rows)
-    assert report["per_class"]["blocked"] == {"total": 1, "correct": 1, "accuracy": 1.0}
-    assert report["per_class"]["immediate"]["accuracy"] == 0.0
-    assert report["errors"] == [
-        {"title": "Pay the rent", "expected": "immediate", "got": "blocked",
-         "confidence": report["errors"][0]["confidence"]}
-    ]  # fmt: skip
-    assert report["accuracy"] == 0.5
+def test_extra_set_recall_per_class_is_at_least_90_percent(strategy: str) -> None:
+    bucket = _strategy_scores(EXTRA_SET)["per_class"][strategy]
+    assert bucket["support"] >= 10
+    assert bucket["recall"] >= 0.9
 
 
 def test_blocked_purchase_reason_says_what_would_unblock_it() -> None:

@@ -97,7 +97,7 @@ def test_email_draft_is_addressed_and_greets_by_name(model: OfflineChatModel) ->
 
 def test_email_without_address_uses_a_recipient_placeholder(model: OfflineChatModel) -> None:
     text = _ask(model, "Draft email to customer about product delay")
-    assert text.startswith("To: [missing: the address of the customer]")
+    assert text.startswith("To: the customer (no address given)")
     assert "is delayed" in text and "[missing: the new date]" in text
 
 
@@ -156,11 +156,17 @@ def test_translation_says_what_it_could_not_translate(model: OfflineChatModel) -
     assert "configure DELEGATE_MODEL" in text
 
 
-def test_unknown_request_gets_a_structured_plan(model: OfflineChatModel) -> None:
+def test_unknown_request_with_details_is_answered_from_the_details(
+    model: OfflineChatModel,
+) -> None:
     text = _ask(model, "Zorble the quarterly quux", "The quux lives in the shared drive.")
+    assert text == "Zorble the quarterly quux\n\n- The quux lives in the shared drive."
+
+
+def test_unknown_request_without_details_says_what_is_missing(model: OfflineChatModel) -> None:
+    text = _ask(model, "Zorble the quarterly quux")
     assert text.startswith("Zorble the quarterly quux")
-    assert "Plan\n1. " in text
-    assert "- The quux lives in the shared drive." in text
+    assert "[missing: the result itself" in text
 
 
 def test_same_input_gives_the_same_output(model: OfflineChatModel) -> None:

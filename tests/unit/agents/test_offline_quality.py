@@ -330,7 +330,7 @@ def test_thousands_separators_stay_in_the_value() -> None:
 def test_email_task_about_a_report_is_still_an_email() -> None:
     text = _write("Draft an email to the team reminding them about the expense report deadline")
     assert text.startswith(
-        "To: [missing: the address of the team]\nSubject: Reminder: Expense report deadline"
+        "To: the team (no address given)\nSubject: Reminder: Expense report deadline"
     )
 
 
@@ -383,7 +383,7 @@ def test_follow_up_on_a_subject_names_the_subject_and_retells_the_reader_facts()
 
 def test_thanking_people_for_an_event_thanks_them_for_their_help() -> None:
     draft = draft_email("Draft a thank you note to the volunteers for the charity run")
-    assert draft.to_label == "[missing: the address of the volunteers]"
+    assert draft.to_label == "the volunteers (no address given)"
     assert draft.body.startswith("Hi all,")
     assert "Thank you for all your help with the charity run." in draft.body
 

@@ -294,3 +294,48 @@ def test_show_json_includes_the_action_a_paused_task_waits_on(
         "post_slack_message",
         {"channel": "#general", "text": "v2.3 is out", "thread_ts": None},
     )
+
+
+def test_eval_json_scores_the_configured_model_per_class(
+    scripted_model: ScriptedChatModel, tmp_path: Path
+) -> None:
+    labelled = tmp_path / "set.jsonl"
+    labelled.write_text(
+        json.dumps({"title": "Write the memo", "strategy": "immediate", "route": "writer"})
+        + "\n"
+        + json.dumps({"title": "Pay the bill", "strategy": "blocked"})
+        + "\n",
+        encoding="utf-8",
+    )
+    scripted_model.script = [immediate(), immediate()]
+
+    code, stdout, _ = invoke("eval", "--data", str(labelled), "--json")
+
+    report = json.loads(stdout)
+    assert code == 0
+    assert report["model"] == "scripted"
+    assert report["strategy"]["per_class"]["blocked"]["recall"] == 0.0
+    assert report["route"]["accuracy"] == 1.0
+    assert [f["title"] for f in report["failures"]] == ["Pay the bill"]
+
+
+def test_eval_prints_tables_and_failures(scripted_model: ScriptedChatModel, tmp_path: Path) -> None:
+    labelled = tmp_path / "set.jsonl"
+    labelled.write_text(json.dumps({"title": "Pay the bill", "strategy": "blocked"}) + "\n")
+    scripted_model.script = [immediate()]
+
+    code, stdout, _ = invoke("eval", "--data", str(labelled))
+
+    assert code == 0
+    assert "strategy: 0/1 correct" in stdout
+    assert "strategy confusion" in stdout
+    assert "Pay the bill" in stdout
+
+
+def test_eval_of_a_missing_file_is_a_one_line_error(tmp_path: Path) -> None:
+    code, _, stderr = invoke("eval", "--data", str(tmp_path / "nope.jsonl"))
+
+    assert code == 2
+    assert stderr.strip().splitlines() == [
+        f"error: {tmp_path / 'nope.jsonl'}: no such file or folder"
+    ]

@@ -1,0 +1,136 @@
+"""`delegate eval`: score the configured model on labelled task sets (agents.evaluation)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from app.cli_base import JsonFlag, app, out, progress
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+#: The labelled sets that ship with the repository (used when no --data is given).
+DEFAULT_DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "eval"
+
+
+def _files(paths: list[Path]) -> list[Path]:
+    from store.errors import InvalidInput
+
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(path.glob("*.jsonl"))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise InvalidInput(f"{path}: no such file or folder")
+    if not found:
+        raise InvalidInput(f"no .jsonl files in {', '.join(str(p) for p in paths)}")
+    return found
+
+
+@app.command("eval")
+def eval_command(
+    data: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--data",
+            help="A JSONL file or a folder of them (repeatable); default: the repository's "
+            "tests/data/eval. Each line: title, description, strategy, execution_type, route, "
+            "must_contain.",
+        ),
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option("--model", help="provider:model to score; env DELEGATE_MODEL.")
+    ] = None,
+    failures: Annotated[int, typer.Option("--failures", help="Failures to list.", min=0)] = 25,
+    as_json: JsonFlag = False,
+) -> None:
+    """Score a model on labelled tasks: per-class precision and recall, confusion matrices,
+    deliverable checks and the failures."""
+    from agents.evaluation import evaluate, load_labelled
+    from agents.models import configured_model_name, get_chat_model
+
+    items = load_labelled(_files(data or [DEFAULT_DATA]))
+    name = model or configured_model_name()
+    with progress(f"scoring {name} on {len(items)} labelled tasks", as_json):
+        report = evaluate(get_chat_model(name), items).as_dict()
+    report["model"] = name
+    if as_json:
+        from app.render import print_json
+
+        print_json(out, report)
+        return
+    _print(report, failures)
+
+
+def _print(report: dict[str, Any], limit: int) -> None:
+    from agents.evaluation import DIMENSIONS
+
+    out.print(f"[bold]model[/] {report['model']}")
+    for dimension in DIMENSIONS:
+        scores = report[dimension]
+        if not scores["total"]:
+            continue
+        out.print(_class_table(dimension, scores))
+        out.print(_confusion_table(dimension, scores["confusion"]))
+    deliverable = report["deliverable"]
+    if deliverable["total"]:
+        out.print(
+            f"[bold]deliverables[/] {deliverable['passed']}/{deliverable['total']} hold the "
+            "task's names, numbers and dates and no placeholder"
+        )
+    shown = report["failures"][:limit]
+    if shown:
+        out.print(_failures_table(shown, len(report["failures"])))
+
+
+def _class_table(dimension: str, scores: dict[str, Any]) -> Table:
+    from rich.table import Table
+
+    accuracy = scores["accuracy"]
+    table = Table(
+        title=f"{dimension}: {scores['correct']}/{scores['total']} correct ({accuracy:.1%})"
+    )
+    for column in ("class", "support", "precision", "recall"):
+        table.add_column(column, justify="left" if column == "class" else "right")
+    for label, row in scores["per_class"].items():
+        table.add_row(label, str(row["support"]), _pct(row["precision"]), _pct(row["recall"]))
+    return table
+
+
+def _confusion_table(dimension: str, confusion: dict[str, dict[str, int]]) -> Table:
+    from rich.table import Table
+
+    labels = sorted(set(confusion) | {g for row in confusion.values() for g in row})
+    table = Table(title=f"{dimension} confusion", caption="rows: expected; columns: answered")
+    table.add_column("expected")
+    for label in labels:
+        table.add_column(label, justify="right")
+    for expected in labels:
+        if expected not in confusion:
+            continue
+        cells = [confusion[expected].get(got, 0) for got in labels]
+        table.add_row(expected, *[str(c) if c else "." for c in cells])
+    return table
+
+
+def _failures_table(failures: list[dict[str, Any]], total: int) -> Table:
+    from rich.table import Table
+
+    table = Table(title=f"failures ({len(failures)} of {total} shown)")
+    for column in ("check", "task", "expected", "got"):
+        table.add_column(column, overflow="fold")
+    for failure in failures:
+        expected = failure["expected"]
+        if isinstance(expected, list):
+            expected = ", ".join(expected)
+        table.add_row(failure["check"], failure["title"], str(expected), str(failure["got"]))
+    return table
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0%}"

@@ -124,3 +124,15 @@ def test_a_key_runs_in_its_own_organization_and_sees_only_its_threads(
         acme.threads.get(theirs["thread_id"])
     listed = {t["thread_id"] for t in acme.threads.search(limit=100)}
     assert mine["thread_id"] in listed and theirs["thread_id"] not in listed
+
+
+def test_docs_under_the_server_are_the_local_page_under_a_csp(server: LangGraphServer) -> None:
+    page = httpx.get(f"{server.url}/docs")
+    bundle = httpx.get(f"{server.url}/docs/assets/swagger-ui-bundle.js")
+    spec = httpx.get(f"{server.url}/openapi.json").json()
+
+    assert page.status_code == 200
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert "cdn." not in page.text and "/docs/assets/swagger-ui-bundle.js" in page.text
+    assert bundle.status_code == 200
+    assert "/threads" in spec["paths"] and "/api/tasks" in spec["paths"]

@@ -13,6 +13,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
 from swagger_ui_bundle import swagger_ui_path
 
 DOCS_DIR = Path(__file__).resolve().parent
@@ -41,8 +42,26 @@ def _init_script() -> FileResponse:
     return FileResponse(DOCS_DIR / "init.js", media_type="text/javascript", headers=_HEADERS)
 
 
+class LocalDocsPage:
+    """ASGI middleware that answers `GET /docs` with this page before any route is matched.
+
+    Under the LangGraph server, `/docs` is one of the server's own routes, which no mounted
+    app can shadow, and it loads its viewer from a CDN; this app's middleware runs first
+    there too, so `/docs` is the local page everywhere (showing the server's /openapi.json,
+    which documents both the LangGraph API and Delegate's routes)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/docs" and scope["method"] == "GET":
+            await _page()(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def install(app: FastAPI) -> None:
     """Serve the docs page at /docs, its script at /docs/init.js, Swagger UI at /docs/assets."""
-    app.add_api_route("/docs", _page, methods=["GET"], include_in_schema=False)
+    app.add_middleware(LocalDocsPage)
     app.add_api_route("/docs/init.js", _init_script, methods=["GET"], include_in_schema=False)
     app.mount("/docs/assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")

@@ -14,7 +14,7 @@ from langgraph.errors import NodeError
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Command, RetryPolicy
-from pydantic import with_config
+from pydantic import ConfigDict, with_config
 from sqlalchemy.orm import Session
 from typing_extensions import TypedDict
 
@@ -35,8 +35,8 @@ from graphs.workflow_dispatch import run_workflow_for_task
 from graphs.workflow_support import MODEL_RETRY, STUDIO_SCHEMA
 from store import tasks as repo
 from store.db import Transaction
-from store.enums import ExecutionStatus, ExecutionType, Strategy
-from store.errors import Conflict, DelegateError, PolicyDenied
+from store.enums import ExecutionStatus, ExecutionType, Priority, Strategy
+from store.errors import Conflict, DelegateError, InvalidInput, PolicyDenied
 from store.models import Task
 from store.person_actions import person_notes
 from store.tasks import MAX_SUBTASK_DEPTH, MAX_SUBTASKS_PER_PARENT, normalize_title
@@ -47,18 +47,27 @@ from tools.gate.policy import TaskFacts
 EXECUTOR_ID = "execute_task"
 
 
-@with_config(STUDIO_SCHEMA)
+@with_config(
+    ConfigDict(
+        **STUDIO_SCHEMA,
+        # One of the two is required: Studio and JSON-schema clients see it; prepare enforces it.
+        json_schema_extra={"anyOf": [{"required": ["task_id"]}, {"required": ["title"]}]},
+    )
+)
 class TaskInput(TypedDict, total=False):
     """Start a run for an existing task (`task_id`) or create one from `title`."""
 
     task_id: str
-    """Id of an existing task to execute."""
+    """Id of an existing task to execute (required unless a title is given)."""
     title: str
-    """Title of a new task to create and execute (when no task_id is given)."""
+    """Title of a new task to create and execute (required unless a task_id is given)."""
     description: str
     """Details of the new task: notes, recipients, context."""
-    execution_type: str
-    """manual, semi_automated or fully_automated (default fully_automated)."""
+    execution_type: ExecutionType
+    """Who does the new task: manual (a person), semi_automated (the AI, with a person's
+    approval before anything is sent) or fully_automated (the default)."""
+    priority: Priority
+    """How urgent the new task is (default medium)."""
 
 
 @with_config(STUDIO_SCHEMA)
@@ -126,6 +135,8 @@ def prepare(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
     db = ctx.database()
     org_id = ctx.org_id()
     task_id = state.get("task_id")
+    if not task_id and not (state.get("title") or "").strip():
+        raise InvalidInput("give a task_id to run a task, or a title to create one and run it")
     if task_id:
         with db.transaction() as conn:
             if not _is_uuid(task_id):
@@ -140,6 +151,7 @@ def prepare(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
                 state.get("title", ""),
                 description=state.get("description", ""),
                 execution_type=state.get("execution_type") or ExecutionType.FULLY_AUTOMATED,
+                priority=state.get("priority") or Priority.MEDIUM,
                 task_id=thread_id if _is_free_uuid(session, thread_id) else None,
             )
             fresh = _start(session, org_id, task.id)

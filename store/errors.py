@@ -26,8 +26,10 @@ class IllegalTransition(DelegateError):
         super().__init__(f"task {task_id} is {current}; it cannot move to {target}")
 
 
-class InvalidInput(DelegateError):
-    """Input that fails validation: an empty title, an unknown execution type, bad JSON."""
+class InvalidInput(DelegateError, ValueError):
+    """Input that fails validation: an empty title, an unknown execution type, bad JSON.
+
+    Also a ValueError, so the LangGraph server reports its message instead of hiding it."""
 
     status_code = 422
 

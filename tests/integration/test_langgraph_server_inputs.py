@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
 @pytest.fixture
 def client(langgraph_server: LangGraphServer) -> SyncLangGraphClient:
-    return get_sync_client(url=langgraph_server.url)
+    return get_sync_client(url=langgraph_server.url, headers=langgraph_server.api_headers)
 
 
 def _input_schema(client: SyncLangGraphClient) -> dict[str, Any]:

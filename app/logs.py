@@ -5,30 +5,50 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import sys
+import traceback
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from store.logcontext import ContextFilter
-
-#: Patterns that look like credentials; scrubbed from every log line.
-_SECRET_PATTERNS = [
-    re.compile(r"(xox[abposr]-)[A-Za-z0-9-]+"),
-    re.compile(r"(sk-)[A-Za-z0-9_-]{8,}"),
-    re.compile(r"(dlg_)[A-Za-z0-9_-]{8,}"),
-    re.compile(r"(ya29\.)[A-Za-z0-9_.-]+"),
-    re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE),
-    re.compile(r"(://[^:/@\s]+:)[^@\s]+(@)"),
-]
+from store.redaction import redact
 
 
 def scrub(text: str) -> str:
-    """The text with anything that looks like a token or password replaced by ***."""
-    for pattern in _SECRET_PATTERNS:
-        text = pattern.sub(
-            lambda m: m.group(1) + "***" + (m.group(2) if m.lastindex == 2 else ""), text
-        )
-    return text
+    """The text with every secret replaced by *** (store.redaction, the one choke point)."""
+    return redact(text)
+
+
+class _RedactedRecords:
+    """A log record factory that takes secrets out of each record's message and traceback
+    as it is made, so every handler (a file, a test's capture, a library's) sees it clean."""
+
+    def __init__(self, make: Callable[..., logging.LogRecord]) -> None:
+        self.make = make
+
+    def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = self.make(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return record  # a malformed call: logging reports it itself
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        if record.exc_info and record.exc_info[1] is not None:
+            text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+            cleaned = redact(text)
+            if cleaned != text:
+                record.exc_text = cleaned
+        return record
+
+
+def install_log_redaction() -> None:
+    """Redact every log record this process makes (idempotent)."""
+    current = logging.getLogRecordFactory()
+    if not isinstance(current, _RedactedRecords):
+        logging.setLogRecordFactory(_RedactedRecords(current))
 
 
 class JsonFormatter(logging.Formatter):
@@ -56,6 +76,7 @@ class TextFormatter(logging.Formatter):
 
 def configure_logging(*, json_logs: bool | None = None, level: str | None = None) -> None:
     """Log to stderr; JSON lines when DELEGATE_LOG_JSON=1 (or asked). Idempotent."""
+    install_log_redaction()
     if json_logs is None:
         json_logs = os.environ.get("DELEGATE_LOG_JSON", "").lower() in {"1", "true", "yes"}
     level = (level or os.environ.get("DELEGATE_LOG_LEVEL") or "WARNING").upper()

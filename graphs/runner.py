@@ -26,6 +26,7 @@ from store.enums import ExecutionStatus
 from store.errors import Conflict, DelegateError, InvalidInput
 from store.logcontext import log_context
 from store.orgs import DEFAULT_ORG, ensure_organization
+from store.redaction import redact_value
 from tools.gate.approval import edited_args, parse_decision, requested_action
 
 log = logging.getLogger("delegate.runner")
@@ -255,7 +256,8 @@ class TaskRunner:
     def _invoke(self, graph_input: Any, task_id: str) -> dict[str, Any]:
         with log_context(task_id=task_id, org=self.organization):
             log.info("run started")
-            outcome = self._invoke_graph(graph_input, task_id)
+            # What the CLI, the API and the worker show: never a secret a provider echoed.
+            outcome: dict[str, Any] = redact_value(self._invoke_graph(graph_input, task_id))
             log.info("run stopped: %s %s", outcome.get("strategy", "-"), outcome.get("status"))
             return outcome
 

@@ -9,6 +9,7 @@ from store import tasks as repo
 from store.db import Database
 from store.enums import ExecutionStatus, Strategy
 from store.errors import ConfigurationError, DelegateError, PolicyDenied
+from store.redaction import redact
 from tools.backends import ProviderError
 from tools.gate.approval import ApprovalRejected, FinishedByPerson
 from tools.gate.budgets import BudgetExceeded
@@ -24,7 +25,7 @@ def stop_for_person(
         reason = exc.reason
         message = "Stopped at a budget limit; nothing more was sent"
     elif isinstance(exc, PolicyDenied):
-        reason = f"policy {exc.rule}: {exc.reason}"
+        reason = redact(f"policy {exc.rule}: {exc.reason}")
         message = f"Blocked by the policy gate ({exc.rule})"
     else:
         reason = f"a person rejected {exc.tool}: {exc.reason}"
@@ -82,7 +83,9 @@ def provider_failed(
 ) -> dict[str, Any]:
     """A service refused (4xx: the task fails) or kept failing (re-queued while retries last)."""
     verb = "kept failing" if exc.retryable else "refused the request"
-    reason = f"{exc.service} {verb}: {exc.reason}" + (f" (HTTP {exc.status})" if exc.status else "")
+    reason = redact(
+        f"{exc.service} {verb}: {exc.reason}" + (f" (HTTP {exc.status})" if exc.status else "")
+    )
     with db.session() as session:
         task = repo.fail_task_execution(
             session,
@@ -115,7 +118,8 @@ def record_failure(
     fails the task; anything else (an outage, a bug) re-queues it while retries remain."""
     from agents.planner import ModelOutputError
 
-    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    text = redact(str(error)).strip()
+    first = text.splitlines()[0] if text else type(error).__name__
     if isinstance(error, ModelOutputError):
         reason = f"{node} failed after {attempts} attempts: {first}"
         retry = False

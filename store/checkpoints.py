@@ -2,6 +2,10 @@
 
 SQLite stores checkpoints in a file beside the store's (`<name>.checkpoints.db`) so the two
 never contend for one write lock; PostgreSQL keeps them in the same database.
+
+Secrets never reach a checkpoint: the serializer takes them out of every value it writes
+(checkpoints and pending writes: messages, errors, state), and the savers take them out of
+the plain strings PostgreSQL keeps inline in the checkpoint row (store.redaction).
 """
 
 from __future__ import annotations
@@ -12,9 +16,34 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from sqlalchemy.engine import make_url
 
 from store.db import Database
+from store.redaction import contains_secret, redact_bytes, redact_value
+
+
+class RedactingSerializer(JsonPlusSerializer):
+    """LangGraph's serializer, with secrets taken out of what it writes.
+
+    The common case costs one scan of the serialized bytes. When a secret is there, the value
+    is redacted and serialized again; anything the walk cannot reach is overwritten in the
+    bytes with '*' of the same length (msgpack frames stay valid)."""
+
+    def dumps_typed(self, obj: Any) -> tuple[str, bytes]:
+        type_, data = super().dumps_typed(obj)
+        if not contains_secret(data):
+            return type_, data
+        type_, data = super().dumps_typed(redact_value(obj))
+        return type_, redact_bytes(data)
+
+
+def _redacted_checkpoint(checkpoint: Any) -> Any:
+    values = checkpoint.get("channel_values") or {}
+    clean = {k: redact_value(v) if isinstance(v, str) else v for k, v in values.items()}
+    if all(clean[k] is values[k] for k in values):
+        return checkpoint
+    return {**checkpoint, "channel_values": clean}
 
 
 def checkpoint_location(db: Database) -> str:
@@ -39,7 +68,7 @@ def open_checkpointer(db: Database) -> Iterator[Any]:
         conn = sqlite3.connect(location, check_same_thread=False, timeout=30)
         conn.execute("PRAGMA journal_mode=WAL")
         try:
-            saver = SqliteSaver(conn)
+            saver = SqliteSaver(conn, serde=RedactingSerializer())
             saver.setup()
             yield saver
         finally:
@@ -49,6 +78,12 @@ def open_checkpointer(db: Database) -> Iterator[Any]:
         from psycopg.rows import dict_row
         from psycopg_pool import ConnectionPool
 
+        class _RedactingPostgresSaver(PostgresSaver):
+            """Plain strings of a checkpoint are stored inline, past the serializer."""
+
+            def put(self, config: Any, checkpoint: Any, metadata: Any, new_versions: Any) -> Any:
+                return super().put(config, _redacted_checkpoint(checkpoint), metadata, new_versions)
+
         with ConnectionPool(
             location,
             min_size=1,
@@ -56,6 +91,6 @@ def open_checkpointer(db: Database) -> Iterator[Any]:
             kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
             open=True,
         ) as pool:
-            pg_saver = PostgresSaver(pool)  # type: ignore[arg-type]
+            pg_saver = _RedactingPostgresSaver(pool, serde=RedactingSerializer())  # type: ignore[arg-type]
             pg_saver.setup()
             yield pg_saver

@@ -15,6 +15,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.errors import DatabaseUnavailable, InvalidInput
+from store.redaction import redact, register_secret
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -72,7 +73,10 @@ class Database:
         try:
             parsed = make_url(self.url)
         except ArgumentError as exc:
-            raise InvalidInput(f"DELEGATE_DATABASE_URL is not a database URL: {exc}") from None
+            raise InvalidInput(
+                f"DELEGATE_DATABASE_URL is not a database URL: {redact(str(exc))}"
+            ) from None
+        register_secret(parsed.password)  # never shown, wherever an error quotes the URL
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:

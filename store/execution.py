@@ -5,6 +5,9 @@ Every status change goes through `_transition`, which checks the lifecycle table
 the log entry in the spec's shape. The row is read and saved through store.task_rows (Core
 statements in the caller's transaction): these writes run on every step of every run, so
 each function takes an ORM session or, cheaper, a Core connection (Database.transaction).
+
+Text from outside (a provider's error, a model's answer) reaches the task's reasons, result
+and log only through these functions, and each takes secrets out of it (store.redaction).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from store.enums import AssigneeType, ExecutionStatus
 from store.errors import InvalidInput
 from store.lifecycle import check_transition
 from store.models import Task, utcnow
+from store.redaction import redact, redact_value
 from store.task_rows import TASKS, TaskRow
 
 S = ExecutionStatus
@@ -43,7 +47,7 @@ def log_entry(
         "executor_type": str(executor_type),
         "timestamp": (timestamp or utcnow()).isoformat(),
     }
-    entry.update({k: v for k, v in details.items() if v is not None})
+    entry.update({k: redact_value(v) for k, v in details.items() if v is not None})
     return entry
 
 
@@ -69,6 +73,8 @@ def record_classification(
     entry: dict[str, Any],
 ) -> TaskRow:
     """Store the AI's decision (confidence, context keys merged) and log it, in one write."""
+
+    context = redact_value(context)
 
     def apply(task: TaskRow) -> None:
         task.ai_confidence = confidence
@@ -184,6 +190,7 @@ def complete_task_execution(
 ) -> TaskRow:
     """-> completed with its result (and `agent_id`, the agent that did the work, if given);
     a parent whose subtasks are now all finished completes too."""
+    result = redact_value(result)
 
     def apply(task: TaskRow) -> None:
         task.result = result
@@ -271,7 +278,7 @@ def fail_task_execution(
     **details: Any,
 ) -> TaskRow:
     """Record a failure: re-queue with retry_count + 1 while retries remain, else `failed`."""
-    error = (error or "unknown error").strip()
+    error = redact((error or "unknown error").strip())
 
     def apply(task: TaskRow) -> None:
         # Only a running (or blocked) task has a retry move back to the queue; a pending task never
@@ -322,9 +329,10 @@ def block_task_execution(
 ) -> TaskRow:
     """-> blocked with a reason that says what would unblock it (and `result`, e.g. the draft
     a person is to finish, if given)."""
-    reason = (reason or "").strip()
+    reason = redact((reason or "").strip())
     if not reason:
         raise InvalidInput("blocking a task needs a reason")
+    result = redact_value(result)
 
     def apply(task: TaskRow) -> None:
         task.blocked_reason = reason

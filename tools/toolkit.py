@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError, create_model
 from store import tasks as repo
 from store.db import Database
 from store.errors import InvalidInput, NotFound
+from store.redaction import redact
 from tools.backends import Browser, Calendar, Chat, Mailbox
 from tools.gate.approval import ActionSkipped, RevisionRequested
 from tools.gate.policy import GatedCall, PolicyGate, TaskFacts, summarize_args
@@ -192,7 +193,7 @@ def invoke_spec(run: ToolRun, spec: ToolSpec, raw_args: dict[str, Any], call_id:
     try:
         args = spec.validate(raw_args)
     except InvalidInput as exc:
-        return f"error: {exc}"
+        return f"error: {redact(str(exc))}"
     _log_tool_call(run, spec, args, call_id)
     if spec.act is not None:
         act, reconcile = spec.act, spec.reconcile
@@ -206,7 +207,7 @@ def invoke_spec(run: ToolRun, spec: ToolSpec, raw_args: dict[str, Any], call_id:
         try:
             result = run.gate.perform(call)
         except InvalidInput as exc:
-            return f"error: {exc}"
+            return f"error: {redact(str(exc))}"
         except RevisionRequested as exc:
             return (
                 f"not run: a person reviewed this {spec.name} call and asked for changes: "
@@ -226,7 +227,7 @@ def invoke_spec(run: ToolRun, spec: ToolSpec, raw_args: dict[str, Any], call_id:
     try:
         content = spec.read(run, args)
     except (NotFound, InvalidInput) as exc:
-        return f"error: {exc}"
+        return f"error: {redact(str(exc))}"
     return untrusted(spec.source or spec.name, content)
 
 

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.schemas import ErrorBody, ValidationErrorBody
 from store.errors import DelegateError, Unauthorized
+from store.redaction import redact
 
 log = logging.getLogger("delegate.api")
 
@@ -65,7 +66,7 @@ async def _delegate_error(request: Request, exc: Exception) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
     if exc.status_code >= 500:
         log.error("request failed: %s", type(exc).__name__)
-    return JSONResponse({"detail": str(exc)}, status_code=exc.status_code, headers=headers)
+    return JSONResponse({"detail": redact(str(exc))}, status_code=exc.status_code, headers=headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -82,8 +83,9 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
             validation_body([{"loc": ("body",), "msg": f"could not be read: {exc.detail}"}]),
             status_code=422,
         )
+    detail = redact(exc.detail) if isinstance(exc.detail, str) else exc.detail
     return JSONResponse(
-        {"detail": exc.detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None)
+        {"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None)
     )
 
 

@@ -18,6 +18,7 @@ from app.api.admission import AdmissionLimit, InFlight, max_in_flight_from_env
 from app.api.errors import DeclaredBodyLimit, install_error_handlers
 from app.api.schemas import Health
 from app.api.state import ApiState
+from app.logs import install_log_redaction
 from store.db import Database
 
 DESCRIPTION = """\
@@ -44,6 +45,7 @@ def create_app(
     `model` overrides DELEGATE_MODEL for the runs this app starts; `max_in_flight` bounds
     the /api requests served at once (else DELEGATE_MAX_IN_FLIGHT, default 32).
     """
+    install_log_redaction()  # no log line of a request shows a secret
     state = ApiState(db, database_url=database_url, model=model)
 
     @asynccontextmanager

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from store.db import Database
 from store.models import SideEffect, utcnow
+from store.redaction import redact, redact_value
 
 PENDING = "pending"
 """Recorded; the provider call is under way or crashed."""
@@ -84,6 +85,7 @@ def record_pending(
     db: Database, org_id: str, task_id: str, key: str, tool: str, args: dict[str, Any]
 ) -> None:
     """Write (or re-arm) the row as `pending` with the arguments about to be sent."""
+    args = redact_value(args)
     with db.session() as session:
         row = session.get(SideEffect, key)
         if row is None:
@@ -105,6 +107,7 @@ def record_pending(
 
 
 def _set_status(db: Database, key: str, status: str, result: dict[str, Any] | None) -> None:
+    result = redact_value(result)
     with db.session() as session:
         row = session.get(SideEffect, key)
         if row is None:
@@ -121,7 +124,7 @@ def mark_done(db: Database, key: str, result: dict[str, Any]) -> None:
 
 def mark_failed(db: Database, key: str, reason: str) -> None:
     """The provider refused the call; nothing happened outside."""
-    _set_status(db, key, FAILED, {"error": reason})
+    _set_status(db, key, FAILED, {"error": redact(reason)})
 
 
 def mark_unconfirmed(db: Database, key: str) -> None:

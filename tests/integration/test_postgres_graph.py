@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.postgres import PostgresSaver
 from sqlalchemy import inspect
 
 from agents.models import register_model, unregister_model
@@ -37,7 +38,7 @@ def runner(pg_db: Database) -> Iterator[TaskRunner]:
 
 
 def test_checkpoints_live_in_the_store_database(runner: TaskRunner) -> None:
-    assert type(runner.graph.checkpointer).__name__ == "PostgresSaver"
+    assert isinstance(runner.graph.checkpointer, PostgresSaver)
     with runner.db.engine.connect() as conn:
         tables = set(inspect(conn).get_table_names())
     assert {"checkpoints", "checkpoint_writes", "tasks"} <= tables

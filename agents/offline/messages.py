@@ -161,6 +161,13 @@ def chat_post(title: str, details: str) -> str:
         r"\s*\b(?:in|on|to|for|into)\s+(?:#\S+|slack|the channel|the \S+ channel)"
         r"(?:\s+(?:on|in)\s+slack)?", "", request, flags=re.I,
     ).strip(" .")  # fmt: skip
+    told = re.search(r"^(?:let|tell|inform|remind|ping)\s+\S+(?:\s+know)?\s+(?:that\s+)?(.+)$",
+                     strip_lead_in(title), re.I)  # fmt: skip
+    if told and not re.match(r"(?:about|of|on)\b", told.group(1), re.I):
+        return f"*Heads up:* {told.group(1).rstrip('. ')}."
+    foreign = re.search(r"\b(?:que|qu'|dass)\s*(.+)$", request, re.I)
+    if foreign:  # "Préviens #ops que la maintenance est déplacée": the news, as written
+        return capitalize_first(foreign.group(1).rstrip(". ")) + "."
     said = re.match(r"(?:that|saying)\s+(.+)$", request, re.I)
     if said:
         message = capitalize_first(said.group(1).rstrip(". ")) + "."

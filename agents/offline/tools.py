@@ -13,7 +13,9 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
 from agents.offline.email import draft_email
+from agents.offline.languages import correct_typo, gloss
 from agents.offline.schedule import event_window, meeting_slot
+from agents.offline.signals import KNOWN_VERBS
 from agents.offline.text import (
     TaskText,
     content_words,
@@ -123,8 +125,10 @@ def first_call(
     """The tool call that starts the task, or None when no bound tool fits it."""
     bound = set(tools)
     lower = task.title.lower()
-    request = strip_lead_in(task.title).lower()
-    verb = (words(request) or [""])[0]
+    # The verb in English ("Préviens #ops ..." -> notify), a one-letter typo forgiven.
+    request = strip_lead_in(gloss(task.title)).lower()
+    first = (words(request) or [""])[0]
+    verb = correct_typo(first, KNOWN_VERBS) or first
     urls = find_urls(task.title) or find_urls(task.details)
     if urls:
         url = urls[0]
@@ -152,7 +156,10 @@ def first_call(
             "max_results": 10,
         }
     wants_slack = bool(find_channels(task.title)) or "slack" in words(lower)
-    slack_verbs = {"post", "share", "send", "announce", "tell", "message", "notify"}
+    slack_verbs = {
+        "post", "share", "send", "announce", "tell", "message", "notify", "let", "inform",
+        "remind", "ping",
+    }  # fmt: skip
     if wants_slack and verb in slack_verbs and "post_slack_message" in bound:
         channel = (find_channels(task.title) or ["#general"])[0]
         return "post_slack_message", {

@@ -86,3 +86,21 @@ def test_pros_and_cons_without_points_say_what_is_missing() -> None:
     text = write(TaskText("List the pros and cons of async stand-ups"))
 
     assert "[missing: the advantages of async stand-ups" in text
+
+
+def test_a_french_request_to_warn_a_channel_posts_the_news_as_written(
+    db: Database, org_id: str
+) -> None:
+    outcome = _run(db, "Préviens #eng-oncall que la maintenance est déplacée à samedi")
+
+    assert outcome["status"] == ExecutionStatus.COMPLETED.value
+    (posted,) = SandboxChat(db, org_id).history("#eng-oncall")
+    assert posted["text"] == "La maintenance est déplacée à samedi."
+
+
+def test_letting_a_channel_know_something_posts_that_thing(db: Database, org_id: str) -> None:
+    outcome = _run(db, "Let #support know the status page is back to green")
+
+    assert outcome["status"] == ExecutionStatus.COMPLETED.value
+    (posted,) = SandboxChat(db, org_id).history("#support")
+    assert "the status page is back to green" in posted["text"]

@@ -85,24 +85,43 @@ class Chat(Protocol):
         ...
 
 
-class Browser(Protocol):
-    """A real browser (Playwright) behind a host allowlist and timeouts."""
+class Egress(Protocol):
+    """Where the pages of one task may send requests (the data-flow rule), and the record of
+    what was refused."""
 
-    def open(self, url: str) -> dict[str, Any]:
+    def allows(self, url: str) -> bool:
+        """Whether a request to this http(s) URL may be made."""
+        ...
+
+    def refused(self, url: str, kind: str, method: str) -> None:
+        """Record a request that was stopped (kind: document, image, fetch, websocket, ...)."""
+        ...
+
+
+class Browser(Protocol):
+    """A real browser (Playwright) behind a host allowlist and timeouts. With `egress`, every
+    request a page makes is checked against it first."""
+
+    def open(self, url: str, *, egress: Egress | None = None) -> dict[str, Any]:
         """{"url", "title", "text"}: the page's readable text."""
         ...
 
     def fill_form(
-        self, url: str, fields: dict[str, str], submit_selector: str | None = None
+        self,
+        url: str,
+        fields: dict[str, str],
+        submit_selector: str | None = None,
+        *,
+        egress: Egress | None = None,
     ) -> dict[str, Any]:
         """Fill fields (by label, name or CSS selector); optionally submit."""
         ...
 
-    def click(self, url: str, selector: str) -> dict[str, Any]:
+    def click(self, url: str, selector: str, *, egress: Egress | None = None) -> dict[str, Any]:
         """Click an element (by text or CSS selector); returns the resulting page."""
         ...
 
-    def screenshot(self, url: str, path: str) -> dict[str, Any]:
+    def screenshot(self, url: str, path: str, *, egress: Egress | None = None) -> dict[str, Any]:
         """Save a PNG of the page at `path`."""
         ...
 

@@ -193,6 +193,8 @@ def invoke_spec(run: ToolRun, spec: ToolSpec, raw_args: dict[str, Any], call_id:
     try:
         args = spec.validate(raw_args)
     except InvalidInput as exc:
+        if spec.side_effect:
+            run.gate.record_invalid_arguments(spec.name, redact(str(exc)))
         return f"error: {redact(str(exc))}"
     _log_tool_call(run, spec, args, call_id)
     if spec.act is not None:

@@ -4,7 +4,6 @@ served on 127.0.0.1, with DELEGATE_BROWSER_OFFLINE=1 as on a machine without int
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,30 +15,12 @@ from graphs.runner import TaskRunner
 from store.db import Database
 from tests.fixtures.agent_runs import events, immediate, load_task
 from tests.fixtures.web_standin import WebPages
-from tools.browser.chromium import close_shared_browsers
 from tools.browser.settings import DEBIAN_CHROMIUM
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 if not Path(DEBIAN_CHROMIUM).is_file():
     pytest.skip("Debian's chromium is not installed", allow_module_level=True)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _close_browsers() -> Iterator[None]:
-    """The tools share one Chromium per settings; end them with this module."""
-    yield
-    close_shared_browsers()
-
-
-@pytest.fixture
-def browser_env(web_pages: WebPages, monkeypatch: pytest.MonkeyPatch) -> WebPages:
-    """The real browser backend, offline, with Debian's Chromium and 10 s timeouts."""
-    monkeypatch.setenv("DELEGATE_BROWSER_EXECUTABLE", DEBIAN_CHROMIUM)
-    monkeypatch.setenv("DELEGATE_BROWSER_OFFLINE", "1")
-    monkeypatch.setenv("DELEGATE_BROWSER_TIMEOUT", "10")
-    monkeypatch.delenv("DELEGATE_BROWSER_ALLOWED_HOSTS", raising=False)
-    return web_pages
 
 
 def tool_output(messages: list[BaseMessage], tools: list[str]) -> str:

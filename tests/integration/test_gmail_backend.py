@@ -158,7 +158,7 @@ def test_bad_request_raises_provider_error_with_providers_reason(
 ) -> None:
     google_env.fail_next(SEND, 400, message="Invalid To header", reason="invalidArgument")
     with pytest.raises(ProviderError) as info:
-        gmail.send(["not-an-address"], "S", "B")
+        gmail.send(["john@example.com"], "S", "B")
     assert info.value.reason == "Invalid To header"
     assert (info.value.status, info.value.retryable, info.value.service) == (400, False, "gmail")
     assert len(google_env.calls("POST", SEND)) == 1

@@ -11,7 +11,13 @@ Settings (environment, read by `BrowserSettings.from_env`):
 - DELEGATE_BROWSER_ALLOWED_HOSTS: comma-separated hosts ("example.com" also allows its
   subdomains; "127.0.0.1:8080" pins a port). When set, a URL outside it raises PolicyDenied
   before any navigation, and every request the page makes to another host (a redirect, an
-  image, a form post) is blocked. Only http(s) URLs are ever opened.
+  image, a form post) is blocked. Only http(s) URLs are ever opened, as `parse_url` (the
+  gate's parser) reads and normalises them.
+
+Egress: the browser tools pass the task's `Egress` (the data-flow rule), and every request a
+page makes (tools.browser.egress) must pass it and the allowlist above. A main-frame
+navigation that is refused (a form posting elsewhere, a redirect) raises PolicyDenied; a
+refused subresource, fetch or WebSocket only fails inside the page. Both are recorded.
 
 Threading: Playwright's sync API may not run on a thread with a running asyncio loop, and its
 objects belong to the thread that made them. So every backend owns one worker thread that
@@ -34,15 +40,16 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Browser as PlaywrightChromium
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page, Playwright, Request, Route, sync_playwright
+from playwright.sync_api import Page, Playwright, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from store.errors import ConfigurationError, PolicyDenied
-from tools.backends import ProviderError
+from tools.backends import Egress, ProviderError
+from tools.browser.egress import EgressGuard, RefusedRequest
 from tools.browser.forms import fill_field, locate_clickable
 from tools.browser.settings import (
     ALLOWED_HOSTS_VAR,
@@ -51,6 +58,7 @@ from tools.browser.settings import (
     BrowserSettings,
 )
 from tools.browser.text import readable_text
+from tools.gate.destinations import AmbiguousDestination, parse_url
 
 T = TypeVar("T")
 
@@ -87,17 +95,22 @@ class PlaywrightBrowser:
 
     # -- Browser protocol -------------------------------------------------------------------
 
-    def open(self, url: str) -> dict[str, Any]:
+    def open(self, url: str, *, egress: Egress | None = None) -> dict[str, Any]:
         """{"url", "title", "text", "links", "status", "truncated"}: the page's readable text."""
-        self._check(url)
-        return self._run(lambda: self._with_page(url, self._read))
+        url = self._check(url)
+        return self._run(lambda: self._with_page(url, self._read, egress))
 
     def fill_form(
-        self, url: str, fields: dict[str, str], submit_selector: str | None = None
+        self,
+        url: str,
+        fields: dict[str, str],
+        submit_selector: str | None = None,
+        *,
+        egress: Egress | None = None,
     ) -> dict[str, Any]:
         """Fill fields (by label, name, placeholder or CSS selector); submit by clicking
         `submit_selector` (text or selector). Without it nothing is sent: a dry run."""
-        self._check(url)
+        url = self._check(url)
 
         def work(page: Page) -> dict[str, Any]:
             filled = [fill_field(page, name, value) for name, value in fields.items()]
@@ -108,23 +121,23 @@ class PlaywrightBrowser:
             result.update(filled=filled, submitted=bool(submit_selector))
             return result
 
-        return self._run(lambda: self._with_page(url, work))
+        return self._run(lambda: self._with_page(url, work, egress))
 
-    def click(self, url: str, selector: str) -> dict[str, Any]:
+    def click(self, url: str, selector: str, *, egress: Egress | None = None) -> dict[str, Any]:
         """Click an element (by visible text or CSS selector); returns the resulting page."""
-        self._check(url)
+        url = self._check(url)
 
         def work(page: Page) -> dict[str, Any]:
             locate_clickable(page, selector).click()
             self._settle(page)
             return self._read(page)
 
-        return self._run(lambda: self._with_page(url, work))
+        return self._run(lambda: self._with_page(url, work, egress))
 
-    def screenshot(self, url: str, path: str) -> dict[str, Any]:
+    def screenshot(self, url: str, path: str, *, egress: Egress | None = None) -> dict[str, Any]:
         """Save a full-page PNG at `path` (folders are created); {"url", "title", "path",
         "bytes"}."""
-        self._check(url)
+        url = self._check(url)
         target = Path(path).expanduser().resolve()
 
         def work(page: Page) -> dict[str, Any]:
@@ -137,7 +150,7 @@ class PlaywrightBrowser:
                 "bytes": target.stat().st_size,
             }
 
-        return self._run(lambda: self._with_page(url, work))
+        return self._run(lambda: self._with_page(url, work, egress))
 
     def close(self) -> None:
         """Close Chromium and stop the worker thread (idempotent)."""
@@ -219,25 +232,47 @@ class PlaywrightBrowser:
 
     # -- one operation ----------------------------------------------------------------------
 
-    def _check(self, url: str) -> None:
-        if not self.settings.is_allowed(url):
-            host = urlsplit(url).hostname or url
+    def _check(self, url: str) -> str:
+        """The URL as the gate's parser normalises it, if it may be opened at all."""
+        try:
+            address = parse_url(url)
+        except AmbiguousDestination as exc:
+            raise PolicyDenied("browser_allowed_hosts", str(exc)) from None
+        if not self.settings.is_allowed(address.url):
             raise PolicyDenied(
                 "browser_allowed_hosts",
-                f"{host} is not an allowed http(s) host (see {ALLOWED_HOSTS_VAR})",
+                f"{address.host} is not an allowed http(s) host (see {ALLOWED_HOSTS_VAR})",
             )
+        return address.url
 
-    def _with_page(self, url: str, work: Callable[[Page], dict[str, Any]]) -> dict[str, Any]:
-        context = self._browser().new_context(accept_downloads=False)
+    def _guard(self, egress: Egress | None) -> EgressGuard | None:
+        """The request guard for one operation: the allowlist and the task's egress rule."""
+        if self.settings.allowed_hosts is None and egress is None:
+            return None
+
+        def allows(url: str) -> bool:
+            return self.settings.is_allowed(url) and (egress is None or egress.allows(url))
+
+        def record(refused: RefusedRequest) -> None:
+            if egress is not None:
+                egress.refused(refused.url, refused.kind, refused.method)
+
+        return EgressGuard(allows, self.settings.timeout * 1000, record)
+
+    def _with_page(
+        self, url: str, work: Callable[[Page], dict[str, Any]], egress: Egress | None = None
+    ) -> dict[str, Any]:
+        # Service workers could make requests the context's routes never see.
+        context = self._browser().new_context(accept_downloads=False, service_workers="block")
         timeout_ms = self.settings.timeout * 1000
         context.set_default_timeout(timeout_ms)
         context.set_default_navigation_timeout(timeout_ms)
-        blocked: list[str] = []
-        if self.settings.allowed_hosts is not None:
-            context.route("**/*", lambda route, request: self._guard(route, request, blocked))
+        guard = self._guard(egress)
+        if guard is not None:
+            guard.install(context)
         try:
             page = context.new_page()
-            with self._errors(url, blocked):
+            with self._errors(url, guard):
                 response = page.goto(url, wait_until="domcontentloaded")
                 if response is not None and response.status >= 400:
                     raise ProviderError(
@@ -247,58 +282,40 @@ class PlaywrightBrowser:
                         retryable=response.status >= 500,
                     )
                 self._settle(page)
-                return work(page)
+                result = work(page)
+            if guard is not None and guard.refused_navigations:
+                self._deny(guard.refused_navigations[0].url)
+            return result
         finally:
             context.close()
 
-    def _guard(self, route: Route, request: Request, blocked: list[str]) -> None:
-        """With an allowlist: block requests to other hosts, and fetch navigations without
-        following redirects, so a redirect to another host is refused before it is made
-        (Playwright routes only the first URL of a redirect chain)."""
-        try:
-            if not self.settings.is_allowed(request.url):
-                if request.is_navigation_request():
-                    blocked.append(request.url)
-                route.abort("blockedbyclient")
-                return
-            if not request.is_navigation_request():
-                route.continue_()
-                return
-            response = route.fetch(max_redirects=0, timeout=self.settings.timeout * 1000)
-            location = response.headers.get("location")
-            if 300 <= response.status < 400 and location:
-                target = urljoin(request.url, location)
-                if not self.settings.is_allowed(target):
-                    blocked.append(target)
-                    route.abort("blockedbyclient")
-                    return
-            route.fulfill(response=response)
-        except PlaywrightError:
-            # The page went away (timeout, close) or the fetch failed; end the request.
-            with suppress(PlaywrightError):
-                route.abort("failed")
-
     @contextmanager
-    def _errors(self, url: str, blocked: list[str]) -> Iterator[None]:
+    def _errors(self, url: str, guard: EgressGuard | None) -> Iterator[None]:
         seconds = f"{self.settings.timeout:g}"
         try:
             yield
         except PlaywrightTimeout:
-            if blocked:
-                self._deny(blocked[0])
+            if guard is not None and guard.refused_navigations:
+                self._deny(guard.refused_navigations[0].url)
             raise ProviderError(
                 "browser", f"timed out after {seconds} s on {url}", retryable=True
             ) from None
         except PlaywrightError as exc:
-            if blocked:
-                self._deny(blocked[0])
+            if guard is not None and guard.refused_navigations:
+                self._deny(guard.refused_navigations[0].url)
             first_line = (exc.message or str(exc)).strip().splitlines()[0]
             raise ProviderError("browser", f"{first_line} ({url})") from None
 
     def _deny(self, url: str) -> None:
         host = urlsplit(url).hostname or url
+        if not self.settings.is_allowed(url):
+            raise PolicyDenied(
+                "browser_allowed_hosts", f"the page led to {host}, which is not an allowed host"
+            )
         raise PolicyDenied(
-            "browser_allowed_hosts", f"the page led to {host}, which is not an allowed host"
+            "untrusted_destination",
+            f"the page tried to send a request to {host}, which the task does not name; it was "
+            "refused (add the site to the task or the organization's allowlist to allow it)",
         )
 
     def _settle(self, page: Page) -> None:

@@ -8,16 +8,21 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from store.errors import ConfigurationError
+from tools.gate.destinations import AmbiguousDestination, parse_url
 
 EXECUTABLE_VAR = "DELEGATE_BROWSER_EXECUTABLE"
 OFFLINE_VAR = "DELEGATE_BROWSER_OFFLINE"
 TIMEOUT_VAR = "DELEGATE_BROWSER_TIMEOUT"
 ALLOWED_HOSTS_VAR = "DELEGATE_BROWSER_ALLOWED_HOSTS"
 DEBIAN_CHROMIUM = "/usr/bin/chromium"
-OFFLINE_ARGS = ("--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",)
+OFFLINE_ARGS = (
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+    # Offline, every site is on loopback; a page the egress guard fulfilled counts as public
+    # to Chromium, whose local-network checks would then refuse its WebSockets to 127.0.0.1.
+    "--disable-features=LocalNetworkAccessChecks",
+)
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
 
@@ -66,14 +71,13 @@ class BrowserSettings:
         )
 
     def is_allowed(self, url: str) -> bool:
-        """Whether a URL is http(s) and (if an allowlist is set) on an allowed host."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        """Whether a URL is one http(s) URL (as `parse_url` reads it) and, if an allowlist is
+        set, on an allowed host."""
+        try:
+            address = parse_url(url)
+        except AmbiguousDestination:
             return False
         if self.allowed_hosts is None:
             return True
-        try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError:
-            return False
-        return any(_host_matches(parts.hostname, port, e) for e in self.allowed_hosts)
+        port = address.port or (443 if address.scheme == "https" else 80)
+        return any(_host_matches(address.host, port, e) for e in self.allowed_hosts)

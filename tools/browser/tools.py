@@ -9,19 +9,20 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from tools.gate.destinations import WebUrl
 from tools.toolkit import ToolRun, ToolSpec
 
 
 class UrlArgs(BaseModel):
     """A page to open."""
 
-    url: str = Field(description="The page's full URL, as the task gives it.")
+    url: WebUrl = Field(description="The page's full http(s) URL, as the task gives it.")
 
 
 class FillFormArgs(BaseModel):
     """A form to fill and maybe submit."""
 
-    url: str = Field(description="The URL of the page with the form.")
+    url: WebUrl = Field(description="The http(s) URL of the page with the form.")
     fields: dict[str, str] = Field(
         description="Field label, name or CSS selector -> the value to type."
     )
@@ -33,7 +34,7 @@ class FillFormArgs(BaseModel):
 class ClickArgs(BaseModel):
     """An element to click."""
 
-    url: str = Field(description="The URL of the page.")
+    url: WebUrl = Field(description="The http(s) URL of the page.")
     selector: str = Field(description="The element's visible text or a CSS selector.")
 
 
@@ -44,22 +45,32 @@ def screenshot_dir() -> Path:
     return folder
 
 
+# Every call passes the task's egress rule: the page may reach only hosts the task names.
+
+
 def _open(run: ToolRun, args: dict[str, Any]) -> Any:
-    return run.backends.browser.open(args["url"])
+    with run.gate.egress("open_url") as egress:
+        return run.backends.browser.open(args["url"], egress=egress)
 
 
 def _screenshot(run: ToolRun, args: dict[str, Any]) -> Any:
     path = screenshot_dir() / f"{run.task.id}-{uuid.uuid4().hex[:8]}.png"
-    return run.backends.browser.screenshot(args["url"], str(path))
+    with run.gate.egress("screenshot") as egress:
+        return run.backends.browser.screenshot(args["url"], str(path), egress=egress)
 
 
 def _fill(run: ToolRun, args: dict[str, Any], key: str) -> dict[str, Any]:
-    result = run.backends.browser.fill_form(args["url"], args["fields"], args["submit_selector"])
+    with run.gate.egress("fill_form") as egress:
+        result = run.backends.browser.fill_form(
+            args["url"], args["fields"], args["submit_selector"], egress=egress
+        )
     return {"status": "submitted" if args["submit_selector"] else "filled", **result}
 
 
 def _click(run: ToolRun, args: dict[str, Any], key: str) -> dict[str, Any]:
-    return {"status": "clicked", **run.backends.browser.click(args["url"], args["selector"])}
+    with run.gate.egress("click") as egress:
+        result = run.backends.browser.click(args["url"], args["selector"], egress=egress)
+    return {"status": "clicked", **result}
 
 
 BROWSER_TOOLS = [

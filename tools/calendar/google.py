@@ -11,6 +11,7 @@ from google.auth.credentials import Credentials
 from store.errors import InvalidInput
 from tools.backends import ProviderError
 from tools.calendar.events import as_utc, iso, validate_event_id
+from tools.gate.destinations import parse_emails
 from tools.google.client import (
     RetryPolicy,
     build_service,
@@ -119,7 +120,7 @@ class GoogleCalendar:
             "location": location,
             "start": {"dateTime": iso(start)},
             "end": {"dateTime": iso(end)},
-            "attendees": [{"email": email} for email in attendees or []],
+            "attendees": [{"email": email} for email in parse_emails(attendees or [])],
         }
         try:
             created = self._run(self._events.insert(calendarId=CALENDAR_ID, body=body))

@@ -12,6 +12,7 @@ from store.db import Database
 from store.errors import InvalidInput
 from store.models import SandboxEvent
 from tools.calendar.events import as_utc, validate_event_id
+from tools.gate.destinations import parse_emails
 
 
 def _event(row: SandboxEvent) -> dict[str, Any]:
@@ -82,7 +83,7 @@ class SandboxCalendar:
                     description=description,
                     start=as_utc(start),
                     end=as_utc(end),
-                    attendees=list(attendees or []),
+                    attendees=parse_emails(attendees or []),
                     location=location,
                 )
                 session.add(row)

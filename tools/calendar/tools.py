@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from tools.gate.destinations import EmailAddress
 from tools.gate.idempotency import event_id_for
 from tools.toolkit import ToolRun, ToolSpec
 
@@ -48,8 +49,9 @@ class CreateEventArgs(BaseModel):
     summary: str = Field(min_length=1, description="The event title.")
     start: str = Field(description="ISO-8601 start, e.g. 2025-05-01T15:00:00+00:00.")
     end: str = Field(description="ISO-8601 end, after the start.")
-    attendees: list[str] = Field(
-        default_factory=list, description="Attendee email addresses named in the task."
+    attendees: list[EmailAddress] = Field(
+        default_factory=list,
+        description="Attendee email addresses named in the task, one address per item.",
     )
     description: str = Field(default="", description="Agenda or notes.")
     location: str = Field(default="", description="Where, or a meeting link.")

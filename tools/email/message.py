@@ -14,6 +14,8 @@ from email.utils import getaddresses
 from html.parser import HTMLParser
 from typing import Any
 
+from tools.gate.destinations import parse_emails
+
 #: The domain used to complete a Message-ID that has no `@` of its own.
 MESSAGE_ID_DOMAIN = "delegate.local"
 
@@ -51,13 +53,19 @@ def build_message(
     cc: list[str] | None = None,
     sender: str | None = None,
 ) -> EmailMessage:
-    """A plain-text EmailMessage with the given headers (From left to Gmail when None)."""
+    """A plain-text EmailMessage with the given headers (From left to Gmail when None).
+
+    To and Cc hold exactly the addresses `parse_emails` reads (the ones the policy gate
+    approved), bare and comma-separated; a value that is not one address raises
+    AmbiguousDestination and nothing is built."""
+    recipients = parse_emails(to)
+    copies = [a for a in parse_emails(cc or []) if a not in recipients]
     message = EmailMessage()
     if sender:
         message["From"] = sender
-    message["To"] = ", ".join(to)
-    if cc:
-        message["Cc"] = ", ".join(cc)
+    message["To"] = ", ".join(recipients)
+    if copies:
+        message["Cc"] = ", ".join(copies)
     message["Subject"] = subject
     message["Message-ID"] = message_id
     message.set_content(body)

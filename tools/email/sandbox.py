@@ -11,6 +11,7 @@ from store.errors import NotFound
 from store.models import SandboxEmail
 from tools.email.message import normalize_message_id, snippet
 from tools.email.query import bare_message_id, matches, parse_query
+from tools.gate.destinations import parse_emails
 
 #: The address the sandbox mailbox sends from.
 SANDBOX_ADDRESS = "delegate@sandbox.local"
@@ -74,8 +75,15 @@ class SandboxMailbox:
     def create_draft(
         self, to: list[str], subject: str, body: str, cc: list[str] | None = None
     ) -> dict[str, Any]:
-        """Save a draft in the drafts folder."""
-        return self._add("drafts", sender=self.address, to=to, cc=cc, subject=subject, body=body)
+        """Save a draft in the drafts folder (each recipient parsed as the gate parsed it)."""
+        return self._add(
+            "drafts",
+            sender=self.address,
+            to=parse_emails(to),
+            cc=parse_emails(cc or []),
+            subject=subject,
+            body=body,
+        )
 
     def send(
         self,
@@ -93,8 +101,8 @@ class SandboxMailbox:
         return self._add(
             "sent",
             sender=self.address,
-            to=to,
-            cc=cc,
+            to=parse_emails(to),
+            cc=parse_emails(cc or []),
             subject=subject,
             body=body,
             message_id=message_id,

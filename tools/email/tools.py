@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from tools.gate.destinations import EmailAddress
 from tools.gate.idempotency import message_id_for
 from tools.toolkit import ToolRun, ToolSpec
 
@@ -13,10 +14,14 @@ from tools.toolkit import ToolRun, ToolSpec
 class EmailArgs(BaseModel):
     """An email to draft or send."""
 
-    to: list[str] = Field(min_length=1, description="Recipient email addresses.")
+    to: list[EmailAddress] = Field(
+        min_length=1, description="Recipient email addresses, one address per item."
+    )
     subject: str = Field(description="The subject line.")
     body: str = Field(description="The plain-text body, complete and ready to send.")
-    cc: list[str] = Field(default_factory=list, description="Addresses to copy, if any.")
+    cc: list[EmailAddress] = Field(
+        default_factory=list, description="Addresses to copy, if any, one per item."
+    )
 
 
 class SearchEmailArgs(BaseModel):

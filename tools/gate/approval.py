@@ -36,7 +36,7 @@ from typing import Any, Literal, NotRequired, cast
 from typing_extensions import TypedDict
 
 from store.errors import DelegateError, InvalidInput
-from tools.gate.data_flow import email_address, is_email_address
+from tools.gate.destinations import AmbiguousDestination, parse_email
 
 DecisionKind = Literal["approve", "edit", "reject", "respond", "ignore", "resolve"]
 
@@ -168,10 +168,10 @@ def address_list(text: str, field_name: str = "addresses") -> list[str]:
         raw = (addr or name).strip()
         if not raw:
             continue
-        address = email_address(raw)
-        if not is_email_address(address):
-            raise InvalidInput(f"{field_name}: {raw!r} is not an email address")
-        found.append(address)
+        try:
+            found.append(parse_email(raw))
+        except AmbiguousDestination:
+            raise InvalidInput(f"{field_name}: {raw!r} is not an email address") from None
     return found
 
 

@@ -10,10 +10,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from email.utils import parseaddr
+from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+
+from tools.gate.destinations import (
+    SLACK_ID,
+    AmbiguousDestination,
+    emails_in_text,
+    parse_channel,
+    parse_email,
+    parse_url,
+)
 
 
 @dataclass(frozen=True)
@@ -26,35 +33,16 @@ class Destination:
     """Normalized: a lower-case address, a channel name without '#', or host[:port]."""
 
 
-def email_address(value: str) -> str:
-    """The bare, lower-case address of "Name <a@b>" or "a@b"."""
-    return (parseaddr(value)[1] or value).strip().lower()
-
-
-def is_email_address(value: str) -> bool:
-    """Whether `value` is one bare address as the data-flow rule recognizes addresses."""
-    return _EMAIL.fullmatch(value) is not None
-
-
-def channel_name(value: str) -> str:
-    """A channel as compared: no leading '#', lower case (ids keep their case)."""
-    bare = value.strip().lstrip("#").strip()
-    return bare if _CHANNEL_ID.fullmatch(bare) else bare.lower()
-
-
-def url_host(url: str) -> str:
-    """host[:port] of a URL (the port only when the URL names one)."""
-    parts = urlsplit(url.strip() if "://" in url else f"http://{url.strip()}")
-    host = (parts.hostname or "").lower()
-    return f"{host}:{parts.port}" if parts.port else host
-
-
 def _emails(args: dict[str, Any], *names: str) -> list[Destination]:
     found = []
     for name in names:
         for value in args.get(name) or []:
-            found.append(Destination("email", email_address(str(value))))
+            found.append(Destination("email", parse_email(str(value))))
     return found
+
+
+def _host(args: dict[str, Any]) -> list[Destination]:
+    return [Destination("host", parse_url(str(args["url"])).netloc)]
 
 
 #: The destinations of every tool that has any. Every side-effecting tool must be listed
@@ -63,24 +51,25 @@ DESTINATIONS: dict[str, Callable[[dict[str, Any]], list[Destination]]] = {
     "draft_email": lambda a: _emails(a, "to", "cc"),
     "send_email": lambda a: _emails(a, "to", "cc"),
     "create_calendar_event": lambda a: _emails(a, "attendees"),
-    "post_slack_message": lambda a: [Destination("channel", channel_name(str(a["channel"])))],
-    "fill_form": lambda a: [Destination("host", url_host(str(a["url"])))],
-    "click": lambda a: [Destination("host", url_host(str(a["url"])))],
+    "post_slack_message": lambda a: [Destination("channel", parse_channel(str(a["channel"])))],
+    "fill_form": _host,
+    "click": _host,
     # Opening a page sends its URL (query string included) to that host: a read can leak too.
-    "open_url": lambda a: [Destination("host", url_host(str(a["url"])))],
-    "screenshot": lambda a: [Destination("host", url_host(str(a["url"])))],
+    "open_url": _host,
+    "screenshot": _host,
 }
 
 
 def destinations(tool: str, args: dict[str, Any]) -> list[Destination]:
-    """Every destination of one call (empty for tools that send nothing anywhere)."""
+    """Every destination of one call (empty for tools that send nothing anywhere).
+
+    Raises AmbiguousDestination when a value does not name exactly one destination."""
     extract = DESTINATIONS.get(tool)
     return extract(args) if extract else []
 
 
-_EMAIL = re.compile(r"[\w.%+'\-]+@[\w\-]+(?:\.[\w\-]+)+", re.UNICODE)
+_EMAIL = re.compile(r"[^\s<>,;:()\[\]{}\"]+@[^\s<>,;:()\[\]{}\"]+")
 _CHANNEL_REF = re.compile(r"(?<![\w&])#([A-Za-z0-9][\w.\-]*)")
-_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{8,}")
 _URL = re.compile(r"https?://[^\s<>\"'()\[\]]+", re.IGNORECASE)
 _DOMAIN = re.compile(r"(?<![\w@.\-])((?:[a-z0-9\-]+\.)+[a-z]{2,})(?::(\d+))?\b", re.IGNORECASE)
 
@@ -102,19 +91,28 @@ class TrustedSources:
         """Trusted destinations from the task text and an allowlist dict."""
         allow = allowlist or {}
         text = task_text or ""
-        emails = {m.group(0).lower().rstrip(".") for m in _EMAIL.finditer(text)}
+        emails = emails_in_text(text)
         without_emails = _EMAIL.sub(" ", text)
-        channels = {channel_name(m.group(1).rstrip(".")) for m in _CHANNEL_REF.finditer(text)}
-        channels |= set(_CHANNEL_ID.findall(text))
-        hosts = {url_host(m.group(0).rstrip(".,;:!?")) for m in _URL.finditer(without_emails)}
+        channels = {
+            c for m in _CHANNEL_REF.finditer(text) if (c := _maybe(parse_channel, m.group(1)))
+        }
+        channels |= set(SLACK_ID.findall(text))
+        hosts = {
+            h.netloc
+            for m in _URL.finditer(without_emails)
+            if (h := _maybe(parse_url, m.group(0).rstrip(".,;:!?")))
+        }
         for match in _DOMAIN.finditer(_URL.sub(" ", without_emails)):
             host = match.group(1).lower()
             hosts.add(f"{host}:{match.group(2)}" if match.group(2) else host)
         return cls(
-            emails=frozenset(emails | {email_address(e) for e in _strings(allow.get("emails"))}),
+            emails=frozenset(
+                emails | {e for v in _strings(allow.get("emails")) if (e := _maybe(parse_email, v))}
+            ),
             domains=frozenset(d.lower().lstrip("@.") for d in _strings(allow.get("domains"))),
             channels=frozenset(
-                channels | {channel_name(c) for c in _strings(allow.get("channels"))}
+                channels
+                | {c for v in _strings(allow.get("channels")) if (c := _maybe(parse_channel, v))}
             ),
             hosts=frozenset(h.lower() for h in _strings(allow.get("hosts"))),
             text_hosts=frozenset(h for h in hosts if h),
@@ -145,10 +143,42 @@ def _host_entry_matches(host: str, port: str, entry: str) -> bool:
     return host == entry_host or host.endswith("." + entry_host)
 
 
+def _maybe(parse: Callable[[str], Any], value: str) -> Any:
+    """parse(value), or None when it is not one destination (trusted text is free prose)."""
+    try:
+        return parse(value)
+    except AmbiguousDestination:
+        return None
+
+
 def _strings(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
     return [str(v) for v in value or [] if str(v).strip()]
+
+
+@dataclass
+class TaskEgress:
+    """The data-flow rule as a browser's egress check for one task (the `Egress` protocol):
+    a page may send requests only to hosts a trusted source names. Refusals are kept for the
+    task's execution log (method, kind, host and the URL without its query)."""
+
+    trusted: TrustedSources
+    refusals: list[dict[str, str]] = field(default_factory=list)
+
+    def allows(self, url: str) -> bool:
+        try:
+            return self.trusted.allows(Destination("host", parse_url(url).netloc))
+        except AmbiguousDestination:
+            return False
+
+    def refused(self, url: str, kind: str, method: str) -> None:
+        scheme, _, rest = url.partition("://")
+        host = rest.split("/", 1)[0].split("?", 1)[0]
+        shown = url.split("?", 1)[0].split("#", 1)[0]
+        self.refusals.append(
+            {"method": method, "kind": kind, "host": host or scheme, "url": shown[:200]}
+        )
 
 
 def how_to_allow(dest: Destination) -> str:

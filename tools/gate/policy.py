@@ -30,7 +30,8 @@ raises `PolicyDenied`; the execute step then blocks the task with the reason.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
@@ -55,12 +56,14 @@ from tools.gate.approval import (
     requested_action,
 )
 from tools.gate.budgets import BudgetExceeded, RunBudget, RunTally
-from tools.gate.data_flow import TrustedSources, destinations, how_to_allow
+from tools.gate.data_flow import TaskEgress, TrustedSources, destinations, how_to_allow
+from tools.gate.destinations import AmbiguousDestination
 from tools.gate.placeholders import placeholder_in
 
 RULE_PERMISSION = "agent_tool_permission"
 RULE_MANUAL = "manual_never_acts"
 RULE_UNTRUSTED = "untrusted_destination"
+RULE_AMBIGUOUS = "ambiguous_destination"
 RULE_UNCONFIRMED = "unconfirmed_side_effect"
 RULE_PLACEHOLDER = "placeholder_content"
 
@@ -164,8 +167,13 @@ class PolicyGate:
             )
 
     def check_destinations(self, tool: str, args: dict[str, Any]) -> None:
-        """Rule 3: every destination must come from the task text or the allowlist."""
-        for dest in destinations(tool, args):
+        """Rule 3: every destination must parse to one destination (the one the client will
+        contact) and come from the task text or the allowlist."""
+        try:
+            found = destinations(tool, args)
+        except AmbiguousDestination as exc:
+            self.deny(RULE_AMBIGUOUS, tool, args, f"{tool} refused: {exc}")
+        for dest in found:
             if not self.trusted.allows(dest):
                 self.deny(
                     RULE_UNTRUSTED,
@@ -199,6 +207,25 @@ class PolicyGate:
         exc = BudgetExceeded(name, self.budget.limit(name), self.tally.describe(model_calls))
         self._log("budget_exceeded", rule=exc.rule, budget=name, limit=exc.limit, reason=exc.reason)
         return exc
+
+    @contextmanager
+    def egress(self, tool: str) -> Iterator[TaskEgress]:
+        """The data-flow rule for the requests a browser page makes during one call; what it
+        refused is written to the execution log afterwards (`egress_refused`)."""
+        egress = TaskEgress(self.trusted)
+        try:
+            yield egress
+        except PolicyDenied as exc:
+            self._log("policy_denied", rule=exc.rule, tool=tool, reason=exc.reason)
+            raise
+        finally:
+            if egress.refusals:
+                self._log("egress_refused", tool=tool, requests=egress.refusals[:50])
+
+    def record_invalid_arguments(self, tool: str, reason: str) -> None:
+        """A side effect whose arguments were refused before the gate (e.g. two addresses in
+        one recipient): logged, so the task's history shows what the agent tried."""
+        self._log("arguments_refused", tool=tool, reason=reason)
 
     def deny(self, rule: str, tool: str, args: dict[str, Any], reason: str) -> NoReturn:
         """Write the denial to the execution log and raise PolicyDenied."""
@@ -268,7 +295,7 @@ class PolicyGate:
         ledger.record_pending(self.db, self.task.org_id, self.task.id, key, call.tool, args)
         try:
             result = call.run(args, key)
-        except InvalidInput as exc:
+        except (InvalidInput, PolicyDenied) as exc:
             ledger.mark_failed(self.db, key, str(exc))
             raise
         except ProviderError as exc:

@@ -35,6 +35,7 @@ from slack_sdk.http_retry.state import RetryState
 
 from store.errors import ConfigurationError
 from tools.backends import ProviderError
+from tools.gate.destinations import SLACK_ID, parse_channel
 
 TOKEN_VAR = "SLACK_BOT_TOKEN"
 API_URL_VAR = "DELEGATE_SLACK_API_URL"
@@ -210,12 +211,10 @@ class SlackChat:
 
     def _channel_ref(self, channel: str) -> tuple[str, str | None]:
         """(what to send as `channel`, the channel's name if known)."""
-        given = channel.strip()
-        if _CHANNEL_ID.match(given):
+        given = parse_channel(channel)  # the gate's parser: one channel, or refused
+        if SLACK_ID.fullmatch(given):
             return given, None
-        name = given.lstrip("#").lower()
-        if not name:
-            raise ProviderError("slack", "channel_not_found")
+        name = given
         if name not in self._channel_ids:
             try:
                 self.list_channels(limit=1000)

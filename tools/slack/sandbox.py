@@ -29,6 +29,7 @@ from store.db import Database
 from store.errors import NotFound
 from store.models import Organization, SandboxChatMessage
 from tools.backends import ProviderError
+from tools.gate.destinations import AmbiguousDestination, parse_channel
 
 DEFAULT_CHANNELS: tuple[str, ...] = ("general", "random", "announcements")
 MAX_TEXT_LENGTH = 40_000
@@ -39,6 +40,14 @@ _CHANNEL_ID = re.compile(r"^C[0-9A-F]{10}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+def _unquoted_channel(channel: str) -> str:
+    """The channel as parse_channel (the gate's parser) reads it, or as given if it cannot."""
+    try:
+        return parse_channel(channel)
+    except AmbiguousDestination:
+        return channel.strip()
+
+
 def channel_id_for(name: str) -> str:
     """The sandbox id of a channel name: stable, Slack-shaped ("C" + 10 hex digits)."""
     return "C" + hashlib.sha256(f"channel:{name}".encode()).hexdigest()[:10].upper()
@@ -46,7 +55,10 @@ def channel_id_for(name: str) -> str:
 
 def normalize_channel_name(channel: str) -> str:
     """'#General ' -> 'general'; raises ProviderError(`invalid_name`) for a malformed name."""
-    name = channel.strip().lstrip("#").lower()
+    try:
+        name = parse_channel(channel)
+    except AmbiguousDestination:
+        name = ""
     if not _CHANNEL_NAME.match(name):
         raise ProviderError("slack", f"invalid_name: {channel!r} is not a channel name")
     return name
@@ -163,7 +175,7 @@ class SandboxChat:
 
     def _resolve(self, session: Session, channel: str) -> str:
         """A channel id or name -> the stored name (an unknown id is `channel_not_found`)."""
-        candidate = channel.strip()
+        candidate = _unquoted_channel(channel)
         if _CHANNEL_ID.match(candidate):
             for name in set(DEFAULT_CHANNELS) | self._used_channels(session):
                 if channel_id_for(name) == candidate:

@@ -6,13 +6,14 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from tools.gate.destinations import SlackChannel
 from tools.toolkit import ToolRun, ToolSpec
 
 
 class PostSlackMessageArgs(BaseModel):
     """A message to post."""
 
-    channel: str = Field(description="The channel as the task names it, e.g. '#general'.")
+    channel: SlackChannel = Field(description="One channel as the task names it, e.g. '#general'.")
     text: str = Field(min_length=1, description="The message text (Slack mrkdwn).")
     thread_ts: str | None = Field(default=None, description="Reply in this thread, if given.")
 

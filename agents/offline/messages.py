@@ -17,42 +17,13 @@ from agents.offline.text import (
 )
 from agents.offline.voice import read_facts, to_reader
 
-_SUPPORT_ANSWERS: list[tuple[str, list[str]]] = [
-    (r"password|log ?in|sign ?in|locked out", [
-        "Go to the sign-in page and click \"Forgot password?\".",
-        "Enter the email address you use for your account and submit.",
-        "Open the reset email we send (it arrives within a few minutes; check spam too) "
-        "and click the link. The link expires after a while, so use it soon.",
-        "Choose a new password and sign in with it.",
-    ]),
-    (r"refund|money back|charged twice|double charge", [
-        "Reply with your order number if you have not sent it yet, and we will process the "
-        "refund.",
-        "The refund goes back to the original payment method and usually shows up within "
-        "5-10 business days.",
-    ]),
-    (r"cancel|unsubscribe", [
-        "Open Settings > Billing and click \"Cancel subscription\".",
-        "Your plan stays active until the end of the current billing period.",
-        "You can export your data before then from Settings > Export.",
-    ]),
-    (r"invoice|billing|receipt", [
-        "Invoices are under Settings > Billing > Invoices, where you can download each as PDF.",
-        "To change the billing address or tax ID, edit it there; new invoices use it.",
-    ]),
-    (r"shipping|delivery|order status|tracking", [
-        "You can follow your order with the tracking link in the shipping confirmation email.",
-        "If it has not moved in a few business days, reply with your order number and we "
-        "will contact the carrier.",
-    ]),
-]  # fmt: skip
 _CUSTOMER = ["the customer", "the user", "the client", "the requester"]
 
 
 def support_reply(title: str, details: str) -> str:
-    """A reply to a support question: the facts the task gives, then concrete steps when the
-    topic is a common one; one placeholder only when nothing answers the question."""
-    question = f"{title} {details}".lower()
+    """A reply to a support question from the facts the task gives. The answer itself comes
+    only from the details (what "we" say); without one, the reply carries a visible gap
+    rather than steps or promises the task never gave."""
     facts = read_facts(details, _CUSTOMER, group=True)
     asked = re.search(
         r"\b(?:asking|asks|asked|wants to know|question about|questions about|about)\s+(.+?)"
@@ -68,28 +39,21 @@ def support_reply(title: str, details: str) -> str:
     said = " ".join(s if s.endswith((".", "!", "?")) else f"{s}." for s in facts.other)
     if said.startswith("You "):
         said = "I can see that y" + said[1:]
-    steps = next((s for pattern, s in _SUPPORT_ANSWERS if re.search(pattern, question)), None)
-    if re.search(r"charged twice|double charge|duplicate charge", question):
-        refund = (
-            "We will refund the duplicate charge to your original payment method; it "
-            "usually shows up within 5-10 business days."
-        )
-        steps = [refund]
     lines = [_support_greeting(title, details), "", " ".join(p for p in [opener, said] if p)]
-    if steps:
-        lines += ["", "Here is what to do:" if len(steps) > 1 else "Next step:", ""]
-        lines += [f"{i}. {step}" for i, step in enumerate(steps, 1)]
-    elif not said:
-        lines += ["", f"Here is the answer: {missing('the answer; the task does not give it')}."]
+    if not _ANSWER.search(details):
+        lines += ["", missing("the answer to give the customer; the task does not give it")]
     lines += [
         "",
-        "If anything does not work as described, just reply to this message and we will "
-        "sort it out together.",
+        "If anything is unclear, just reply to this message and we will sort it out together.",
         "",
         "Best regards,",
         "The Support team",
     ]
     return "\n".join(lines)
+
+
+#: Details that carry the team's answer ("We support SSO ...", "You can export ...").
+_ANSWER = re.compile(r"\b(?:we|we'll|we've|our|you can|you'll|please|go to|click)\b", re.I)
 
 
 def _support_greeting(title: str, details: str) -> str:

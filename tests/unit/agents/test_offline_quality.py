@@ -226,7 +226,7 @@ def test_support_reply_uses_the_given_answer_and_retells_the_customer_facts() ->
         "The customer bought the annual plan 10 days ago and was charged twice.",
     )
     assert "you bought the annual plan 10 days ago and were charged twice" in refund
-    assert "refund the duplicate charge" in refund
+    assert "[missing: the answer to give the customer" in refund  # no promise it was not given
 
 
 def test_announcement_reads_naturally_and_uses_the_details() -> None:

@@ -44,6 +44,10 @@ DATABASE_VARIABLE = "DELEGATE_DATABASE_URL"
 #: Fields of an authorized-user JSON that are secret.
 _CREDENTIAL_FIELDS = ("token", "refresh_token", "client_secret", "access_token")
 
+#: Every token shape below contains one of these (lower-cased text is searched): a fast
+#: substring test spares the regular expression for the text that has none.
+_MARKERS = ("sk-", "xox", "ya29.", "dlg_", "aiza", "bearer", "://")
+
 #: Token shapes: (what stays visible, the secret part).
 _SHAPES = [
     r"(?<![\w-])(sk-)[A-Za-z0-9_\-]{8,}",
@@ -66,11 +70,17 @@ class _Redactor:
         self._text = re.compile("|".join(f"(?:{a})" for a in alternatives))
         self._bytes = re.compile(self._text.pattern.encode())
         self.secrets = secrets
+        self._secret_bytes = tuple(s.encode() for s in secrets)
+        self._marker_bytes = tuple(m.encode() for m in _MARKERS)
 
     def text(self, value: str) -> str:
-        if not self._text.search(value):
+        if not self._may_hold_secret(value, value.lower(), self.secrets, _MARKERS):
             return value
         return self._text.sub(self._keep_prefix, value)
+
+    @staticmethod
+    def _may_hold_secret(value: Any, lowered: Any, secrets: Any, markers: Any) -> bool:
+        return any(m in lowered for m in markers) or any(s in value for s in secrets)
 
     @staticmethod
     def _keep_prefix(match: re.Match[str]) -> str:
@@ -80,13 +90,15 @@ class _Redactor:
     def data(self, value: bytes) -> bytes:
         """Secrets in serialized bytes overwritten with '*' of the same length, so a framed
         format (msgpack's length-prefixed strings) stays valid."""
+        if not self._may_hold_secret(value, value.lower(), self._secret_bytes, self._marker_bytes):
+            return value
         if not self._bytes.search(value):
             return value
         return self._bytes.sub(lambda m: b"*" * len(m.group(0)), value)
 
 
 _lock = threading.Lock()
-_cached: tuple[tuple[Any, ...], _Redactor] | None = None
+_cached: tuple[_Snapshot, _Redactor] | None = None
 _registered: set[str] = set()
 
 
@@ -99,21 +111,38 @@ def register_secret(value: str | None) -> None:
             _cached = None
 
 
-def _signature() -> tuple[Any, ...]:
-    # Cheap to compute on every call; a changed environment or credentials file rebuilds.
-    path = os.environ.get(CREDENTIALS_VARIABLE, "").strip()
+class _Snapshot:
+    """What the configured secrets were read from, cheap to compare on every call: the
+    environment's size and the values of the variables that mattered (a variable set or
+    removed changes the size; looking up absent names would cost an exception each)."""
+
+    def __init__(self) -> None:
+        self.size = len(os.environ)
+        names = [
+            name
+            for name in os.environ
+            if name in (*SECRET_VARIABLES, DATABASE_VARIABLE, CREDENTIALS_VARIABLE)
+            or name.upper().endswith(SECRET_SUFFIXES)
+        ]
+        self.values = tuple((name, os.environ.get(name)) for name in names)
+        self.credentials_mtime = _mtime(os.environ.get(CREDENTIALS_VARIABLE, ""))
+
+    def current(self) -> bool:
+        return (
+            len(os.environ) == self.size
+            and all(os.environ.get(name) == value for name, value in self.values)
+            and (
+                self.credentials_mtime is None
+                or _mtime(os.environ.get(CREDENTIALS_VARIABLE, "")) == self.credentials_mtime
+            )
+        )
+
+
+def _mtime(path: str) -> float | None:
     try:
-        mtime = Path(path).expanduser().stat().st_mtime if path else None
+        return Path(path.strip()).expanduser().stat().st_mtime if path.strip() else None
     except OSError:
-        mtime = None
-    return (
-        len(os.environ),
-        tuple(os.environ.get(name) for name in SECRET_VARIABLES),
-        os.environ.get(DATABASE_VARIABLE),
-        path,
-        mtime,
-        len(_registered),
-    )
+        return None
 
 
 def configured_secrets() -> frozenset[str]:
@@ -149,13 +178,13 @@ def _url_password(url: str) -> str | None:
 
 def _redactor() -> _Redactor:
     global _cached
-    signature = _signature()
     cached = _cached
-    if cached is not None and cached[0] == signature:
+    if cached is not None and cached[0].current():
         return cached[1]
     with _lock:
+        snapshot = _Snapshot()
         redactor = _Redactor(configured_secrets())
-        _cached = (signature, redactor)
+        _cached = (snapshot, redactor)
     return redactor
 
 

@@ -11,13 +11,16 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from langchain_core.messages import AIMessage
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import empty_checkpoint
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from agents.scripted import ScriptedChatModel, tool_call_message
 from app.api.main import create_app
 from app.cli import app as cli_app
-from store.checkpoints import checkpoint_location
+from store.checkpoints import checkpoint_location, open_checkpointer
 from store.db import Database
 from store.models import Base
 from tests.fixtures.agent_runs import GOOGLE_TOKEN, immediate
@@ -161,3 +164,24 @@ def test_slack_token_echoed_by_slack_is_never_stored_or_shown(
     assert code == 1
     assert json.loads(stdout)["status"] == "failed"
     assert_nowhere(slack_env.token, db, stdout, stderr, caplog.text)
+
+
+def test_postgres_checkpoint_rows_hold_no_secret(pg_db: Database, echoing_openai: str) -> None:
+    # PostgreSQL keeps a checkpoint's plain strings inline in its JSONB row, past the serializer.
+    echo = f"Incorrect API key provided: {echoing_openai}"
+    checkpoint = empty_checkpoint()
+    checkpoint["channel_values"] = {"reason": echo, "messages": [AIMessage(content=echo)]}
+    config: RunnableConfig = {"configurable": {"thread_id": "t1", "checkpoint_ns": ""}}
+    with open_checkpointer(pg_db) as saver:
+        saved = saver.put(config, checkpoint, {}, {"reason": "1", "messages": "1"})
+        saver.put_writes(saved, [("reason", echo)], "task-1")
+
+    with pg_db.engine.connect() as conn:
+        rows = [
+            repr(tuple(row))
+            for table in ("checkpoints", "checkpoint_blobs", "checkpoint_writes")
+            for row in conn.exec_driver_sql(f"SELECT * FROM {table}")
+        ]
+    assert len(rows) >= 3
+    assert not any(echoing_openai in row for row in rows)
+    assert any("Incorrect API key provided: ***" in row for row in rows)

@@ -17,15 +17,18 @@ import typer
 
 from app.cli_base import (
     JsonFlag,
+    TaskIdArg,
     app,
     current_org_id,
     err,
     open_db,
     open_runner,
     out,
+    outcome_json,
     progress,
     show_outcome,
     state,
+    task_json,
 )
 
 if TYPE_CHECKING:
@@ -59,7 +62,7 @@ def add(
             execution_type=execution_type,
             priority=priority,
         )
-        data = task.to_dict()
+        data = task_json(task)
     if as_json:
         print_json(out, data)
     else:
@@ -68,7 +71,7 @@ def add(
 
 @app.command()
 def execute(
-    task_id: Annotated[str, typer.Argument(help="Task id (or a unique prefix).")],
+    task_id: TaskIdArg,
     as_json: JsonFlag = False,
 ) -> None:
     """Execute a task: classify it, then do it, split it or block it."""
@@ -194,7 +197,7 @@ def tasks(
     limit: Annotated[int, typer.Option("--limit", min=1, max=10000)] = 100,
     as_json: JsonFlag = False,
 ) -> None:
-    """List tasks, newest first."""
+    """List tasks, newest first (`log ID` shows a task's steps)."""
     from app.render import print_json, tasks_table
     from store.tasks import list_tasks, parse_execution_type, parse_status
 
@@ -202,7 +205,7 @@ def tasks(
     org_id = current_org_id(db)
     with db.session() as session:
         rows = [
-            t.to_dict()
+            task_json(t)
             for t in list_tasks(
                 session,
                 org_id,
@@ -223,9 +226,7 @@ def tasks(
 
 
 @app.command()
-def show(
-    task_id: Annotated[str, typer.Argument(help="Task id or prefix.")], as_json: JsonFlag = False
-) -> None:
+def show(task_id: TaskIdArg, as_json: JsonFlag = False) -> None:
     """Show one task with its result, subtasks, and the action it waits on, if any."""
     from rich.panel import Panel
     from rich.table import Table
@@ -237,8 +238,8 @@ def show(
     org_id = current_org_id(db)
     with db.session() as session:
         task = get_task(session, org_id, resolve_task_id(session, org_id, task_id))
-        data = task.to_dict()
-        data["subtasks"] = [s.to_dict() for s in task.subtasks]
+        data = task_json(task, with_log=True)
+        data["subtasks"] = [task_json(s) for s in task.subtasks]
     data["approval"] = None
     if data["execution_status"] == "paused":
         with open_runner(db) as runner:
@@ -283,7 +284,7 @@ def show(
 
 @app.command("log")
 def log_command(
-    task_id: Annotated[str, typer.Argument(help="Task id or prefix.")],
+    task_id: TaskIdArg,
     checkpoints: Annotated[
         bool, typer.Option("--checkpoints", help="Also show the thread's LangGraph checkpoints.")
     ] = False,
@@ -338,13 +339,13 @@ def worker(
         ),
     )
     if as_json:
-        print_json(out, outcomes)
+        print_json(out, [outcome_json(o) for o in outcomes])
     elif once:
         out.print(f"worker ran {len(outcomes)} task(s)")
 
 
 # Commands defined in their own modules register on the same app when imported.
-for _module in ("app.cli_admin", "app.cli_approvals", "app.cli_eval"):
+for _module in ("app.cli_admin", "app.cli_approvals", "app.cli_eval", "app.cli_edit"):
     importlib.import_module(_module)
 
 

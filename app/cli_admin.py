@@ -3,7 +3,7 @@ the demo."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -72,8 +72,12 @@ def _sync_agents(db: Database) -> None:
 
 @keys_app.command("create")
 def keys_create(
-    org: Annotated[str, typer.Option("--org", help="Organization the key belongs to.")],
-    name: Annotated[str, typer.Option("--name", help="A label for the key.")] = "cli",
+    org: Annotated[
+        str, typer.Option("--org", metavar="NAME", help="Organization the key belongs to.")
+    ],
+    name: Annotated[str, typer.Option("--name", metavar="LABEL", help="A label for the key.")] = (
+        "cli"
+    ),
     as_json: JsonFlag = False,
 ) -> None:
     """Create an API key for an organization (created if new). The key is shown once."""
@@ -89,6 +93,76 @@ def keys_create(
         print_json(out, {"organization": org, "org_id": org_id, "api_key": key})
     else:
         out.print(f"API key for [bold]{org}[/] (shown once): [bold]{key}[/]")
+
+
+def _key_json(key: Any) -> dict[str, Any]:
+    return {
+        "id": key.id,
+        "name": key.name,
+        "prefix": key.prefix,
+        "created_at": key.created_at.isoformat(),
+        "last_used_at": key.last_used_at.isoformat() if key.last_used_at else None,
+    }
+
+
+OrgOption = Annotated[
+    str | None,
+    typer.Option("--org", metavar="NAME", help="Organization (default: the global --org)."),
+]
+
+
+@keys_app.command("list")
+def keys_list(org: OrgOption = None, as_json: JsonFlag = False) -> None:
+    """List an organization's API keys (id, name, shown prefix, last use); never the keys."""
+    from rich.table import Table
+
+    from app.render import print_json
+    from store.orgs import ensure_organization, list_api_keys
+
+    db = open_db()
+    with db.session() as session:
+        organization = ensure_organization(session, org or state.org)
+        keys = [_key_json(k) for k in list_api_keys(session, organization.id)]
+    if as_json:
+        print_json(out, keys)
+        return
+    if not keys:
+        out.print(f"no API keys for {organization.name}: `delegate keys create --org NAME`")
+        return
+    table = Table(title=f"API keys of {org or state.org}", box=None)
+    for column in ("id", "name", "prefix", "created", "last used"):
+        table.add_column(column)
+    for key in keys:
+        table.add_row(
+            key["id"][:8],
+            key["name"],
+            key["prefix"] + "…",
+            key["created_at"][:16],
+            (key["last_used_at"] or "never")[:16],
+        )
+    out.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    key_id: Annotated[
+        str, typer.Argument(metavar="KEY", help="Key id (or 4+ characters of it) or its prefix.")
+    ],
+    org: OrgOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Revoke an API key: it stops working at once."""
+    from app.render import print_json
+    from store.orgs import ensure_organization, revoke_api_key
+
+    db = open_db()
+    with db.session() as session:
+        organization = ensure_organization(session, org or state.org)
+        revoked = _key_json(revoke_api_key(session, organization.id, key_id))
+    if as_json:
+        print_json(out, {**revoked, "revoked": True})
+    else:
+        out.print(f"revoked API key {revoked['id'][:8]} ({revoked['name']}, {revoked['prefix']}…)")
 
 
 def _change_allowlist(kind: str, value: str, add: bool, as_json: bool) -> None:

@@ -10,6 +10,7 @@ import typer
 
 from app.cli_base import (
     JsonFlag,
+    TaskIdArg,
     app,
     open_db,
     open_runner,
@@ -66,7 +67,7 @@ def approvals(as_json: JsonFlag = False) -> None:
 
 @app.command()
 def approve(
-    task_id: Annotated[str, typer.Argument(help="Task id or prefix.")],
+    task_id: TaskIdArg,
     edit_json: Annotated[
         str | None, typer.Option("--edit-json", help="Edited arguments as a JSON object.")
     ] = None,
@@ -86,7 +87,7 @@ def approve(
 
 @app.command()
 def reject(
-    task_id: Annotated[str, typer.Argument(help="Task id or prefix.")],
+    task_id: TaskIdArg,
     reason: Annotated[str, typer.Option("--reason", "-r", help="Why; shown on the task.")],
     as_json: JsonFlag = False,
 ) -> None:
@@ -99,7 +100,7 @@ def reject(
 
 @app.command()
 def recover(
-    task_id: Annotated[str, typer.Argument(help="Task id or prefix.")],
+    task_id: TaskIdArg,
     as_json: JsonFlag = False,
 ) -> None:
     """Continue a run that stopped mid-step (a crash) from its last checkpoint."""
@@ -121,7 +122,7 @@ def _person() -> str:
 
 @app.command()
 def done(
-    task_id: Annotated[str, typer.Argument(help="Task id or prefix.")],
+    task_id: TaskIdArg,
     note: Annotated[
         str | None, typer.Option("--note", "-n", help="What you did; kept as the result.")
     ] = None,
@@ -136,7 +137,7 @@ def done(
 
 @app.command()
 def retry(
-    task_id: Annotated[str, typer.Argument(help="Task id or prefix.")],
+    task_id: TaskIdArg,
     note: Annotated[
         str, typer.Option("--note", "-n", help="What the AI should know or do differently.")
     ],

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group
-from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
+
+if TYPE_CHECKING:
+    from rich.markdown import Markdown
 
 STATUS_STYLE = {
     "pending": "white",
@@ -104,6 +106,8 @@ _MARKDOWN_LINE = re.compile(r"^\s*(#{1,6} |[-*+] |\d+[.)] |> |```|\|)")
 
 def readable(text: str) -> Markdown | Text:
     """Markdown when the text is written as Markdown; otherwise the text with its line breaks."""
+    from rich.markdown import Markdown  # markdown-it and Pygments: only when a result shows
+
     if any(_MARKDOWN_LINE.match(line) for line in text.splitlines()):
         return Markdown(text)
     return Text(text)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeAlias
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,6 +20,39 @@ from store.errors import DatabaseUnavailable, InvalidInput
 from store.redaction import redact, register_secret
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+@cache
+def migration_heads() -> frozenset[str]:
+    """The newest revision(s) under store/migrations/versions: the revisions no migration
+    revises, as Alembic's ScriptDirectory.get_heads() finds them, read from each file's
+    `revision` and `down_revision` assignments."""
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        values = _assignments(path, ("revision", "down_revision"))
+        if "revision" not in values:
+            continue  # __init__.py
+        revisions.add(values["revision"])
+        down = values.get("down_revision")
+        revised.update([down] if isinstance(down, str) else list(down or ()))
+    return frozenset(revisions - revised)
+
+
+def _assignments(path: Path, names: tuple[str, ...]) -> dict[str, Any]:
+    """The literal values a module assigns to `names` at its top level."""
+    values: dict[str, Any] = {}
+    target: ast.expr
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id in names:
+            values[target.id] = ast.literal_eval(value)
+    return values
 
 
 def default_database_url() -> str:
@@ -157,16 +192,15 @@ class Database:
             ) from None
 
     def is_current(self) -> bool:
-        """Whether the schema is at the newest migration."""
-        from alembic.runtime.migration import MigrationContext
-        from alembic.script import ScriptDirectory
-
+        """Whether the schema is at the newest migration (every command asks, so this reads
+        the version table and the migration files without importing Alembic)."""
         with self.engine.connect() as conn:
             if not inspect(conn).has_table("alembic_version"):
                 return False
-            current = MigrationContext.configure(conn).get_current_heads()
-        heads = ScriptDirectory.from_config(self._alembic_config()).get_heads()
-        return set(current) == set(heads)
+            current = {
+                row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))
+            }
+        return current == migration_heads()
 
     def upgrade(self) -> None:
         """Create the schema or migrate it to the newest revision (Alembic `upgrade head`)."""

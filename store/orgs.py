@@ -62,6 +62,28 @@ def create_api_key(session: Session, org_id: str, name: str = "default") -> str:
     return key
 
 
+def list_api_keys(session: Session, org_id: str) -> Sequence[ApiKey]:
+    """The organization's API keys, oldest first (their hashes and prefixes, never the keys)."""
+    query = select(ApiKey).where(ApiKey.org_id == org_id).order_by(ApiKey.created_at)
+    return session.scalars(query).all()
+
+
+def revoke_api_key(session: Session, org_id: str, ref: str) -> ApiKey:
+    """Delete one of the organization's keys, named by its id, a unique id prefix of 4+
+    characters, or the key's shown prefix (`dlg_...`); it stops working at once."""
+    ref = (ref or "").strip()
+    if len(ref) < 4:
+        raise InvalidInput(f"key id {ref!r} is too short; give at least 4 characters")
+    matches = [k for k in list_api_keys(session, org_id) if k.id.startswith(ref) or ref == k.prefix]
+    if not matches:
+        raise NotFound(f"no API key {ref!r} in this organization")
+    if len(matches) > 1:
+        raise InvalidInput(f"key id {ref!r} is ambiguous; give more characters")
+    session.delete(matches[0])
+    session.flush()
+    return matches[0]
+
+
 def authenticate(session: Session, key: str | None) -> Organization:
     """The organization an API key belongs to; Unauthorized for a missing or unknown key."""
     if not key:

@@ -72,6 +72,10 @@ def get_task_by_ref(session: Session, org_id: str, ref: str) -> Task:
     return task or get_task(session, org_id, resolve_task_id(session, org_id, ref))
 
 
+#: The fewest characters of an id that name a task (as people type them).
+MIN_PREFIX = 4
+
+
 def resolve_task_id(tx: Transaction, org_id: str, ref: str) -> str:
     """A full task id from an id or a unique prefix of one (as people type them)."""
     ref = ref.strip()
@@ -80,7 +84,11 @@ def resolve_task_id(tx: Transaction, org_id: str, ref: str) -> str:
     exact = tx.scalar(_TASK_ID_BY_ID, {"task_id": ref, "org_id": org_id})
     if exact:
         return exact
-    if len(ref) >= 4 and re.fullmatch(r"[0-9a-fA-F-]+", ref):
+    if len(ref) < MIN_PREFIX:
+        raise InvalidInput(
+            f"task id prefix {ref!r} is too short; give at least {MIN_PREFIX} characters"
+        )
+    if re.fullmatch(r"[0-9a-fA-F-]+", ref):
         matches = tx.scalars(
             select(Task.id).where(Task.org_id == org_id, Task.id.startswith(ref.lower())).limit(2)
         ).all()

@@ -29,7 +29,7 @@ def invoke(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_run_json_prints_the_outcome_with_task_id(
+def test_run_json_prints_the_outcome_in_the_apis_shape(
     db: Database, scripted_model: ScriptedChatModel
 ) -> None:
     scripted_model.script = [immediate(), "Thank you all for a great quarter."]
@@ -38,8 +38,8 @@ def test_run_json_prints_the_outcome_with_task_id(
     outcome = json.loads(stdout)
     assert outcome["success"] is True
     assert outcome["strategy"] == "immediate"
-    assert outcome["result"]["output"] == "Thank you all for a great quarter."
-    assert len(outcome["task_id"]) == 36
+    assert outcome["result"] == "Thank you all for a great quarter."
+    assert len(outcome["taskId"]) == 36
 
 
 def test_execute_decompose_lists_subtasks(db: Database, scripted_model: ScriptedChatModel) -> None:
@@ -77,16 +77,16 @@ def test_blocked_outcome_carries_the_reason(
     assert json.loads(stdout)["reason"] == "needs a purchaser"
 
 
-def test_tasks_json_lists_every_column(db: Database) -> None:
+def test_tasks_json_lists_the_apis_fields_without_the_log(db: Database) -> None:
     invoke("add", "Write the newsletter", "--type", "semi_automated")
     code, stdout, _ = invoke("tasks", "--json")
     assert code == 0
     [task] = json.loads(stdout)
+    assert "execution_log" not in task
     for column in (
         "execution_type",
         "execution_status",
         "ai_confidence",
-        "execution_log",
         "retry_count",
         "max_retries",
         "blocked_reason",
@@ -99,7 +99,7 @@ def test_tasks_json_lists_every_column(db: Database) -> None:
 def test_log_json_shows_each_step_in_order(db: Database, scripted_model: ScriptedChatModel) -> None:
     scripted_model.script = [immediate(), "done"]
     _, stdout, _ = invoke("run", "Write a haiku", "--json")
-    code, stdout, _ = invoke("log", json.loads(stdout)["task_id"], "--json")
+    code, stdout, _ = invoke("log", json.loads(stdout)["taskId"], "--json")
     assert code == 0
     events = [e["event"] for e in json.loads(stdout)]
     assert events == ["created", "started", "classified", "completed"]
@@ -129,7 +129,7 @@ def test_executing_a_completed_task_is_refused(
     db: Database, scripted_model: ScriptedChatModel
 ) -> None:
     scripted_model.script = [immediate(), "done"]
-    task_id = json.loads(invoke("run", "Write a haiku", "--json")[1])["task_id"]
+    task_id = json.loads(invoke("run", "Write a haiku", "--json")[1])["taskId"]
     code, _, stderr = invoke("execute", task_id)
     assert code != 0
     assert "completed" in stderr and "Traceback" not in stderr
@@ -227,7 +227,7 @@ def test_log_with_checkpoints_agrees_with_the_thread(
     db: Database, scripted_model: ScriptedChatModel
 ) -> None:
     scripted_model.script = [immediate(), "done"]
-    task_id = json.loads(invoke("run", "Write a haiku", "--json")[1])["task_id"]
+    task_id = json.loads(invoke("run", "Write a haiku", "--json")[1])["taskId"]
     code, stdout, stderr = invoke("log", task_id, "--checkpoints", "--json")
     assert code == 0, stderr
     data = json.loads(stdout)
@@ -242,7 +242,7 @@ def test_json_logs_carry_the_task_id_and_organization(
 ) -> None:
     scripted_model.script = [immediate(), "done"]
     result = runner.invoke(app, ["--log-json", "--verbose", "run", "Write a haiku", "--json"])
-    task_id = json.loads(result.stdout)["task_id"]
+    task_id = json.loads(result.stdout)["taskId"]
     lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     run_lines = [line for line in lines if line["logger"] == "delegate.runner"]
     assert run_lines[0]["message"] == "run started"
@@ -286,7 +286,7 @@ def test_show_json_includes_the_action_a_paused_task_waits_on(
         "run", "Post the release notes in #general on Slack", "--type", "semi_automated", "--json"
     )
     assert code == 0
-    task_id = json.loads(stdout)["task_id"]
+    task_id = json.loads(stdout)["taskId"]
     shown = json.loads(invoke("show", task_id, "--json")[1])
     assert shown["execution_status"] == "paused"
     [action] = shown["approval"]["action_requests"]

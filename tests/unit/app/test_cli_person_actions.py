@@ -54,11 +54,11 @@ def test_done_completes_manual_subtasks_and_then_their_parent(
     budget, venue = (s["id"] for s in plan["subtasks"])
 
     run_json("done", budget[:8], "--note", "Approved: 20k")
-    assert run_json("show", plan["task_id"])["execution_status"] == "paused"
+    assert run_json("show", plan["taskId"])["execution_status"] == "paused"
     finished = run_json("done", venue, "--note", "Booked the Harbour room")
 
     assert finished["status"] == "completed"
-    parent = run_json("show", plan["task_id"])
+    parent = run_json("show", plan["taskId"])
     assert parent["execution_status"] == "completed"
     assert parent["result"]["output"].splitlines() == [
         "All 2 subtasks completed.",
@@ -101,7 +101,7 @@ def test_retry_shows_the_model_the_note_and_logs_it(
         ),
         "Hi facilities, please order 6 chairs.",
     ]
-    task_id = run_json("run", "Order new office chairs")["task_id"]
+    task_id = run_json("run", "Order new office chairs")["taskId"]
 
     outcome = run_json("retry", task_id[:8], "--note", NOTE)
 

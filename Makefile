@@ -18,7 +18,7 @@ $(UV):
 	$(PYTHON) -m pip install -q --target $(UV_HOME) uv
 
 $(BIN)/delegate: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --extra dev --compile-bytecode --python $(PYTHON)
+	$(UV) sync --frozen --extra dev --python $(PYTHON)
 	@touch $@
 
 install: $(BIN)/delegate

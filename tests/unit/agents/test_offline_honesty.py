@@ -3,8 +3,11 @@ and a gap is never sent or posted (the task waits for a person instead)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from agents.evaluation import load_labelled
 from agents.offline.text import TaskText
 from agents.offline.writer import write
 from graphs.runner import task_runner
@@ -12,7 +15,7 @@ from store import tasks as repo
 from store.db import Database
 from store.enums import ExecutionStatus
 from tools.email.sandbox import SandboxMailbox
-from tools.gate.placeholders import find_placeholder
+from tools.gate.placeholders import PLACEHOLDER, find_placeholder
 from tools.slack.sandbox import SandboxChat
 
 
@@ -104,3 +107,17 @@ def test_letting_a_channel_know_something_posts_that_thing(db: Database, org_id:
     assert outcome["status"] == ExecutionStatus.COMPLETED.value
     (posted,) = SandboxChat(db, org_id).history("#support")
     assert "the status page is back to green" in posted["text"]
+
+
+def test_every_gap_the_offline_model_leaves_says_what_is_missing() -> None:
+    items = load_labelled(sorted((Path(__file__).parents[2] / "data" / "eval").glob("*.jsonl")))
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+
+    slots = [
+        (item.title, match.group(0))
+        for item in items
+        for match in PLACEHOLDER.finditer(write(TaskText(item.title, item.description), now))
+    ]
+
+    assert slots  # some tasks give nothing to write
+    assert [(title, slot) for title, slot in slots if not slot.startswith("[missing: ")] == []

@@ -63,11 +63,15 @@ class ToolSpec:
         try:
             return self.args_model.model_validate(args).model_dump(mode="json")
         except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc']) or 'args'}: {err['msg']}"
-                for err in exc.errors()
-            )
-            raise InvalidInput(f"invalid arguments for {self.name}: {problems}") from None
+            raise self.invalid(exc) from None
+
+    def invalid(self, exc: ValidationError) -> InvalidInput:
+        """The error for arguments that failed validation, naming each field and why."""
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'args'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        return InvalidInput(f"invalid arguments for {self.name}: {problems}")
 
 
 class Backends:
@@ -193,8 +197,7 @@ def invoke_spec(run: ToolRun, spec: ToolSpec, raw_args: dict[str, Any], call_id:
     try:
         args = spec.validate(raw_args)
     except InvalidInput as exc:
-        if spec.side_effect:
-            run.gate.record_invalid_arguments(spec.name, redact(str(exc)))
+        run.gate.record_invalid_arguments(spec.name, redact(str(exc)))
         return f"error: {redact(str(exc))}"
     _log_tool_call(run, spec, args, call_id)
     if spec.act is not None:
@@ -243,12 +246,20 @@ def _langchain_tool(run: ToolRun, spec: ToolSpec) -> BaseTool:
     def call(tool_call_id: str = "", **kwargs: Any) -> str:
         return invoke_spec(run, spec, kwargs, tool_call_id)
 
+    def refuse(exc: ValidationError) -> str:
+        # LangChain validates against the schema before `call`: log the refusal here too
+        # (e.g. two addresses in one recipient), and answer as invoke_spec would.
+        message = redact(str(spec.invalid(exc)))
+        run.gate.record_invalid_arguments(spec.name, message)
+        return f"error: {message}"
+
     return StructuredTool.from_function(
         func=call,
         name=spec.name,
         description=spec.description,
         args_schema=schema,
         infer_schema=False,
+        handle_validation_error=refuse,
     )
 
 

@@ -9,12 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from langchain_core.messages import BaseMessage, ToolMessage
 
-from agents.scripted import ScriptedChatModel, tool_call_message
+from agents.scripted import ScriptedChatModel
 from graphs.runner import TaskRunner
 from store.db import Database
-from tests.fixtures.agent_runs import events, immediate, load_task
+from tests.fixtures.agent_runs import events, load_task, run_one_tool
 from tests.fixtures.web_standin import WebPages
 from tools.browser.settings import DEBIAN_CHROMIUM
 
@@ -28,20 +27,6 @@ if not Path(DEBIAN_CHROMIUM).is_file():
 def sites(browser_env: WebPages, other_site: WebPages) -> tuple[WebPages, WebPages]:
     """(the named site, the other site), with the real browser backend and no allowlist."""
     return browser_env, other_site
-
-
-def tool_output(messages: list[BaseMessage], tools: list[str]) -> str:
-    last = messages[-1]
-    assert isinstance(last, ToolMessage), "the final answer follows a tool result"
-    return f"Tool said: {last.content}"
-
-
-def run_task(
-    runner: TaskRunner, model: ScriptedChatModel, title: str, tool: str, args: dict[str, Any]
-) -> tuple[str, dict[str, Any]]:
-    model.script = [immediate(), tool_call_message(tool, args), tool_output]
-    task_id = runner.create(title)
-    return task_id, runner.execute(task_id)
 
 
 def refused_requests(db: Database, org_id: str, task_id: str) -> list[dict[str, Any]]:
@@ -80,7 +65,7 @@ def test_page_cannot_reach_a_host_the_task_does_not_name(
     url = named.url(path)
     tool, args = _args(path, url)
 
-    task_id, outcome = run_task(runner, scripted_model, f"Look at {url} for me", tool, args)
+    task_id, outcome = run_one_tool(runner, scripted_model, f"Look at {url} for me", tool, args)
 
     assert other.requests == []
     refused = refused_requests(db, org_id, task_id)
@@ -110,7 +95,7 @@ def test_page_reaches_the_other_host_when_the_task_names_it_too(
     url = named.url(path)
     tool, args = _args(path, url)
 
-    task_id, _outcome = run_task(
+    task_id, _outcome = run_one_tool(
         runner, scripted_model, f"Look at {url} (it uses {other.base_url}/)", tool, args
     )
 

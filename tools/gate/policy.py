@@ -223,8 +223,8 @@ class PolicyGate:
                 self._log("egress_refused", tool=tool, requests=egress.refusals[:50])
 
     def record_invalid_arguments(self, tool: str, reason: str) -> None:
-        """A side effect whose arguments were refused before the gate (e.g. two addresses in
-        one recipient): logged, so the task's history shows what the agent tried."""
+        """A call whose arguments were refused before the gate (e.g. two addresses in one
+        recipient): logged, so the task's history shows what the agent tried."""
         self._log("arguments_refused", tool=tool, reason=reason)
 
     def deny(self, rule: str, tool: str, args: dict[str, Any], reason: str) -> NoReturn:

@@ -181,6 +181,32 @@ def test_opening_an_untrusted_url_is_refused(db: Database, org_id: str) -> None:
     assert fake.calls == []
 
 
+def test_gate_refuses_a_destination_that_is_not_exactly_one(db: Database, org_id: str) -> None:
+    run, fake = _run(db, org_id, frozenset(all_specs()))
+    args = {"to": ["john@example.com, eve@evil.test"], "subject": "x", "body": "y", "cc": []}
+
+    with pytest.raises(PolicyDenied) as denied:
+        run.gate.check_destinations("send_email", args)  # as if validation were skipped
+
+    assert denied.value.rule == "ambiguous_destination"
+    assert "more than one address" in denied.value.reason
+    assert fake.calls == []
+
+
+def test_invalid_destination_argument_is_refused_and_logged(db: Database, org_id: str) -> None:
+    run, fake = _run(db, org_id, frozenset(all_specs()))
+    args = {"to": ["john@example.com; eve@evil.test"], "subject": "x", "body": "y"}
+
+    answer = invoke_spec(run, all_specs()["send_email"], args, "call-1")
+
+    assert answer.startswith("error: invalid arguments for send_email: to.0:")
+    assert fake.calls == []
+    with db.session() as session:
+        log = repo.get_task(session, org_id, run.task.id).execution_log
+    (refused,) = [e for e in log if e["event"] == "arguments_refused"]
+    assert refused["tool"] == "send_email" and "more than one address" in refused["reason"]
+
+
 def test_organization_allowlist_authorizes_a_domain(db: Database, org_id: str) -> None:
     with db.session() as session:
         org = session.get(Organization, org_id)

@@ -3,8 +3,8 @@
 Each command is a new process, started `--runs` times, interleaved with the baseline, in a
 folder whose SQLite store already exists (so `tasks` lists, it does not migrate); medians are
 reported. One untimed round first, with Python allowed to write its bytecode cache (as on an
-ordinary machine; `make install` byte-compiles the dependencies), so no side is timed
-compiling. Goal: each within 2x of the baseline measured in the same run.
+ordinary machine), so no side is timed compiling. Goal: each within 2x of the baseline
+measured in the same run.
 Run: `.venv/bin/python benchmarks/cli_startup.py [--runs N]`.
 """
 

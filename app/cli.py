@@ -345,7 +345,13 @@ def worker(
 
 
 # Commands defined in their own modules register on the same app when imported.
-for _module in ("app.cli_admin", "app.cli_approvals", "app.cli_eval", "app.cli_edit"):
+for _module in (
+    "app.cli_admin",
+    "app.cli_approvals",
+    "app.cli_eval",
+    "app.cli_edit",
+    "app.cli_rules",
+):
     importlib.import_module(_module)
 
 

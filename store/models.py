@@ -69,6 +69,8 @@ class Organization(Base):
     allowlist: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     """Trusted destinations: {"emails", "domains", "channels", "hosts"}, each a list."""
     budgets: Mapped[dict[str, Any] | None] = mapped_column(JSONType, default=dict)
+    automation_rules: Mapped[dict[str, Any] | None] = mapped_column(JSONType, default=dict)
+    """Default automation rules of the organization's tasks (tools/gate/automation.py)."""
     """Limits on one run that differ from the defaults, e.g. {"side_effects": 5}."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

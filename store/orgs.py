@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -163,3 +164,21 @@ def set_budget(session: Session, org_id: str, name: str, value: int | None) -> d
     org.budgets = budgets  # reassigned so the JSON change is saved
     session.flush()
     return {k: int(budgets[k]) for k in BUDGET_NAMES if k in budgets}
+
+
+def get_automation_rules(session: Session, org_id: str) -> dict[str, Any]:
+    """The organization's default automation rules as stored (validated by the caller)."""
+    org = session.get(Organization, org_id)
+    if org is None:
+        raise NotFound(f"no organization {org_id!r}")
+    return dict(org.automation_rules or {})
+
+
+def set_automation_rules(session: Session, org_id: str, rules: dict[str, Any]) -> dict[str, Any]:
+    """Replace the organization's default automation rules (validated by the caller)."""
+    org = session.get(Organization, org_id, with_for_update=True)
+    if org is None:
+        raise NotFound(f"no organization {org_id!r}")
+    org.automation_rules = dict(rules)
+    session.flush()
+    return dict(org.automation_rules)

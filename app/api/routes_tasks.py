@@ -27,6 +27,7 @@ from store import feedback as feedback_store
 from store import tasks as repo
 from store.enums import ExecutionStatus, ExecutionType
 from store.models import Task
+from tools.gate.automation import rules_as_stored
 
 router = APIRouter(
     prefix="/api", tags=["tasks"], responses=ERROR_RESPONSES, max_body_size=MAX_BODY_BYTES
@@ -73,7 +74,9 @@ def create_task(
                 due_date=body.due_date,
                 max_retries=body.max_retries,
                 estimated_duration_minutes=body.estimated_duration_minutes,
-                automation_rules=body.automation_rules,
+                automation_rules=(
+                    rules_as_stored(body.automation_rules) if body.automation_rules else None
+                ),
             )
             return task_detail(task)
 

@@ -25,6 +25,7 @@ from pydantic.json_schema import SkipJsonSchema
 from store.enums import ExecutionStatus, ExecutionType, Priority, Strategy
 from store.text_rules import describe_character, forbidden_character
 from tools.gate.approval import ApprovalRequest
+from tools.gate.automation import AutomationRules, rules_as_stored
 
 MAX_TITLE = 500
 MAX_TEXT = 20_000
@@ -137,8 +138,11 @@ class TaskCreate(BaseModel):
         default=None,
         validation_alias=_aliases("estimated_duration_minutes", "estimatedDurationMinutes"),
     )
-    automation_rules: JsonObject | None = Field(
-        default=None, validation_alias=_aliases("automation_rules", "automationRules")
+    automation_rules: AutomationRules | None = Field(
+        default=None,
+        validation_alias=_aliases("automation_rules", "automationRules"),
+        description="When this task acts on its own, asks for approval, or stays with a "
+        "person; tried before the organization's rules.",
     )
 
 
@@ -168,7 +172,7 @@ class TaskUpdate(BaseModel):
         default=None,
         validation_alias=_aliases("estimated_duration_minutes", "estimatedDurationMinutes"),
     )
-    automation_rules: JsonObject | Unset = Field(
+    automation_rules: AutomationRules | Unset = Field(
         default=None, validation_alias=_aliases("automation_rules", "automationRules")
     )
 
@@ -190,7 +194,10 @@ class TaskUpdate(BaseModel):
 
     def changes(self) -> dict[str, Any]:
         """The fields the client sent, as keyword arguments for store.tasks.update_task."""
-        return {name: getattr(self, name) for name in self.model_fields_set}
+        changes = {name: getattr(self, name) for name in self.model_fields_set}
+        if isinstance(changes.get("automation_rules"), AutomationRules):
+            changes["automation_rules"] = rules_as_stored(changes["automation_rules"])
+        return changes
 
 
 class TaskOut(BaseModel):

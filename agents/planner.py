@@ -11,10 +11,17 @@ from pydantic import BaseModel, ValidationError
 from agents.classification import Classification
 from agents.prompts import CLASSIFY_SYSTEM, EXECUTE_SYSTEM, task_prompt
 from store.enums import Strategy
+from store.redaction import redact
 
 
 class ModelOutputError(Exception):
-    """The model failed or answered with something unusable; worth another attempt."""
+    """The model failed or answered with something unusable; worth another attempt.
+
+    Its message is redacted when made: a provider's error may quote the API key, and LangGraph
+    keeps a failed attempt's error in the run's checkpoints and shows it in thread history."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(redact(message))
 
 
 SchemaT = TypeVar("SchemaT", bound=BaseModel)

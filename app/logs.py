@@ -37,11 +37,31 @@ class _RedactedRecords:
         if clean != message:
             record.msg, record.args = clean, None
         if record.exc_info and record.exc_info[1] is not None:
+            _redact_exception_chain(record.exc_info[1])
             text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
             cleaned = redact(text)
             if cleaned != text:
                 record.exc_text = cleaned
         return record
+
+
+def _redact_exception_chain(error: BaseException) -> None:
+    """Take secrets out of the messages of an exception and its causes, in place: a handler
+    that formats the traceback itself (the LangGraph server's) then prints them clean."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        try:
+            text = str(current)
+        except Exception:  # a broken __str__: nothing to redact that we can read
+            text = ""
+        cleaned = redact(text)
+        if cleaned != text:
+            current.args = (cleaned,)
+            if isinstance(getattr(current, "message", None), str):
+                current.message = cleaned  # type: ignore[attr-defined]
+        current = current.__cause__ or current.__context__
 
 
 def install_log_redaction() -> None:

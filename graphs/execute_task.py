@@ -39,6 +39,7 @@ from store.enums import ExecutionStatus, ExecutionType, Priority, Strategy
 from store.errors import Conflict, DelegateError, InvalidInput, PolicyDenied
 from store.models import Task
 from store.person_actions import person_notes
+from store.redaction import redact, redact_value
 from store.tasks import MAX_SUBTASK_DEPTH, MAX_SUBTASKS_PER_PARENT, normalize_title
 from tools.backends import ProviderError
 from tools.gate.approval import ApprovalRejected, FinishedByPerson
@@ -335,13 +336,16 @@ def execute(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
         return finished_by_person(db, org_id, state["task_id"], exc)
     except ProviderError as exc:
         return provider_failed(db, org_id, state["task_id"], spec.id, exc)
-    result = {
-        "strategy": Strategy.IMMEDIATE.value,
-        "output": output,
-        "confidence": decision.get("confidence"),
-        "agent": spec.id,
-        "actions": actions,
-    }
+    # The run's state is what the LangGraph API shows: as clean as the stored result.
+    result = redact_value(
+        {
+            "strategy": Strategy.IMMEDIATE.value,
+            "output": output,
+            "confidence": decision.get("confidence"),
+            "agent": spec.id,
+            "actions": actions,
+        }
+    )
     with db.transaction() as conn:
         repo.complete_task_execution(
             conn,
@@ -419,7 +423,7 @@ def block(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
     """Hand the task to a person, saying what would unblock it."""
     ctx = runtime.context
     decision = state.get("classification") or {}
-    reason = decision.get("reason") or "needs a person"
+    reason = redact(decision.get("reason") or "needs a person")
     db, org_id = ctx.database(), ctx.org_id()
     with db.transaction() as conn:
         repo.block_task_execution(

@@ -154,6 +154,20 @@ def read_request(title: str) -> Reading:
     return reading
 
 
+def with_verb_corrected(title: str) -> str:
+    """The title with a one-letter typo in its lead verb fixed ("drfat an email" -> "draft an
+    email"); otherwise unchanged."""
+    lead = strip_lead_in(title)
+    first = re.match(r"[A-Za-z][\w'-]*", lead)
+    if not first:
+        return title
+    fixed = correct_typo(first.group(0).lower(), KNOWN_VERBS)
+    if fixed is None:
+        return title
+    start = title.find(lead) + first.start()
+    return title[:start] + fixed + title[start + len(first.group(0)) :]
+
+
 def meeting_phrase(obj: str) -> list[str]:
     """The noun phrase the object opens with, up to its participants, time or topic
     ("a 30 minute sync with the team on Friday" -> a, 30, minute, sync)."""

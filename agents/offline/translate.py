@@ -5,8 +5,12 @@ from __future__ import annotations
 import re
 
 from agents.offline.text import capitalize_first
+from agents.offline.text import missing as missing_text
 
-UNTRANSLATED_NOTE = "[offline model: configure DELEGATE_MODEL for full translation]"
+UNTRANSLATED_NOTE = (
+    "The offline model's glossary is small: set DELEGATE_MODEL to a real model for a full "
+    "translation."
+)
 
 # One entry per line: english = translation. Whole phrases first, then single words.
 _GLOSSARIES = {
@@ -245,7 +249,8 @@ def requested_language_name(text: str) -> str | None:
 
 
 def translate(text: str, language: str) -> tuple[str, list[str]]:
-    """(translation, words left untranslated) using the glossary; unknown words in [brackets]."""
+    """(translation, words left untranslated) using the glossary; an unknown word is a visible
+    gap ("[missing: German for 'invoice']")."""
     glossary = GLOSSARIES[language]
     longest = max(len(k.split()) for k in glossary)
     pieces: list[str] = []
@@ -269,7 +274,7 @@ def translate(text: str, language: str) -> tuple[str, list[str]]:
                     break
             else:
                 missing.append(tokens[index])
-                out.append(f"[{tokens[index]}]")
+                out.append(missing_text(f"{language.capitalize()} for '{tokens[index]}'"))
                 index += 1
         joined = re.sub(r"\s+([.,!?;:])", r"\1", " ".join(out)).strip()
         if joined:
@@ -293,7 +298,7 @@ def translation_deliverable(title: str, details: str) -> str:
         named = requested_language_name(title) or "the requested language"
         return (
             f"Translation into {named} is not available offline: the built-in glossary covers "
-            f"Spanish, French and German only.\n\nText to translate:\n{source or '[none given]'}"
+            f"Spanish, French and German only.\n\nText to translate:\n{source or '(none given)'}"
             f"\n\n{UNTRANSLATED_NOTE}"
         )
     if not source:

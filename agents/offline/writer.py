@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from agents.offline.email import draft_email
@@ -16,6 +17,7 @@ from agents.offline.notes import (
 )
 from agents.offline.outline import agenda, outline
 from agents.offline.schedule import meeting_slot
+from agents.offline.signals import with_verb_corrected
 from agents.offline.text import (
     TaskText,
     capitalize_first,
@@ -73,7 +75,7 @@ _KIND_RULES: list[tuple[str, str]] = [
 
 def deliverable_kind(task: TaskText) -> str:
     """Which kind of result the task asks for ('email', 'outline', ... or 'general')."""
-    request = strip_lead_in(task.title).lower()
+    request = strip_lead_in(with_verb_corrected(task.title)).lower()
     for kind, pattern in _KIND_RULES:
         if re.search(pattern, request):
             if kind == "agenda_only":
@@ -87,7 +89,8 @@ def deliverable_kind(task: TaskText) -> str:
 def write(task: TaskText, now: datetime | None = None) -> str:
     """The finished deliverable for the task, as text (`now` resolves relative dates)."""
     kind = deliverable_kind(task)
-    title, details = task.title, task.details
+    title, details = with_verb_corrected(task.title), task.details
+    task = replace(task, title=title)
     if kind == "web":
         return web_lookup_without_browser(task)
     if kind == "meeting":

@@ -9,6 +9,7 @@ import pytest
 from agents.offline.classifier import classify
 from agents.offline.languages import correct_typo, detect_language, gloss
 from agents.offline.text import TaskText
+from agents.offline.writer import write
 from store.enums import ExecutionType, Strategy
 
 
@@ -115,3 +116,11 @@ def test_items_listed_in_the_title_become_the_subtasks() -> None:
         "Write the press release for the launch",
         "Write the faq for the launch",
     ]
+
+
+def test_a_misspelled_verb_gets_the_deliverable_of_the_verb() -> None:
+    notes = "Ravi will send the deck. We agreed to ship on the 12th."
+
+    typo = write(TaskText("sumarize the meeting notes", notes))
+
+    assert typo == write(TaskText("summarize the meeting notes", notes))

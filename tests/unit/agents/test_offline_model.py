@@ -151,9 +151,9 @@ def test_translation_uses_the_glossary(model: OfflineChatModel) -> None:
 
 def test_translation_says_what_it_could_not_translate(model: OfflineChatModel) -> None:
     text = _ask(model, "Translate the note into German", "The invoice is attached.")
-    assert "[invoice]" in text
+    assert "[missing: German for 'invoice']" in text
     assert "Not translated offline" in text and "invoice" in text
-    assert "configure DELEGATE_MODEL" in text
+    assert "set DELEGATE_MODEL to a real model" in text
 
 
 def test_unknown_request_with_details_is_answered_from_the_details(

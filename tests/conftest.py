@@ -9,5 +9,6 @@ pytest_plugins = [
     "tests.fixtures.openai_standin",
     "tests.fixtures.postgres",
     "tests.fixtures.slack_standin",
+    "tests.fixtures.web_page",
     "tests.fixtures.web_standin",
 ]

@@ -3,10 +3,13 @@
 import { api, ApiError } from "./api.js";
 import { handleError } from "./connection.js";
 import { refresh, rerender, schedule } from "./live.js";
-import { announce, toast } from "./messages.js";
+import { announce, outcomeKind, outcomeMessage, toast } from "./messages.js";
 import { select } from "./selection.js";
 import { $, state } from "./state.js";
 import { loadTasks } from "./tasklist.js";
+
+/** The layout where the detail stands beside the list (style.css: above 880 px). */
+const SIDE_BY_SIDE = "(min-width: 881px)";
 
 const TYPE_HINTS = {
   fully_automated: "The AI does it on its own.",
@@ -44,9 +47,13 @@ export function wireCreateForm() {
       });
       form.reset();
       $("task-priority").value = "medium";
+      $("more-options").open = false;
       announce(`Added “${task.title}”.`);
       await loadTasks();
-      select(task.id);
+      // Side by side, the new task opens beside the list; on a phone the page stays where it
+      // is (no jump to a detail far below), ready for the next one.
+      if (window.matchMedia(SIDE_BY_SIDE).matches) select(task.id);
+      else $("task-title").focus();
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) handleError(err);
       else error.textContent = err.message;
@@ -65,9 +72,9 @@ export async function execute(taskId) {
   schedule(0); // poll right away, then every 2 s while it runs
   try {
     const outcome = await api.execute(taskId);
-    // A blocked task answers success: false (the spec's shape) but is handed to a person, not broken.
-    const kind = outcome.success ? "success" : outcome.strategy === "blocked" ? "info" : "error";
-    toast(outcomeMessage(title, outcome), kind);
+    // A blocked task answers success: false (the spec's shape) but is handed to a person, not
+    // broken; a paused one waits for a person: neither is a success.
+    toast(outcomeMessage(`“${title}”:`, outcome), outcomeKind(outcome), taskId);
   } catch (error) {
     handleError(error, `Could not run “${title}”`);
   } finally {
@@ -76,8 +83,3 @@ export async function execute(taskId) {
   }
 }
 
-function outcomeMessage(title, outcome) {
-  const parts = [`“${title}”: ${outcome.message || (outcome.success ? "done" : "failed")}`];
-  if (outcome.reason) parts.push(outcome.reason);
-  return parts.join(". ");
-}

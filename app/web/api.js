@@ -75,6 +75,9 @@ export const api = {
   approve: (id, editedArgs) =>
     request("POST", `/api/tasks/${encodeURIComponent(id)}/approve`, editedArgs ? { edited_args: editedArgs } : {}),
   reject: (id, reason) => request("POST", `/api/tasks/${encodeURIComponent(id)}/reject`, { reason }),
+  complete: (id, result) =>
+    request("POST", `/api/tasks/${encodeURIComponent(id)}/complete`, result ? { result } : {}),
+  retry: (id, note) => request("POST", `/api/tasks/${encodeURIComponent(id)}/retry`, { note }),
   feedback: (id) => request("GET", `/api/tasks/${encodeURIComponent(id)}/feedback`),
   addFeedback: (id, rating, comment) =>
     request("POST", `/api/tasks/${encodeURIComponent(id)}/feedback`, { rating, comment }),

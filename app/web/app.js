@@ -10,10 +10,12 @@ import { connect, showKeyPanel, wireKeyPanel } from "./connection.js";
 import { refresh } from "./live.js";
 import { select, selectFromHash } from "./selection.js";
 import { $, state } from "./state.js";
+import { wireTabs } from "./tabs.js";
 import { wireFilters } from "./tasklist.js";
 
 function start() {
   wireKeyPanel();
+  wireTabs();
   wireFilters();
   wireCreateForm();
   window.addEventListener("popstate", selectFromHash);

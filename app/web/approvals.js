@@ -1,7 +1,7 @@
 // One pending approval as a card: the exact action (recipients, subject, body, channel, event
 // fields) with Approve, Edit (then approve the edited version) and Reject (with a reason).
 
-import { h, humanize, plainValue, replaceChildren } from "./dom.js";
+import { h, humanize, plainValue, replaceChildren, timeAgo } from "./dom.js";
 import { renderMarkdown } from "./markdown.js";
 
 /** How each tool's arguments are shown; arguments not listed follow, in their own order. */
@@ -160,6 +160,20 @@ export function approvalCard(item, { onApprove, onReject, onOpen, headingLevel =
         onOpen
           ? h("button", { type: "button", class: "link", onclick: () => onOpen(item.task_id) }, item.title)
           : item.title,
+      ),
+      h(
+        "p",
+        { class: "approval-context" },
+        item.parent_title
+          ? [
+              "Part of ",
+              onOpen
+                ? h("button", { type: "button", class: "link approval-parent", onclick: () => onOpen(item.parent_id) }, item.parent_title)
+                : h("span", { class: "approval-parent", text: item.parent_title }),
+              " · ",
+            ]
+          : null,
+        item.updated_at ? `asked ${timeAgo(item.updated_at)}` : null,
       ),
     ),
     body,

@@ -15,12 +15,14 @@ import {
 } from "./dom.js";
 import { actionLabel } from "./approvals.js";
 import { renderMarkdown } from "./markdown.js";
+import { personSection } from "./person.js";
 import { timelineSection } from "./timeline.js";
 
 export const FINISHED = new Set(["completed", "failed"]);
-const RUNNABLE = new Set(["pending", "queued", "blocked"]);
+// A blocked task is not simply run again (it would block again): "Retry with a note" runs it.
+const RUNNABLE = new Set(["pending", "queued"]);
 
-/** Whether the page offers "Execute" for a task (the API's runnable statuses, not manual). */
+/** Whether the page offers "Execute" for a task (pending or queued, not manual). */
 export function isExecutable(task) {
   return RUNNABLE.has(task.execution_status) && task.execution_type !== "manual";
 }
@@ -162,7 +164,7 @@ function treeList(nodes, onOpen) {
         h(
           "div",
           { class: "tree-row" },
-          h("button", { type: "button", class: "link tree-title", onclick: () => onOpen(node.task.id) }, node.task.title),
+          h("button", { type: "button", class: "link tree-title", title: node.task.title, onclick: () => onOpen(node.task.id) }, node.task.title),
           h("span", { class: "tree-type muted", text: TYPE_LABELS[node.task.execution_type] || "" }),
           statusBadge(node.task.execution_status, "small"),
         ),
@@ -269,7 +271,7 @@ function feedbackSection(task, feedback, onFeedback) {
 /**
  * Render the detail of `task` into `container`.
  * data: {task, tree, feedback, pendingApproval, running}; handlers: onExecute, onOpen,
- * onReview, onFeedback, onBack.
+ * onReview, onFeedback, onBack, onComplete, onRetry.
  */
 export function renderDetail(container, data, handlers) {
   const { task, tree, feedback, pendingApproval, running } = data;
@@ -303,6 +305,7 @@ export function renderDetail(container, data, handlers) {
     task.description ? h("div", { class: "prose description" }, renderMarkdown(task.description, { baseLevel: 4 })) : null,
     facts(task),
     callouts(task, pendingApproval, handlers.onReview),
+    personSection(task, handlers),
     resultSection(task),
     subtaskSection(tree, handlers.onOpen),
     timelineSection(task.execution_log || []),

@@ -4,9 +4,10 @@
 import { api } from "./api.js";
 import { approvalCard } from "./approvals.js";
 import { refresh, rerender, schedule } from "./live.js";
-import { toast } from "./messages.js";
+import { dismissToast, outcomeKind, outcomeMessage, toast } from "./messages.js";
 import { select } from "./selection.js";
 import { $, prefersReducedMotion, state } from "./state.js";
+import { showTab } from "./tabs.js";
 
 async function decide(taskId, work, verb) {
   const title = state.titles.get(taskId) || "Task";
@@ -15,7 +16,8 @@ async function decide(taskId, work, verb) {
   schedule(0);
   try {
     const outcome = await work();
-    toast(`${verb} “${title}”. ${outcome.message || ""}`.trim(), "success");
+    dismissToast(taskId); // the "waiting for your approval" notice is answered
+    toast(outcomeMessage(`${verb} “${title}”.`, outcome), outcomeKind(outcome));
   } finally {
     state.running.delete(taskId);
     await refresh();
@@ -55,16 +57,22 @@ function renderInbox() {
     else list.appendChild(card);
     state.inboxCards.set(key, card);
   }
+  // Newest first, as the API lists them (moving a card keeps what is typed in it).
+  state.inbox.forEach((item, index) => {
+    const card = state.inboxCards.get(item.task_id);
+    if (list.children[index] !== card) list.insertBefore(card, list.children[index] || null);
+  });
   const count = state.inbox.length;
   $("inbox-count").textContent = String(count);
   $("inbox-count").setAttribute("aria-label", `${count} waiting`);
-  $("inbox").classList.toggle("has-items", count > 0);
+  $("tab-inbox").classList.toggle("has-items", count > 0);
   $("inbox-empty").hidden = count > 0;
 }
 
 export function reviewApproval(taskId) {
   const card = state.inboxCards.get(taskId);
   if (!card) return;
+  showTab("inbox");
   card.scrollIntoView({ behavior: prefersReducedMotion() ? "auto" : "smooth", block: "center" });
   const button = card.querySelector("button.primary");
   if (button) button.focus({ preventScroll: true });

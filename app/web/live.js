@@ -46,7 +46,12 @@ async function refreshOnce() {
     const active = Boolean(busy());
     $("live-text").textContent = active ? "Updating live" : "Up to date";
     $("live").classList.toggle("is-busy", active);
+    $("live").classList.remove("is-offline");
   } catch (error) {
+    // The last good view stays on screen, but it is not current: say so until the server answers.
+    $("live-text").textContent = "Offline: retrying";
+    $("live").classList.remove("is-busy");
+    $("live").classList.add("is-offline");
     handleError(error);
   }
 }

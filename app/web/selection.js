@@ -8,7 +8,7 @@ import { renderDetail } from "./detail.js";
 import { replaceChildren } from "./dom.js";
 import { reviewApproval } from "./inbox.js";
 import { refresh } from "./live.js";
-import { toast } from "./messages.js";
+import { dismissToast, outcomeKind, outcomeMessage, toast } from "./messages.js";
 import { $, prefersReducedMotion, state } from "./state.js";
 import { renderTasks } from "./tasklist.js";
 
@@ -52,6 +52,16 @@ export async function loadDetail() {
   renderDetailView();
 }
 
+/** A person's action on a task (mark done, retry): the outcome as a toast, then fresh views. */
+async function personAct(taskId, work, verb) {
+  const title = state.titles.get(taskId) || "Task";
+  const outcome = await work(); // an error stays in the form that asked
+  dismissToast(taskId);
+  toast(outcomeMessage(`${verb} “${title}”.`, outcome), outcomeKind(outcome), taskId);
+  state.detailSig = "";
+  await refresh();
+}
+
 function treeSig(nodes) {
   return nodes.map((n) => [n.task.id, n.task.execution_status, n.task.version, treeSig(n.children)]);
 }
@@ -75,6 +85,8 @@ export function renderDetailView() {
       onOpen: (taskId) => select(taskId),
       onReview: reviewApproval,
       onBack: closeDetail,
+      onComplete: (taskId, result) => personAct(taskId, () => api.complete(taskId, result), "Marked done"),
+      onRetry: (taskId, note) => personAct(taskId, () => api.retry(taskId, note), "Ran again with your note:"),
       onFeedback: async (taskId, rating, comment) => {
         await api.addFeedback(taskId, rating, comment);
         toast("Thank you: your feedback is saved.", "success");

@@ -2,185 +2,36 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import socket
 import threading
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
-from agents.classification import Classification, SubtaskPlan
+from agents.classification import SubtaskPlan
 from agents.scripted import ScriptedChatModel
-from agents.workflow_schemas import EmailDraft
-from app.api.main import create_app
 from store import tasks as repo
-from store.db import Database
 from store.enums import ExecutionType, Strategy
-from store.models import Feedback, SandboxEmail
-from store.orgs import create_api_key
+from store.models import Feedback
+from tests.fixtures.web_page import (
+    DESKTOP,
+    EMAIL_DRAFT,
+    EMAIL_TITLE,
+    PHONE,
+    WebApp,
+    add_task,
+    classification,
+    open_page,
+    screenshot,
+    skip_without_chromium,
+    task_row,
+)
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-CHROMIUM = (
-    os.environ.get("DELEGATE_BROWSER_EXECUTABLE") or shutil.which("chromium") or "/usr/bin/chromium"
-)
-OFFLINE_ARGS = ["--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
-DESKTOP = {"width": 1360, "height": 1000}
-PHONE = {"width": 390, "height": 844}
-#: Long enough for a run on a slow machine; every wait is on a condition, never a sleep.
-WAIT_MS = 15_000
-expect.set_options(timeout=WAIT_MS)
-
-if not Path(CHROMIUM).is_file():
-    if os.environ.get("DELEGATE_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"DELEGATE_REQUIRE_BROWSER=1 but no Chromium at {CHROMIUM}", pytrace=False)
-    pytest.skip(
-        f"no Chromium at {CHROMIUM} (apt-get install chromium, or set "
-        "DELEGATE_BROWSER_EXECUTABLE); DELEGATE_REQUIRE_BROWSER=1 makes this a failure",
-        allow_module_level=True,
-    )
-
-EMAIL_TITLE = "Email john@example.com thanking him for the meeting"
-#: What the email_drafting workflow's model call answers for EMAIL_TITLE.
-EMAIL_DRAFT = EmailDraft(
-    to=["john@example.com"],
-    subject="Thank you",
-    body="Hi John,\n\nThank you for the meeting today.\n\nDelegate",
-)
-
-
-def classification(
-    execution_type: ExecutionType = ExecutionType.FULLY_AUTOMATED,
-    strategy: Strategy = Strategy.IMMEDIATE,
-    subtasks: list[SubtaskPlan] | None = None,
-) -> Classification:
-    return Classification(
-        strategy=strategy,
-        execution_type=execution_type,
-        confidence=0.9,
-        reason="The AI can handle this.",
-        subtasks=subtasks or [],
-    )
-
-
-@dataclass
-class WebApp:
-    """The app on a free loopback port, its database and an API key of the default org."""
-
-    url: str
-    key: str
-    db: Database
-    org_id: str
-
-    def create_task(self, title: str, **fields: Any) -> str:
-        with self.db.session() as session:
-            return repo.create_task(session, self.org_id, title, **fields).id
-
-    def sent_emails(self) -> list[SandboxEmail]:
-        with self.db.session() as session:
-            rows = session.scalars(
-                select(SandboxEmail).where(
-                    SandboxEmail.org_id == self.org_id, SandboxEmail.folder == "sent"
-                )
-            ).all()
-            session.expunge_all()
-            return list(rows)
-
-
-def _wait_until(condition: Any, what: str, seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out waiting for {what}")
-        time.sleep(0.01)
-
-
-@pytest.fixture
-def web_app(
-    db: Database, org_id: str, scripted_model: ScriptedChatModel, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[WebApp]:
-    """uvicorn serving create_app in a thread of this process (so the scripted model is used)."""
-    for name in ("DELEGATE_EMAIL_BACKEND", "DELEGATE_CALENDAR_BACKEND", "DELEGATE_SLACK_BACKEND"):
-        monkeypatch.delenv(name, raising=False)  # the sandbox backends
-    with db.session() as session:
-        key = create_api_key(session, org_id, name="browser-test")
-    app = create_app(db, model="scripted")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        _wait_until(lambda: server.started, "uvicorn to start")
-        yield WebApp(url=f"http://127.0.0.1:{port}", key=key, db=db, org_id=org_id)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=OFFLINE_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def _open(browser: Browser, web_app: WebApp, viewport: dict[str, int], *, key: bool) -> Page:
-    # Reduced motion: scrolling is instant, so screenshots show where the page ends up.
-    context = browser.new_context(viewport=viewport, reduced_motion="reduce")  # type: ignore[arg-type]
-    if key:
-        context.add_init_script(f"localStorage.setItem('delegate.apiKey', {web_app.key!r});")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.errors = errors  # type: ignore[attr-defined]
-    page.set_default_timeout(WAIT_MS)
-    page.goto(web_app.url + "/")
-    return page
-
-
-@pytest.fixture
-def page(browser: Browser, web_app: WebApp) -> Iterator[Page]:
-    """The page at desktop size, already connected with the org's API key."""
-    page = _open(browser, web_app, DESKTOP, key=True)
-    expect(page.get_by_role("heading", name="Tasks")).to_be_visible()
-    yield page
-    assert page.errors == []  # type: ignore[attr-defined]
-    page.context.close()
-
-
-def screenshot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
-
-
-def task_row(page: Page, title: str) -> Any:
-    return page.locator("#task-list .task-item").filter(has_text=title)
-
-
-def add_task(page: Page, title: str, description: str = "", execution_type: str = "") -> None:
-    form = page.locator("#create-form")
-    form.get_by_label("What should be done?").fill(title)
-    if description:
-        form.get_by_label("Details").fill(description)
-    if execution_type:
-        form.get_by_label("Who does it").select_option(execution_type)
-    form.get_by_role("button", name="Add task").click()
-    expect(task_row(page, title)).to_be_visible()
+skip_without_chromium()
 
 
 # --- tests ---------------------------------------------------------------------------------
@@ -189,7 +40,7 @@ def add_task(page: Page, title: str, description: str = "", execution_type: str 
 def test_api_key_entry_rejects_a_bad_key_and_accepts_a_good_one(
     browser: Browser, web_app: WebApp
 ) -> None:
-    page = _open(browser, web_app, DESKTOP, key=False)
+    page = open_page(browser, web_app, DESKTOP, key=False)
     panel = page.locator("#key-panel")
     expect(panel).to_contain_text("delegate init")
     expect(panel).to_contain_text("delegate keys create")
@@ -238,8 +89,17 @@ def test_created_task_runs_to_completed_live_and_shows_its_log(
     expect(result).to_contain_text("<b>not bold</b>")  # HTML is shown as text
     assert result.locator("b").count() == 0
     events = detail.locator(".timeline .tl-event")
-    expect(events.first).to_have_text("Created")
-    assert {"Started", "Classified", "Completed"} <= set(events.all_inner_texts())
+    expect(events.first).to_have_text("You created it")
+    assert {
+        "Started working on it",
+        "Decided to do it now on its own (90% sure)",
+        "Finished",
+    } <= set(events.all_inner_texts())
+    timeline = detail.locator(".timeline")
+    expect(timeline).not_to_contain_text("fully_automated", use_inner_text=True)
+    expect(timeline).not_to_contain_text("execute_task", use_inner_text=True)
+    expect(timeline.locator(".tl-executor").first).not_to_be_visible()  # folded away
+    expect(timeline.locator("time").first).to_have_text(re.compile("now|ago"))
     started = detail.locator(".tl-item[data-event='started']")
     expect(started.locator(".tl-change")).to_contain_text("Pending")
     expect(started.locator(".tl-change")).to_contain_text("In progress")
@@ -255,9 +115,10 @@ def test_edited_email_is_approved_and_lands_in_the_sandbox_outbox(
     add_task(page, EMAIL_TITLE, execution_type="semi_automated")
     task_row(page, EMAIL_TITLE).get_by_role("button", name=re.compile("^Execute")).click()
 
+    expect(page.locator("#inbox-count")).to_have_text("1")
+    page.get_by_role("tab", name=re.compile("^Approvals")).click()
     card = page.locator("#inbox .approval").filter(has_text=EMAIL_TITLE)
     expect(card).to_be_visible()
-    expect(page.locator("#inbox-count")).to_have_text("1")
     expect(card.locator(".action-pill")).to_have_text("Send email")
     expect(card.locator(".field[data-field='to']")).to_contain_text("john@example.com")
     expect(card.locator(".field[data-field='subject']")).to_contain_text("Thank you")
@@ -267,7 +128,8 @@ def test_edited_email_is_approved_and_lands_in_the_sandbox_outbox(
     expect(task_row(page, EMAIL_TITLE).locator(".badge")).to_have_text("Paused")
     assert web_app.sent_emails() == []
     screenshot(page, "web-approval-pending")
-    phone = _open(browser, web_app, PHONE, key=True)  # the same inbox on a phone
+    phone = open_page(browser, web_app, PHONE, key=True)  # the same inbox on a phone
+    phone.get_by_role("tab", name=re.compile("^Approvals")).click()
     expect(phone.locator("#inbox .approval .value-long")).to_contain_text("Thank you")
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(phone, "web-phone-approval")
@@ -282,6 +144,7 @@ def test_edited_email_is_approved_and_lands_in_the_sandbox_outbox(
 
     expect(page.locator("#inbox .approval")).to_have_count(0)
     expect(page.locator("#inbox-empty")).to_be_visible()
+    page.get_by_role("tab", name="Tasks").click()
     expect(task_row(page, EMAIL_TITLE).locator(".badge")).to_have_text("Completed")
     (sent,) = web_app.sent_emails()
     assert sent.body.strip() == edited.strip()
@@ -301,6 +164,8 @@ def test_rejected_email_sends_nothing_and_blocks_the_task_with_the_reason(
     scripted_model.script = [classification(ExecutionType.SEMI_AUTOMATED), EMAIL_DRAFT]
     add_task(page, EMAIL_TITLE, execution_type="semi_automated")
     task_row(page, EMAIL_TITLE).get_by_role("button", name=re.compile("^Execute")).click()
+    expect(page.locator("#inbox-count")).to_have_text("1")
+    page.get_by_role("tab", name=re.compile("^Approvals")).click()
     card = page.locator("#inbox .approval").filter(has_text=EMAIL_TITLE)
     expect(card).to_be_visible()
 
@@ -312,6 +177,7 @@ def test_rejected_email_sends_nothing_and_blocks_the_task_with_the_reason(
     card.get_by_role("button", name="Reject action").click()
 
     expect(page.locator("#inbox .approval")).to_have_count(0)
+    page.get_by_role("tab", name="Tasks").click()
     row = task_row(page, EMAIL_TITLE)
     expect(row.locator(".badge")).to_have_text("Blocked")
     assert web_app.sent_emails() == []
@@ -418,7 +284,7 @@ def test_phone_layout_fits_390px_and_every_control_has_a_label(
         description="Mention the **record** turnout.",
     )
     web_app.create_task("Buy printer paper", execution_type="manual")
-    page = _open(browser, web_app, PHONE, key=True)
+    page = open_page(browser, web_app, PHONE, key=True)
     expect(page.locator("#task-list .task-item")).to_have_count(2)
 
     width = page.evaluate("document.documentElement.scrollWidth")

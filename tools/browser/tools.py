@@ -49,18 +49,18 @@ def screenshot_dir() -> Path:
 
 
 def _open(run: ToolRun, args: dict[str, Any]) -> Any:
-    with run.gate.egress("open_url") as egress:
+    with run.gate.egress("open_url", args["url"]) as egress:
         return run.backends.browser.open(args["url"], egress=egress)
 
 
 def _screenshot(run: ToolRun, args: dict[str, Any]) -> Any:
     path = screenshot_dir() / f"{run.task.id}-{uuid.uuid4().hex[:8]}.png"
-    with run.gate.egress("screenshot") as egress:
+    with run.gate.egress("screenshot", args["url"]) as egress:
         return run.backends.browser.screenshot(args["url"], str(path), egress=egress)
 
 
 def _fill(run: ToolRun, args: dict[str, Any], key: str) -> dict[str, Any]:
-    with run.gate.egress("fill_form") as egress:
+    with run.gate.egress("fill_form", args["url"]) as egress:
         result = run.backends.browser.fill_form(
             args["url"], args["fields"], args["submit_selector"], egress=egress
         )
@@ -68,7 +68,7 @@ def _fill(run: ToolRun, args: dict[str, Any], key: str) -> dict[str, Any]:
 
 
 def _click(run: ToolRun, args: dict[str, Any], key: str) -> dict[str, Any]:
-    with run.gate.egress("click") as egress:
+    with run.gate.egress("click", args["url"]) as egress:
         result = run.backends.browser.click(args["url"], args["selector"], egress=egress)
     return {"status": "clicked", **result}
 

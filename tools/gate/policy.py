@@ -57,7 +57,7 @@ from tools.gate.approval import (
 )
 from tools.gate.budgets import BudgetExceeded, RunBudget, RunTally
 from tools.gate.data_flow import TaskEgress, TrustedSources, destinations, how_to_allow
-from tools.gate.destinations import AmbiguousDestination
+from tools.gate.destinations import AmbiguousDestination, parse_url
 from tools.gate.placeholders import placeholder_in
 
 RULE_PERMISSION = "agent_tool_permission"
@@ -209,10 +209,11 @@ class PolicyGate:
         return exc
 
     @contextmanager
-    def egress(self, tool: str) -> Iterator[TaskEgress]:
-        """The data-flow rule for the requests a browser page makes during one call; what it
-        refused is written to the execution log afterwards (`egress_refused`)."""
-        egress = TaskEgress(self.trusted)
+    def egress(self, tool: str, url: str) -> Iterator[TaskEgress]:
+        """The data-flow rule for the requests a browser page makes during one call to `url`
+        (approved already: by the gate, or by a person's edit); what it refused is written to
+        the execution log afterwards (`egress_refused`)."""
+        egress = TaskEgress(self.trusted, frozenset({parse_url(url).netloc}))
         try:
             yield egress
         except PolicyDenied as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.gate.data_flow import TrustedSources, destinations
+from tools.gate.data_flow import TaskEgress, TrustedSources, destinations
 from tools.gate.destinations import AmbiguousDestination, parse_channel, parse_email, parse_url
 
 
@@ -128,3 +128,15 @@ def test_url_with_a_port_in_the_task_trusts_only_that_port() -> None:
     (other,) = destinations("open_url", {"url": "http://127.0.0.1:9090/report"})
 
     assert trusted.allows(same) and not trusted.allows(other)
+
+
+def test_browser_egress_allows_trusted_hosts_and_the_approved_url_only() -> None:
+    trusted = TrustedSources.build("Book a table on https://rosa.example/book", None)
+    # A person's edit at approval moved the form to another site: that site is approved too.
+    egress = TaskEgress(trusted, frozenset({"tables.example:8080"}))
+
+    assert egress.allows("https://rosa.example/img/logo.png")
+    assert egress.allows("http://tables.example:8080/submit")
+    assert not egress.allows("http://tables.example/submit")
+    assert not egress.allows("https://evil.example/collect?d=1")
+    assert not egress.allows("https://rosa.example\\@evil.example/")

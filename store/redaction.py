@@ -105,7 +105,9 @@ _registered: set[str] = set()
 def register_secret(value: str | None) -> None:
     """Treat `value` as a secret from now on (e.g. the password of a database URL)."""
     global _cached
-    if value and len(value) >= MIN_SECRET_LENGTH // 2 and value not in _registered:
+    # A short one (a dev database's "pass") is left to the URL shape: masked everywhere, it
+    # would garble every word that contains it.
+    if value and len(value) >= MIN_SECRET_LENGTH and value not in _registered:
         with _lock:
             _registered.add(value)
             _cached = None
@@ -156,7 +158,7 @@ def configured_secrets() -> frozenset[str]:
     password = _url_password(os.environ.get(DATABASE_VARIABLE, ""))
     if password:
         found.add(password)
-    return frozenset(s for s in found if len(s) >= MIN_SECRET_LENGTH or s in _registered)
+    return frozenset(s for s in found if len(s) >= MIN_SECRET_LENGTH)
 
 
 def _credentials_file_secrets(path: str) -> set[str]:

@@ -1,9 +1,10 @@
-"""What the classifier returns: the strategy for a task, with confidence and reason."""
+"""What the classifier returns: the strategy for a task, who does it, with confidence and reason."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
+from agents.routes import ROUTES
 from store.enums import ExecutionType, Strategy
 
 
@@ -32,6 +33,27 @@ class Classification(BaseModel):
     reason: str = Field(
         description="One sentence: why this strategy; for blocked, what would unblock it."
     )
+    route: str | None = Field(
+        default=None,
+        description="For immediate: the registered workflow or agent that does the work "
+        "(one of the routes listed in the instructions).",
+        json_schema_extra=lambda schema: schema.update(
+            anyOf=[{"type": "string", "enum": list(ROUTES)}, {"type": "null"}]
+        ),
+    )
+    deliver: bool = Field(
+        default=False,
+        description="For a message (email, Slack post, invitation): true when the task asks "
+        "for it to reach people, false when it asks only for a draft.",
+    )
     subtasks: list[SubtaskPlan] = Field(
         default_factory=list, description="For decompose only: 2 to 10 distinct subtasks."
     )
+
+    @field_validator("route")
+    @classmethod
+    def _registered(cls, route: str | None) -> str | None:
+        """An unknown route is a bad answer (the caller retries, then fails the task)."""
+        if route is not None and route not in ROUTES:
+            raise ValueError(f"unknown route {route!r}; registered: {', '.join(ROUTES)}")
+        return route

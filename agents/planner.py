@@ -9,7 +9,8 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, ValidationError
 
 from agents.classification import Classification
-from agents.prompts import CLASSIFY_SYSTEM, EXECUTE_SYSTEM, task_prompt
+from agents.prompts import EXECUTE_SYSTEM, classify_system, task_prompt
+from agents.routes import ROUTES, route_menu
 from store.enums import Strategy
 from store.redaction import redact
 
@@ -62,17 +63,21 @@ def classify_task(
     execution_type: str | None = None,
     parent_title: str | None = None,
 ) -> Classification:
-    """Ask the model how to handle a task; raise ModelOutputError on unusable output."""
+    """Ask the model how to handle a task and who does it (the route); raise ModelOutputError
+    on unusable output: no reason, a split into fewer than two, or immediate work no
+    registered route was named for (an unknown one fails the schema already)."""
     answer = ask_structured(
         model,
         Classification,
-        CLASSIFY_SYSTEM,
+        classify_system(route_menu()),
         task_prompt(title, description, execution_type, parent_title),
     )
     if not answer.reason.strip():
         raise ModelOutputError("classification has no reason")
     if answer.strategy is Strategy.DECOMPOSE and len(answer.subtasks) < 2:
         raise ModelOutputError("a decompose classification needs at least two subtasks")
+    if answer.strategy is Strategy.IMMEDIATE and answer.route is None:
+        raise ModelOutputError(f"an immediate classification needs a route: {', '.join(ROUTES)}")
     return answer
 
 
@@ -90,5 +95,9 @@ def write_deliverable(model: BaseChatModel, title: str, description: str = "") -
 
 
 def _brief(exc: BaseException) -> str:
+    if isinstance(exc, ValidationError):  # say which field was wrong, and how
+        errors = exc.errors(include_url=False)
+        parts = [f"{'.'.join(map(str, e['loc'])) or 'answer'}: {e['msg']}" for e in errors[:3]]
+        return "; ".join(parts)[:300]
     lines = str(exc).strip().splitlines()
     return (lines[0] if lines else type(exc).__name__)[:300]

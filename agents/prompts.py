@@ -16,10 +16,24 @@ Choose exactly one strategy:
   physical actions, signatures, in-person meetings, systems without an integration. The
   reason must say what would unblock it.
 
+For immediate, also choose the route: the one registered workflow or agent, listed below with
+when to use each, that does the work. Go by what the task asks for, in whatever language or
+wording, not by the words it happens to use: "let the on-call team know ..." names no service
+but is a message to people. For a message (an email, a post, an invitation) set deliver: true
+when the task asks for it to reach people, false when it asks only for a draft to review.
+
 A task marked "Part of: ..." is already a subtask of a larger one: split it again only if it
 is itself a project with distinct phases; usually do it directly.
 
-Give a confidence between 0 and 1 and a one-sentence reason."""
+Give a confidence between 0 and 1 and a one-sentence reason.
+
+Routes:"""
+
+
+def classify_system(routes: str) -> str:
+    """The classification instructions followed by the registered routes (`- name: when`)."""
+    return f"{CLASSIFY_SYSTEM}\n{routes}"
+
 
 EXECUTE_SYSTEM = """You are Delegate's writer. Produce the deliverable the task asks for, ready
 to use: a complete draft, outline, summary, list of action items, translation or reply.

@@ -1,12 +1,12 @@
-"""Agents as data: id, name, capabilities, instructions and tools; picked by what a task asks.
+"""Agents as data: id, name, when to use it, capabilities, instructions and tools.
 
 Defined here in code and mirrored into the `agents` table by `sync_agents`, so people and the
-API can list them. An agent is bound only to its own tools, and the policy gate checks it too.
+API can list them. The model picks one by its id (the classification's route, from the
+descriptions); an agent is bound only to its own tools, and the policy gate checks it too.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -29,6 +29,8 @@ class AgentSpec:
 
     id: str
     name: str
+    description: str
+    """When the model should route a task to this agent; shown in the classification prompt."""
     capabilities: tuple[str, ...]
     system_instructions: str
     tools: tuple[str, ...]
@@ -42,6 +44,8 @@ AGENTS: dict[str, AgentSpec] = {
         AgentSpec(
             id="email",
             name="Email agent",
+            description="Work in the mailbox: search, read, reply to or forward email, or send a "
+            "message that needs what the inbox holds.",
             capabilities=("draft email", "send email", "search the mailbox", "read email"),
             system_instructions="You are Delegate's email agent. You draft, send, search and "
             "read email for the task you are given. Write complete, polite messages; sign as "
@@ -51,6 +55,8 @@ AGENTS: dict[str, AgentSpec] = {
         AgentSpec(
             id="calendar",
             name="Calendar agent",
+            description="Calendar work: schedule, move or cancel a meeting, invite people, "
+            "find free time, or list what is on the calendar.",
             capabilities=("list events", "find free time", "schedule meetings"),
             system_instructions="You are Delegate's calendar agent. You read the calendar, find "
             "free time and create events with the attendees the task names. Use ISO-8601 "
@@ -60,6 +66,8 @@ AGENTS: dict[str, AgentSpec] = {
         AgentSpec(
             id="slack",
             name="Slack agent",
+            description="Tell people something on Slack: post or announce in a channel, message a "
+            "team or a person there, look up channels and people.",
             capabilities=("post to channels", "list channels", "look up people"),
             system_instructions="You are Delegate's Slack agent. You post clear, short messages "
             "to the channels the task names and look up channels and people." + _SAFETY,
@@ -68,6 +76,8 @@ AGENTS: dict[str, AgentSpec] = {
         AgentSpec(
             id="browser",
             name="Browser agent",
+            description="Web pages: open a URL the task gives, read it and answer from it, fill "
+            "and submit a form, click, take a screenshot.",
             capabilities=("read web pages", "fill forms", "click", "screenshots"),
             system_instructions="You are Delegate's browser agent. You open the pages the task "
             "names, read them, fill and submit forms and click buttons on them, and take "
@@ -77,6 +87,8 @@ AGENTS: dict[str, AgentSpec] = {
         AgentSpec(
             id="writer",
             name="Writer",
+            description="Text the task itself is the deliverable of: draft, summarize, outline, "
+            "translate, rewrite, extract. Uses no tool and sends nothing.",
             capabilities=("draft", "summarize", "outline", "extract", "translate", "rewrite"),
             system_instructions=EXECUTE_SYSTEM,
             tools=(),
@@ -85,49 +97,6 @@ AGENTS: dict[str, AgentSpec] = {
 }
 
 WRITER = AGENTS["writer"]
-
-#: What clearly asks for an agent (matched case-insensitively): its service or its objects.
-_STRONG: dict[str, re.Pattern[str]] = {
-    "slack": re.compile(r"\bslack\b|(?<![\w&])#[a-z0-9][\w\-]*|\bchannel\b", re.I),
-    "calendar": re.compile(
-        r"\b(?:schedule|reschedule|calendar|invite|free time|free slot|availability|"
-        r"book (?:a |the )?(?:meeting|call|room))\b",
-        re.I,
-    ),
-    "email": re.compile(r"\b(?:e-?mail|inbox|mailbox|mail)s?\b", re.I),
-    "browser": re.compile(r"https?://\S+|\b(?:web ?page|web ?site|website|web form)\b", re.I),
-}
-#: What asks for an agent only when nothing stronger does.
-_WEAK: dict[str, re.Pattern[str]] = {
-    "email": re.compile(
-        r"\b(?:send|draft|reply|respond|forward|write)\b.*[\w.+\-]+@[\w\-]+\.[\w.\-]+"
-        r"|\b(?:reply|respond|forward)\b",
-        re.I,
-    ),
-    "calendar": re.compile(
-        r"\b(?:set up|arrange|organi[sz]e) (?:a |the )?(?:meeting|call)\b", re.I
-    ),
-    "slack": re.compile(r"\bpost (?:a |an |the )?(?:message|update|note)\b", re.I),
-}
-
-
-def _earliest(patterns: dict[str, re.Pattern[str]], text: str) -> str | None:
-    hits = [(m.start(), agent) for agent, p in patterns.items() if (m := p.search(text))]
-    return min(hits)[1] if hits else None
-
-
-def select_agent(title: str, description: str = "") -> AgentSpec:
-    """The agent a task needs, by what it asks: the title decides, the description breaks
-    a tie-less title; the first service the wording names wins; otherwise the writer."""
-    for text in (title or "", description or ""):
-        chosen = _earliest(_STRONG, text)
-        if chosen:
-            return AGENTS[chosen]
-    for text in (title or "", description or ""):
-        chosen = _earliest(_WEAK, text)
-        if chosen:
-            return AGENTS[chosen]
-    return WRITER
 
 
 def get_agent(agent_id: str) -> AgentSpec:

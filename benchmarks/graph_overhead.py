@@ -49,6 +49,7 @@ def instant_answer(messages: list[BaseMessage], tools: list[str]) -> Any:
             execution_type="fully_automated",
             confidence=0.9,
             reason="a translation the AI can write now",
+            route="writer",
         )
     return "Bienvenue dans l'équipe."
 

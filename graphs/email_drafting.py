@@ -1,8 +1,8 @@
 """Draft an email, have it approved, send it: start -> draft -> approval -> send -> finish.
 
-A task that asks only for a draft ("Draft an email to ...") ends after the draft is saved:
-the draft is the deliverable. One that asks for the email to go out ("Email john@...",
-"Send an email to ...") goes on to the send.
+Whether the email goes out is the classification's `deliver` (execute_task passes it): a
+draft-only task ends after the draft is saved (the draft is the deliverable); one whose
+email is to reach people goes on to the send.
 
 Every side effect goes through the one policy gate (tools.gate.policy): the draft is saved with
 `draft_email`, the message goes out with `send_email`. The gate decides by execution type:
@@ -32,7 +32,6 @@ from typing_extensions import TypedDict
 from agents.models import get_chat_model
 from agents.planner import ModelOutputError, ask_structured
 from agents.prompts import task_prompt
-from agents.routing import email_wants_sending
 from agents.workflow_schemas import EmailDraft
 from agents.workflow_writers import EMAIL_SYSTEM, has_email_address, write_email
 from graphs.context import Context
@@ -73,6 +72,9 @@ class EmailInput(TypedDict, total=False):
     """Facts the email should use."""
     execution_type: str
     """manual (draft only), semi_automated (a person approves; the default) or fully_automated."""
+    deliver: bool
+    """Whether the email goes out (true) or is only drafted (false). Default: true for an
+    email described directly, false for a task (execute_task passes the model's decision)."""
 
 
 @with_config(STUDIO_SCHEMA)
@@ -164,8 +166,9 @@ def _stopped(exc: Exception) -> dict[str, Any]:
 def start(state: EmailState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Use the given task, or record (and start) one for an email described directly."""
     if state.get("task_id"):
-        return {"owns_task": False}
-    return {"task_id": _create_task(state, runtime), "owns_task": True}
+        return {"owns_task": False, "deliver": bool(state.get("deliver", False))}
+    task_id = _create_task(state, runtime)
+    return {"task_id": task_id, "owns_task": True, "deliver": bool(state.get("deliver", True))}
 
 
 def draft(state: EmailState, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -173,7 +176,8 @@ def draft(state: EmailState, runtime: Runtime[Context]) -> dict[str, Any]:
     task = _facts(runtime, state["task_id"])
     model = get_chat_model(runtime.context.model)
     if not has_email_address(task.text):
-        return _unaddressed(runtime, task, _write_unaddressed(model, task.title, task.description))
+        written = _write_unaddressed(model, task.title, task.description)
+        return _unaddressed(runtime, task, written, deliver=bool(state.get("deliver")))
     details = task.description
     if state.get("revision_note"):
         details += f"\n\nThe reviewer read the last version and asked: {state['revision_note']}"
@@ -194,7 +198,7 @@ def draft(state: EmailState, runtime: Runtime[Context]) -> dict[str, Any]:
             raise
         return {**update, **_stopped(exc)}
     update["draft_id"] = str(saved.get("id") or "")
-    if not email_wants_sending(task.title):
+    if not state.get("deliver"):
         log_step(runtime, task.id, WORKFLOW, "draft", "email_drafted", draft_id=update["draft_id"])
         return {**update, "status": "drafted", "reason": "the task asks for a draft only"}
     return update
@@ -219,12 +223,14 @@ def _write_unaddressed(model: BaseChatModel, title: str, details: str) -> EmailD
     return EmailDraft(to=[], cc=[], subject=subject, body=body)
 
 
-def _unaddressed(runtime: Runtime[Context], task: TaskFacts, email: EmailDraft) -> dict[str, Any]:
+def _unaddressed(
+    runtime: Runtime[Context], task: TaskFacts, email: EmailDraft, *, deliver: bool
+) -> dict[str, Any]:
     """The written email of a task without recipients: the deliverable when the task asks
     for a draft only, else the task waits for a person to add the addresses."""
     written = email.model_dump(mode="json")
     log_step(runtime, task.id, WORKFLOW, "draft", "email_written", to=[])
-    if not email_wants_sending(task.title):
+    if not deliver:
         reason = "the task asks for a draft only; add the recipients when you send it"
         return {"email": written, "status": "drafted", "reason": reason}
     reason = (

@@ -7,6 +7,7 @@ describe the same run. Every node writes its log entries with `node` set to its 
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Any, Literal
 
 from langgraph.config import get_config
@@ -22,7 +23,8 @@ from agents.classification import Classification
 from agents.models import get_chat_model
 from agents.planner import ModelOutputError, classify_task, write_deliverable
 from agents.prompts import with_person_notes
-from agents.registry import select_agent
+from agents.registry import WRITER, AgentSpec, get_agent
+from agents.routes import DELIVERING_TOOLS, is_workflow
 from agents.runner import record_agent, run_agent
 from graphs.context import Context
 from graphs.task_outcomes import (
@@ -31,7 +33,7 @@ from graphs.task_outcomes import (
     record_failure,
     stop_for_person,
 )
-from graphs.workflow_dispatch import run_workflow_for_task
+from graphs.workflow_dispatch import run_workflow
 from graphs.workflow_support import MODEL_RETRY, STUDIO_SCHEMA
 from store import tasks as repo
 from store.db import Transaction
@@ -227,7 +229,8 @@ def on_node_error(state: TaskRun, runtime: Runtime[Context], error: NodeError) -
 
 
 def classify(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Ask the model for {strategy, execution_type, confidence, reason, subtasks}."""
+    """Ask the model for {strategy, execution_type, confidence, reason, route, deliver,
+    subtasks}."""
     ctx = runtime.context
     try:
         decision = classify_task(
@@ -256,6 +259,8 @@ def classify(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
                 execution_type=decision.execution_type.value,
                 confidence=decision.confidence,
                 reason=decision.reason,
+                route=decision.route,
+                deliver=decision.deliver,
             ),
         )
     return {"classification": decision.model_dump(mode="json")}
@@ -296,19 +301,22 @@ def route(state: TaskRun) -> Literal["execute", "decompose", "block"]:
 
 
 def execute(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Do the task now with the agent it needs and complete it with the agent's answer.
+    """Do the task now through the route the classification named, and complete it.
 
-    The agent runs inside this node, so a side effect waiting for approval pauses the run
-    here (the task is `paused`); LangGraph re-runs the node on resume and the agent continues
-    from its checkpoint. A policy denial or a rejection blocks the task for a person; a
-    provider's refusal fails it with the provider's reason. Work a workflow graph fits
-    (an email, a meeting summary, a report) runs through that graph instead, as a subgraph.
+    A workflow route runs that workflow graph as a subgraph; an agent route runs that agent
+    inside this node, so a side effect waiting for approval pauses the run here (the task is
+    `paused`); LangGraph re-runs the node on resume and the agent continues from its
+    checkpoint. An agent gets its message-delivering tools only when the classification says
+    to deliver. A policy denial or a rejection blocks the task for a person; a provider's
+    refusal fails it with the provider's reason.
     """
-    routed = run_workflow_for_task(state, runtime)
-    if routed is not None:
-        return routed
     ctx = runtime.context
     decision = state.get("classification") or {}
+    # A split the guard refused comes without a route: the writer, which sends nothing.
+    route = decision.get("route") or WRITER.id
+    deliver = bool(decision.get("deliver"))
+    if is_workflow(route):
+        return run_workflow(route, state, runtime, deliver=deliver)
     db, org_id = ctx.database(), ctx.org_id()
     task = TaskFacts(
         id=state["task_id"],
@@ -317,7 +325,7 @@ def execute(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
         description=state.get("description", ""),
         execution_type=ExecutionType(state.get("execution_type") or ExecutionType.FULLY_AUTOMATED),
     )
-    spec = select_agent(task.title, task.description)
+    spec = _agent_for(route, deliver)
     if spec.tools:  # the writer's choice is recorded with its result, in one transaction
         record_agent(db, task, spec, "execute")
     model = get_chat_model(spec.model or ctx.model)
@@ -366,6 +374,14 @@ def execute(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
         "message": "Task completed",
     }
     return dict(outcome)
+
+
+def _agent_for(route: str, deliver: bool) -> AgentSpec:
+    """The routed agent, without its message-delivering tools when only a draft is wanted."""
+    spec = get_agent(route)
+    if deliver:
+        return spec
+    return replace(spec, tools=tuple(t for t in spec.tools if t not in DELIVERING_TOOLS))
 
 
 def decompose(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:

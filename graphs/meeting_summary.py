@@ -15,9 +15,9 @@ from langgraph.types import RetryPolicy
 from pydantic import with_config
 from typing_extensions import TypedDict
 
+from agents.action_items import action_execution_type
 from agents.models import get_chat_model
 from agents.reporting import render_meeting_summary
-from agents.routing import action_execution_type
 from agents.workflow_schemas import ActionItem
 from agents.workflow_writers import summarize_meeting
 from graphs.context import Context

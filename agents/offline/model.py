@@ -20,11 +20,13 @@ from langchain_core.runnables import Runnable
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from agents.offline.classifier import classify
+from agents.offline.routing import registered_routes, route_fields
 from agents.offline.schema import fill_schema
-from agents.offline.text import message_text, task_from_messages
+from agents.offline.text import TaskText, message_text, task_from_messages
 from agents.offline.tools import next_step, tool_call
 from agents.offline.writer import write
 from agents.prompts import CLASSIFY_SYSTEM
+from store.enums import Strategy
 
 #: The agent-facing tools the offline model knows how to drive (see DESIGN.md).
 AGENT_TOOLS = frozenset(
@@ -72,7 +74,7 @@ class OfflineChatModel(BaseChatModel):
         specs = {_tool_name(t): t for t in tools}
         forced = _forced_tool(tool_choice)
         if CLASSIFICATION_TOOL in specs and forced in {None, CLASSIFICATION_TOOL}:
-            return tool_call(CLASSIFICATION_TOOL, classify(task).as_dict())
+            return tool_call(CLASSIFICATION_TOOL, _classification(task, specs[CLASSIFICATION_TOOL]))
         agent_tools = [name for name in specs if name in AGENT_TOOLS]
         if agent_tools and (forced is None or forced in AGENT_TOOLS):
             return next_step(task, messages, agent_tools, now)
@@ -83,7 +85,7 @@ class OfflineChatModel(BaseChatModel):
             parameters = specs[target].get("function", {}).get("parameters") or {}
             return tool_call(target, fill_schema(target, parameters, task, now))
         if _is_classify_prompt(messages):
-            return AIMessage(content=json.dumps(classify(task).as_dict()))
+            return AIMessage(content=json.dumps(_classification(task, None)))
         return AIMessage(content=write(task, now))
 
     def _generate(
@@ -123,6 +125,14 @@ class OfflineChatModel(BaseChatModel):
         yield ChatGenerationChunk(message=chunk)
 
 
+def _classification(task: TaskText, tool: dict[str, Any] | None) -> dict[str, Any]:
+    """The classifier's decision plus, for work done now, its route and delivery."""
+    answer = classify(task).as_dict()
+    if answer["strategy"] == Strategy.IMMEDIATE.value:
+        answer.update(route_fields(task, registered_routes(tool) if tool else None))
+    return answer
+
+
 def _tool_name(tool: dict[str, Any]) -> str:
     function = tool.get("function")
     if isinstance(function, dict):
@@ -145,6 +155,6 @@ def _forced_tool(tool_choice: Any) -> str | None:
 
 def _is_classify_prompt(messages: list[BaseMessage]) -> bool:
     return any(
-        isinstance(m, SystemMessage) and message_text(m).strip() == CLASSIFY_SYSTEM.strip()
+        isinstance(m, SystemMessage) and message_text(m).strip().startswith(CLASSIFY_SYSTEM.strip())
         for m in messages
     )

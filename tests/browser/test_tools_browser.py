@@ -13,7 +13,7 @@ from langchain_core.messages import BaseMessage, ToolMessage
 from agents.scripted import ScriptedChatModel, tool_call_message
 from graphs.runner import TaskRunner
 from store.db import Database
-from tests.fixtures.agent_runs import events, immediate, load_task
+from tests.fixtures.agent_runs import events, load_task, routed_to
 from tests.fixtures.web_standin import WebPages
 from tools.browser.settings import DEBIAN_CHROMIUM
 
@@ -40,7 +40,7 @@ def run_task(
     **fields: Any,
 ) -> tuple[str, dict[str, Any]]:
     """Create a task and run it with the model calling `tool` once, then answering."""
-    model.script = [immediate(), tool_call_message(tool, args), answer]
+    model.script = [routed_to(tool), tool_call_message(tool, args), answer]
     task_id = runner.create(title, **fields)
     return task_id, runner.execute(task_id)
 

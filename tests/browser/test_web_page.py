@@ -111,7 +111,8 @@ def test_created_task_runs_to_completed_live_and_shows_its_log(
 def test_edited_email_is_approved_and_lands_in_the_sandbox_outbox(
     page: Page, browser: Browser, web_app: WebApp, scripted_model: ScriptedChatModel
 ) -> None:
-    scripted_model.script = [classification(ExecutionType.SEMI_AUTOMATED), EMAIL_DRAFT]
+    email = classification(ExecutionType.SEMI_AUTOMATED, route="email_drafting")
+    scripted_model.script = [email, EMAIL_DRAFT]
     add_task(page, EMAIL_TITLE, execution_type="semi_automated")
     task_row(page, EMAIL_TITLE).get_by_role("button", name=re.compile("^Execute")).click()
 
@@ -161,7 +162,8 @@ def test_edited_email_is_approved_and_lands_in_the_sandbox_outbox(
 def test_rejected_email_sends_nothing_and_blocks_the_task_with_the_reason(
     page: Page, web_app: WebApp, scripted_model: ScriptedChatModel
 ) -> None:
-    scripted_model.script = [classification(ExecutionType.SEMI_AUTOMATED), EMAIL_DRAFT]
+    email = classification(ExecutionType.SEMI_AUTOMATED, route="email_drafting")
+    scripted_model.script = [email, EMAIL_DRAFT]
     add_task(page, EMAIL_TITLE, execution_type="semi_automated")
     task_row(page, EMAIL_TITLE).get_by_role("button", name=re.compile("^Execute")).click()
     expect(page.locator("#inbox-count")).to_have_text("1")

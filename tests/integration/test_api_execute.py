@@ -22,6 +22,7 @@ IMMEDIATE = Classification(
     execution_type=ExecutionType.FULLY_AUTOMATED,
     confidence=0.9,
     reason="A short poem can be written now.",
+    route="writer",
 )
 BLOCKED = Classification(
     strategy=Strategy.BLOCKED,

@@ -31,6 +31,7 @@ IMMEDIATE = Classification(
     execution_type=ExecutionType.FULLY_AUTOMATED,
     confidence=0.9,
     reason="It can be done now.",
+    route="writer",
 )
 
 

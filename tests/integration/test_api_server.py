@@ -20,6 +20,7 @@ IMMEDIATE = Classification(
     execution_type=ExecutionType.FULLY_AUTOMATED,
     confidence=0.9,
     reason="It can be written now.",
+    route="writer",
 )
 
 

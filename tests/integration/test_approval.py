@@ -17,7 +17,7 @@ from agents.scripted import ScriptedChatModel, tool_call_message
 from graphs.runner import TaskRunner
 from store.db import Database
 from store.errors import Conflict, InvalidInput
-from tests.fixtures.agent_runs import events, immediate, load_task
+from tests.fixtures.agent_runs import events, load_task, routed_to
 from tests.fixtures.google_standin import GoogleStandIn
 
 SEND = "/gmail/v1/users/me/messages/send"
@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _paused_send(runner: TaskRunner, scripted_model: ScriptedChatModel) -> str:
     scripted_model.script = [
-        immediate("semi_automated"),
+        routed_to("send_email", "semi_automated"),
         tool_call_message("send_email", dict(EMAIL)),
         "I sent John a thank-you email.",
     ]
@@ -247,7 +247,7 @@ def test_draft_needs_no_approval_in_semi_automated_mode(
     gmail_env: GoogleStandIn,
 ) -> None:
     scripted_model.script = [
-        immediate("semi_automated"),
+        routed_to("draft_email", "semi_automated"),
         tool_call_message("draft_email", dict(EMAIL)),
         "Drafted.",
     ]

@@ -27,6 +27,7 @@ IMMEDIATE = Classification(
     execution_type=ExecutionType.FULLY_AUTOMATED,
     confidence=0.92,
     reason="A thank-you email can be drafted now.",
+    route="writer",
 )
 
 

@@ -49,12 +49,15 @@ def _decision(
     strategy: Strategy = Strategy.IMMEDIATE,
     execution_type: ExecutionType = ExecutionType.FULLY_AUTOMATED,
     subtasks: list[SubtaskPlan] | None = None,
+    route: str = "writer",
 ) -> Classification:
     return Classification(
         strategy=strategy,
         execution_type=execution_type,
         confidence=0.87,
         reason="Decided by the test's model.",
+        route=route,
+        deliver=True,
         subtasks=subtasks or [],
     )
 
@@ -378,7 +381,7 @@ def _start_email_run(server: LangGraphServer, client: SyncLangGraphClient) -> tu
     subject = f"Thursday's review ({uuid.uuid4().hex[:8]})"
     email = {**EMAIL, "subject": subject}
     server.model.default = answering(
-        _decision(execution_type=ExecutionType.SEMI_AUTOMATED),
+        _decision(execution_type=ExecutionType.SEMI_AUTOMATED, route="email"),
         deliverable="I sent Maria the confirmation.",
         tool_call=ToolCall("send_email", email),
         email=email,

@@ -54,7 +54,11 @@ def _decide(messages: list[BaseMessage], tools: list[str]) -> Any:
             reason="a purchase: a person with a company card must order them",
         )
     return Classification(
-        strategy="immediate", execution_type="fully_automated", confidence=0.8, reason="doable"
+        strategy="immediate",
+        execution_type="fully_automated",
+        confidence=0.8,
+        reason="doable",
+        route="writer",
     )
 
 

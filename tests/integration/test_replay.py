@@ -10,7 +10,7 @@ import pytest
 from agents.scripted import ScriptedChatModel, tool_call_message
 from graphs.runner import TaskRunner, task_runner
 from store.db import Database
-from tests.fixtures.agent_runs import events, immediate, load_task
+from tests.fixtures.agent_runs import events, load_task, routed_to
 from tests.fixtures.google_standin import GoogleStandIn
 from tests.fixtures.slack_standin import SlackStandin
 from tools.gate import idempotency
@@ -67,7 +67,7 @@ def crash_backends() -> Iterator[dict[str, Any]]:
 
 
 def _script(model: ScriptedChatModel, call: tuple[str, dict[str, Any]], answer: str) -> None:
-    model.script = [immediate(), tool_call_message(*call), answer]
+    model.script = [routed_to(call[0]), tool_call_message(*call), answer]
 
 
 def test_crash_after_the_send_is_reconciled_without_sending_again(
@@ -139,7 +139,7 @@ def test_retried_step_after_an_error_does_not_send_twice(
 ) -> None:
     crash_backends["mailbox"] = ("send", RuntimeError("connection reset after the send"))
     scripted_model.script = [
-        immediate(),
+        routed_to("send_email"),
         tool_call_message("send_email", EMAIL),
         tool_call_message("send_email", EMAIL),  # the retried attempt proposes it again
         "Sent the thanks.",

@@ -39,7 +39,8 @@ from store.db import Database
 def answer(messages, tools):
     if tools:
         return Classification(strategy="immediate", execution_type="fully_automated",
-                              confidence=0.8, reason="a translation the AI can write")
+                              confidence=0.8, reason="a translation the AI can write",
+                              route="writer")
     os._exit({CRASH_EXIT_CODE})
 
 register_model("{CRASH_MODEL}", ScriptedChatModel(default=answer))
@@ -71,6 +72,7 @@ def finishing_model(messages: list[BaseMessage], tools: list[str]) -> Any:
             execution_type="fully_automated",
             confidence=0.8,
             reason="a translation the AI can write",
+            route="writer",
         )
     return "Bienvenue dans l'équipe, nous sommes ravis que vous soyez là."
 

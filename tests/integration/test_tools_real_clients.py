@@ -20,7 +20,7 @@ from langchain_core.messages import BaseMessage, ToolMessage
 from agents.scripted import ScriptedChatModel, tool_call_message
 from graphs.runner import TaskRunner
 from store.db import Database
-from tests.fixtures.agent_runs import GOOGLE_TOKEN, events, immediate, load_task
+from tests.fixtures.agent_runs import GOOGLE_TOKEN, events, load_task, routed_to
 from tests.fixtures.google_standin import GoogleStandIn, RecordedRequest
 
 pytestmark = pytest.mark.integration
@@ -69,7 +69,7 @@ def run_task(
 ) -> tuple[str, dict[str, Any]]:
     """Create a task and run it with the model calling `tool` once, then answering."""
     model.script = [
-        immediate(fields.get("execution_type", "fully_automated")),
+        routed_to(tool, fields.get("execution_type", "fully_automated")),
         tool_call_message(tool, args),
         answer,
     ]

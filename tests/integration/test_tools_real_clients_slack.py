@@ -14,7 +14,7 @@ from langchain_core.messages import BaseMessage, ToolMessage
 from agents.scripted import ScriptedChatModel, tool_call_message
 from graphs.runner import TaskRunner
 from store.db import Database
-from tests.fixtures.agent_runs import events, immediate, load_task
+from tests.fixtures.agent_runs import events, load_task, routed_to
 from tests.fixtures.slack_standin import SlackRequest, SlackStandin
 
 pytestmark = pytest.mark.integration
@@ -45,7 +45,7 @@ def run_task(
     answer: Any = tool_output,
 ) -> tuple[str, dict[str, Any]]:
     """Create a task and run it with the model calling `tool` once, then answering."""
-    model.script = [immediate(), tool_call_message(tool, args), answer]
+    model.script = [routed_to(tool), tool_call_message(tool, args), answer]
     task_id = runner.create(title)
     return task_id, runner.execute(task_id)
 

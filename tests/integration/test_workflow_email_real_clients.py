@@ -34,6 +34,8 @@ SEMI_AUTOMATED = Classification(
     execution_type=ExecutionType.SEMI_AUTOMATED,
     confidence=0.9,
     reason="An email to a named person; a person approves the send.",
+    route="email_drafting",
+    deliver=True,
 )
 
 

@@ -16,6 +16,7 @@ IMMEDIATE = Classification(
     execution_type=ExecutionType.FULLY_AUTOMATED,
     confidence=0.9,
     reason="A draft can be written now.",
+    route="writer",
 )
 
 

@@ -20,7 +20,11 @@ runner = CliRunner()
 
 def immediate(reason: str = "a draft") -> Classification:
     return Classification(
-        strategy="immediate", execution_type="fully_automated", confidence=0.9, reason=reason
+        strategy="immediate",
+        execution_type="fully_automated",
+        confidence=0.9,
+        reason=reason,
+        route="writer",
     )
 
 
@@ -278,7 +282,12 @@ def test_show_json_includes_the_action_a_paused_task_waits_on(
 
     scripted_model.script = [
         Classification(
-            strategy="immediate", execution_type="semi_automated", confidence=0.9, reason="a post"
+            strategy="immediate",
+            execution_type="semi_automated",
+            confidence=0.9,
+            reason="a post",
+            route="slack",
+            deliver=True,
         ),
         tool_call_message("post_slack_message", {"channel": "#general", "text": "v2.3 is out"}),
     ]

@@ -10,6 +10,9 @@ from pathlib import Path
 import pytest
 from langgraph.graph.state import CompiledStateGraph
 
+from agents.routes import route_menu
+from agents.workflows import ALL_GRAPHS, WORKFLOWS
+
 ROOT = Path(__file__).resolve().parents[3]
 CONFIG = json.loads((ROOT / "langgraph.json").read_text())
 
@@ -28,6 +31,17 @@ def test_every_graph_module_under_graphs_is_listed() -> None:
         if "\ngraph = " in p.read_text() or "\ngraph: " in p.read_text()
     }
     assert modules <= listed, f"graphs not in langgraph.json: {sorted(modules - listed)}"
+
+
+def test_langgraph_json_lists_exactly_the_registered_graphs() -> None:
+    registered = {name: spec.graph for name, spec in ALL_GRAPHS.items()}
+    assert CONFIG["graphs"] == registered
+
+
+def test_every_registered_workflow_is_a_route_the_model_is_shown() -> None:
+    menu = route_menu()
+    for name, spec in WORKFLOWS.items():
+        assert f"- {name}: {spec.description}" in menu
 
 
 @pytest.mark.parametrize("graph_id", sorted(CONFIG["graphs"]))

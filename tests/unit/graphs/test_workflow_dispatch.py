@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from agents.classification import Classification
 from agents.scripted import ScriptedChatModel
 from agents.workflow_schemas import (
     ActionItem,
@@ -16,7 +15,8 @@ from agents.workflow_schemas import (
 from graphs.runner import task_runner
 from store import tasks as repo
 from store.db import Database
-from store.enums import ExecutionStatus, ExecutionType, Strategy
+from store.enums import ExecutionStatus
+from tests.fixtures.agent_runs import immediate
 from tools.email.sandbox import SandboxMailbox
 
 EMAIL_TITLE = "Email john@example.com thanking him for the meeting"
@@ -25,15 +25,6 @@ EMAIL = EmailDraft(
     subject="Thank you",
     body="Hi John,\n\nThank you for the meeting.\n\nBest",
 )
-
-
-def immediate(execution_type: str = "fully_automated") -> Classification:
-    return Classification(
-        strategy=Strategy.IMMEDIATE,
-        execution_type=ExecutionType(execution_type),
-        confidence=0.9,
-        reason="It can be done now.",
-    )
 
 
 def _task(db: Database, org_id: str, task_id: str) -> Any:
@@ -50,7 +41,7 @@ def _sent(db: Database, org_id: str) -> list[str]:
 def test_semi_automated_email_task_pauses_then_completes_with_the_sent_email(
     db: Database, org_id: str, scripted_model: ScriptedChatModel
 ) -> None:
-    scripted_model.script = [immediate("semi_automated"), EMAIL]
+    scripted_model.script = [immediate("semi_automated", "email_drafting"), EMAIL]
     with task_runner(db) as runner:
         task_id = runner.create(EMAIL_TITLE, execution_type="semi_automated")
         paused = runner.execute(task_id)
@@ -71,7 +62,7 @@ def test_semi_automated_email_task_pauses_then_completes_with_the_sent_email(
 def test_approval_given_by_another_runner_sends_the_edit_once(
     db: Database, org_id: str, scripted_model: ScriptedChatModel
 ) -> None:
-    scripted_model.script = [immediate("semi_automated"), EMAIL]
+    scripted_model.script = [immediate("semi_automated", "email_drafting"), EMAIL]
     with task_runner(db) as first:
         task_id = first.create(EMAIL_TITLE, execution_type="semi_automated")
         first.execute(task_id)
@@ -87,7 +78,7 @@ def test_approval_given_by_another_runner_sends_the_edit_once(
 def test_rejected_email_blocks_the_task_with_the_reason_and_sends_nothing(
     db: Database, org_id: str, scripted_model: ScriptedChatModel
 ) -> None:
-    scripted_model.script = [immediate("semi_automated"), EMAIL]
+    scripted_model.script = [immediate("semi_automated", "email_drafting"), EMAIL]
     with task_runner(db) as runner:
         task_id = runner.create(EMAIL_TITLE, execution_type="semi_automated")
         runner.execute(task_id)
@@ -104,7 +95,7 @@ def test_rejected_email_blocks_the_task_with_the_reason_and_sends_nothing(
 def test_manual_email_task_completes_with_the_draft_and_sends_nothing(
     db: Database, org_id: str, scripted_model: ScriptedChatModel
 ) -> None:
-    scripted_model.script = [immediate("manual"), EMAIL]
+    scripted_model.script = [immediate("manual", "email_drafting"), EMAIL]
     with task_runner(db) as runner:
         task_id = runner.create(EMAIL_TITLE, execution_type="manual")
         outcome = runner.execute(task_id)
@@ -126,7 +117,7 @@ def test_meeting_task_completes_with_the_summary_and_its_subtasks(
             ActionItem(owner="Lee", action="Call the printer"),
         ],
     )
-    scripted_model.script = [immediate(), summary]
+    scripted_model.script = [immediate(route="meeting_summary"), summary]
     with task_runner(db) as runner:
         task_id = runner.create(
             "Summarize the launch meeting",
@@ -153,7 +144,7 @@ def test_report_task_completes_with_the_markdown_report(
         summary="A good week.",
         sections=[ReportSection(heading="Highlights", body="Revenue is up.")],
     )
-    scripted_model.script = [immediate(), draft]
+    scripted_model.script = [immediate(route="report_generation"), draft]
     with task_runner(db) as runner:
         task_id = runner.create("Write the weekly report", description="Revenue 120k, up 8%.")
         outcome = runner.execute(task_id)
@@ -168,7 +159,7 @@ def test_a_workflow_whose_model_keeps_failing_fails_the_task(
     db: Database, org_id: str, scripted_model: ScriptedChatModel
 ) -> None:
     empty = ReportDraft(title="Weekly report", summary="", sections=[])
-    scripted_model.script = [immediate(), empty, empty, empty]
+    scripted_model.script = [immediate(route="report_generation"), empty, empty, empty]
     with task_runner(db) as runner:
         task_id = runner.create("Write the weekly report", description="Revenue 120k.")
         outcome = runner.execute(task_id)
@@ -178,10 +169,10 @@ def test_a_workflow_whose_model_keeps_failing_fails_the_task(
     assert _task(db, org_id, task_id).status is ExecutionStatus.FAILED
 
 
-def test_work_no_workflow_fits_takes_the_agent_path(
+def test_work_routed_to_the_writer_is_written_without_a_workflow(
     db: Database, org_id: str, scripted_model: ScriptedChatModel
 ) -> None:
-    scripted_model.script = [immediate(), "Three competitors: A, B and C."]
+    scripted_model.script = [immediate(route="writer"), "Three competitors: A, B and C."]
     with task_runner(db) as runner:
         outcome = runner.execute(runner.create("List three competitors of Acme"))
 

@@ -68,9 +68,13 @@ def _run(
     context: Context,
     task_id: str,
     value: Any = None,
+    *,
+    deliver: bool = True,
 ) -> dict[str, Any]:
     config: RunnableConfig = {"configurable": {"thread_id": task_id}}
-    payload: Any = {"task_id": task_id} if value is None else Command(resume=value)
+    payload: Any = (
+        {"task_id": task_id, "deliver": deliver} if value is None else Command(resume=value)
+    )
     out: dict[str, Any] = workflow.invoke(payload, config, context=context)
     return out
 
@@ -221,7 +225,7 @@ def test_a_person_s_edit_with_a_placeholder_is_not_sent(
     assert _sent(mailbox) == []
 
 
-def test_a_task_asking_for_a_draft_saves_it_and_sends_nothing(
+def test_an_email_not_to_be_delivered_is_saved_as_a_draft_and_not_sent(
     scripted_model: ScriptedChatModel,
     context: Context,
     workflow: CompiledStateGraph[Any, Any, Any, Any],
@@ -233,7 +237,7 @@ def test_a_task_asking_for_a_draft_saves_it_and_sends_nothing(
     title = "Draft an email to john@example.com thanking him for the meeting"
     task_id = _running_task(db, org_id, "fully_automated", title=title)
 
-    out = _run(workflow, context, task_id)
+    out = _run(workflow, context, task_id, deliver=False)
 
     assert out["status"] == "drafted"
     assert out["output"].startswith(
@@ -360,7 +364,7 @@ def test_an_address_the_model_invents_for_an_unaddressed_task_is_dropped(
     assert _sent(mailbox) == []
 
 
-def test_a_draft_only_task_without_an_address_ends_with_the_draft(
+def test_an_unaddressed_email_not_to_be_delivered_ends_with_the_draft(
     scripted_model: ScriptedChatModel,
     context: Context,
     workflow: CompiledStateGraph[Any, Any, Any, Any],
@@ -371,7 +375,7 @@ def test_a_draft_only_task_without_an_address_ends_with_the_draft(
     title = "Draft an email to the customers about the shipping delay"
     task_id = _running_task(db, org_id, "fully_automated", title=title)
 
-    out = _run(workflow, context, task_id)
+    out = _run(workflow, context, task_id, deliver=False)
 
     assert out["status"] == "drafted"
     assert out["email"]["subject"] == UNADDRESSED.subject
@@ -387,6 +391,8 @@ def test_execute_task_blocks_an_unaddressed_email_task_with_the_email_in_its_res
             execution_type=ExecutionType.SEMI_AUTOMATED,
             confidence=0.9,
             reason="One email.",
+            route="email_drafting",
+            deliver=True,
         ),
         UNADDRESSED,
     ]

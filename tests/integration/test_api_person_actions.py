@@ -24,7 +24,11 @@ BLOCKED = Classification(
     reason="Needs a person with purchasing authority",
 )
 IMMEDIATE = Classification(
-    strategy="immediate", execution_type="fully_automated", confidence=0.8, reason="a draft"
+    strategy="immediate",
+    execution_type="fully_automated",
+    confidence=0.8,
+    reason="a draft",
+    route="writer",
 )
 
 

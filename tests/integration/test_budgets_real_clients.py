@@ -23,6 +23,8 @@ IMMEDIATE = Classification(
     execution_type=ExecutionType.FULLY_AUTOMATED,
     confidence=0.9,
     reason="Posting to Slack can be done now.",
+    route="slack",
+    deliver=True,
 )
 
 

@@ -97,7 +97,11 @@ def test_retry_shows_the_model_the_note_and_logs_it(
     scripted_model.script = [
         blocked(),
         Classification(
-            strategy="immediate", execution_type="fully_automated", confidence=0.8, reason="draft"
+            strategy="immediate",
+            execution_type="fully_automated",
+            confidence=0.8,
+            reason="draft",
+            route="writer",
         ),
         "Hi facilities, please order 6 chairs.",
     ]

@@ -47,7 +47,7 @@ def test_agent_that_keeps_posting_stops_at_the_side_effect_limit(
     runner: TaskRunner, scripted_model: ScriptedChatModel, db: Database, org_id: str
 ) -> None:
     limit(db, org_id, "side_effects", 5)
-    scripted_model.script = [immediate()]
+    scripted_model.script = [immediate(route="slack")]
     scripted_model.default = keep_posting()
 
     outcome = runner.execute(runner.create(POST_TITLE))
@@ -85,7 +85,7 @@ def test_parallel_posts_in_one_answer_never_pass_the_limit(
             for n in range(8)
         ],
     )
-    scripted_model.script = [immediate(), burst]
+    scripted_model.script = [immediate(route="slack"), burst]
 
     outcome = runner.execute(runner.create(POST_TITLE))
 
@@ -102,7 +102,7 @@ def test_model_that_never_stops_reading_is_stopped_at_the_tool_call_limit(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("DELEGATE_MAX_TOOL_CALLS", "7")
-    scripted_model.script = [immediate()]
+    scripted_model.script = [immediate(route="slack")]
     scripted_model.default = keep_reading
 
     outcome = runner.execute(runner.create(POST_TITLE))
@@ -121,7 +121,7 @@ def test_model_call_limit_stops_a_run_that_keeps_asking_the_model(
     runner: TaskRunner, scripted_model: ScriptedChatModel, db: Database, org_id: str
 ) -> None:
     limit(db, org_id, "model_calls", 3)
-    scripted_model.script = [immediate()]
+    scripted_model.script = [immediate(route="slack")]
     scripted_model.default = keep_reading
 
     outcome = runner.execute(runner.create(POST_TITLE))
@@ -140,7 +140,7 @@ def test_identical_posts_in_one_run_act_once(
 ) -> None:
     same = {"channel": "#general", "text": "We launched!"}
     scripted_model.script = [
-        immediate(),
+        immediate(route="slack"),
         tool_call_message("post_slack_message", same),
         tool_call_message("post_slack_message", same),
         "Posted it.",

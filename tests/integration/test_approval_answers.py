@@ -10,7 +10,7 @@ import pytest
 from agents.scripted import ScriptedChatModel, tool_call_message
 from graphs.runner import TaskRunner
 from store.db import Database
-from tests.fixtures.agent_runs import events, immediate, load_task
+from tests.fixtures.agent_runs import events, load_task, routed_to
 from tests.fixtures.google_standin import GoogleStandIn
 
 SEND = "/gmail/v1/users/me/messages/send"
@@ -25,7 +25,7 @@ REVISED = {**EMAIL, "body": "Hi John,\n\nThank you for Tuesday's meeting.\n\nDel
 
 def _paused(runner: TaskRunner, model: ScriptedChatModel, *after: Any) -> str:
     model.script = [
-        immediate("semi_automated"),
+        routed_to("send_email", "semi_automated"),
         tool_call_message("send_email", dict(EMAIL)),
         *(after or ("I sent John a thank-you email.",)),
     ]

@@ -21,8 +21,6 @@ from langchain_core.language_models import BaseChatModel
 
 from agents.classification import Classification
 from agents.planner import ModelOutputError, classify_task, write_deliverable
-from agents.registry import select_agent
-from agents.routing import choose_workflow
 from store.enums import ExecutionType, Strategy
 from store.errors import InvalidInput
 from tools.gate.placeholders import find_placeholder
@@ -96,13 +94,10 @@ def _parse(line: str, where: str) -> LabelledTask:
     )
 
 
-def route_of(decision: Classification, title: str, description: str = "") -> str:
-    """Which workflow or agent does the work: the classification's route when the model
-    gives one, else the route Delegate's code takes for the task today."""
-    route = getattr(decision, "route", None)
-    if route:
-        return str(getattr(route, "value", route))
-    return choose_workflow(title, description) or select_agent(title, description).id
+def route_of(decision: Classification) -> str:
+    """Which workflow or agent does the work: the classification's route ("none" when the
+    model named none, as for work it splits or blocks)."""
+    return decision.route or "none"
 
 
 @dataclass
@@ -209,7 +204,7 @@ def _decide(model: BaseChatModel, item: LabelledTask) -> dict[str, str]:
     return {
         "strategy": decision.strategy.value,
         "execution_type": decision.execution_type.value,
-        "route": route_of(decision, item.title, item.description),
+        "route": route_of(decision),
         "reason": decision.reason,
     }
 

@@ -83,9 +83,10 @@ def _decision(strategy: str, execution_type: str = "fully_automated") -> Classif
         if strategy == "decompose"
         else []
     )
+    route = "writer" if strategy == "immediate" else None
     return Classification.model_validate(
         {"strategy": strategy, "execution_type": execution_type, "confidence": 0.8,
-         "reason": "scripted", "subtasks": subtasks}
+         "reason": "scripted", "subtasks": subtasks, "route": route}
     )  # fmt: skip
 
 

@@ -45,6 +45,7 @@ def test_eval_runs_the_labelled_set_through_the_configured_provider(
             execution_type=ExecutionType.FULLY_AUTOMATED,
             confidence=0.8,
             reason="A short announcement.",
+            route="writer",
         ),
         "Our Lisbon office opens on [date].",
     )

@@ -23,7 +23,7 @@ from app.cli import app as cli_app
 from store.checkpoints import checkpoint_location, open_checkpointer
 from store.db import Database
 from store.models import Base
-from tests.fixtures.agent_runs import GOOGLE_TOKEN, immediate
+from tests.fixtures.agent_runs import GOOGLE_TOKEN, routed_to
 from tests.fixtures.api import make_api_org
 from tests.fixtures.google_standin import GoogleStandIn
 from tests.fixtures.openai_standin import HttpError, OpenAIStandin
@@ -136,7 +136,7 @@ def test_google_token_echoed_by_gmail_is_never_stored_or_shown(
         reason="forbidden",
     )
     email = {"to": ["john@example.com"], "subject": "Thanks", "body": "Thank you, John."}
-    scripted_model.script = [immediate(), tool_call_message("send_email", email)]
+    scripted_model.script = [routed_to("send_email"), tool_call_message("send_email", email)]
 
     code, stdout, stderr = cli(
         "-v", "run", "Reply to john@example.com thanking him for the meeting", "--json"
@@ -157,7 +157,10 @@ def test_slack_token_echoed_by_slack_is_never_stored_or_shown(
     caplog.set_level(logging.DEBUG)
     slack_env.fail_next("chat.postMessage", error_code=f"invalid_auth for {slack_env.token}")
     post = {"channel": "#general", "text": "We launched!"}
-    scripted_model.script = [immediate(), tool_call_message("post_slack_message", post)]
+    scripted_model.script = [
+        routed_to("post_slack_message"),
+        tool_call_message("post_slack_message", post),
+    ]
 
     code, stdout, stderr = cli("-v", "run", "Post the launch note to #general on Slack", "--json")
 

@@ -89,7 +89,7 @@ def test_the_task_list_comes_first_with_a_one_line_quick_add(laptop: Page, web_a
 def test_approvals_tab_lists_newest_first_with_task_and_parent(
     laptop: Page, web_app: WebApp, scripted_model: ScriptedChatModel
 ) -> None:
-    semi = classification(ExecutionType.SEMI_AUTOMATED)
+    semi = classification(ExecutionType.SEMI_AUTOMATED, route="email_drafting")
     scripted_model.script = [
         semi,
         _draft("ann@example.com", "The agenda"),
@@ -125,7 +125,7 @@ def test_waiting_for_approval_is_an_amber_notice_that_goes_once_answered(
     title = "Email john@example.com thanking him for the meeting"
     web_app.create_task(title, execution_type="semi_automated")
     scripted_model.script = [
-        classification(ExecutionType.SEMI_AUTOMATED),
+        classification(ExecutionType.SEMI_AUTOMATED, route="email_drafting"),
         _draft("john@example.com", "Thank you"),
     ]
     laptop.reload()

@@ -86,6 +86,10 @@ Transaction: TypeAlias = Session | Connection
 #: Execution option marking a connection that only reads (see Database.read_session).
 READ_ONLY = "delegate_read_only"
 
+#: Sets the organization of the current transaction only (SET LOCAL): PostgreSQL's
+#: row-level security policies (migration 0003) narrow every tenant table to it.
+_SET_ORGANIZATION = text("SELECT set_config('app.org_id', :org_id, true)")
+
 
 def _sqlite_begin(conn: Any) -> None:
     # BEGIN IMMEDIATE takes SQLite's write lock up front, so two writers serialise instead of
@@ -150,34 +154,45 @@ class Database:
                 f"database {redact_url(self.url)} failed: {exc.orig}"
             ) from None
 
+    def _scope(self, tx: Transaction, org_id: str | None) -> None:
+        """Name the transaction's organization for row-level security (PostgreSQL only)."""
+        if org_id is not None and not self.is_sqlite:
+            tx.execute(_SET_ORGANIZATION, {"org_id": org_id})
+
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A unit of work: commits on success, rolls back everything on any error."""
+    def session(self, org_id: str | None = None) -> Iterator[Session]:
+        """A unit of work: commits on success, rolls back everything on any error.
+
+        With `org_id`, PostgreSQL shows and accepts only that organization's rows in it."""
         with self._failures_reported(), self.sessions() as session, session.begin():
+            self._scope(session, org_id)
             yield session
 
     @contextmanager
-    def read_session(self) -> Iterator[Session]:
+    def read_session(self, org_id: str | None = None) -> Iterator[Session]:
         """A session for reading only: on SQLite it takes no write lock. Nothing is committed."""
         with self._failures_reported(), self.read_sessions() as session:
             try:
+                self._scope(session, org_id)
                 yield session
             finally:
                 session.rollback()
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
+    def transaction(self, org_id: str | None = None) -> Iterator[Connection]:
         """A Core connection in one transaction: commits on success, rolls back on any error.
 
         For the lifecycle's writes on every step of a run (store.execution), which need no
         ORM object: a Session costs about a third again of such a write."""
         with self._failures_reported(), self.engine.begin() as conn:
+            self._scope(conn, org_id)
             yield conn
 
     @contextmanager
-    def read_transaction(self) -> Iterator[Connection]:
+    def read_transaction(self, org_id: str | None = None) -> Iterator[Connection]:
         """A Core connection for reading only (no write lock on SQLite); nothing is committed."""
         with self._failures_reported(), self.read_engine.connect() as conn:
+            self._scope(conn, org_id)
             yield conn
 
     def check_connection(self) -> None:

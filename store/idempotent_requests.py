@@ -72,7 +72,7 @@ def reserve(
     check_key(key)
     for _ in range(3):  # an expired row is removed, then the insert is tried again
         try:
-            with db.session() as session:
+            with db.session(org_id) as session:
                 session.add(
                     IdempotentRequest(
                         org_id=org_id, route=route, key=key, fingerprint=digest, created_at=now
@@ -81,7 +81,7 @@ def reserve(
             return None
         except IntegrityError:
             pass
-        with db.read_session() as session:
+        with db.read_session(org_id) as session:
             row = session.execute(
                 select(IdempotentRequest).where(
                     IdempotentRequest.org_id == org_id,
@@ -114,7 +114,7 @@ def record(
     db: Database, org_id: str, route: str, key: str, status_code: int, body: dict[str, Any]
 ) -> None:
     """Store the response of the request that holds the reservation."""
-    with db.session() as session:
+    with db.session(org_id) as session:
         session.execute(
             update(IdempotentRequest)
             .where(
@@ -141,5 +141,5 @@ def _forget(
     ]
     if created_at is not None:  # only the row we judged stale, not a newer reservation
         conditions.append(IdempotentRequest.created_at == created_at)
-    with db.session() as session:
+    with db.session(org_id) as session:
         session.execute(delete(IdempotentRequest).where(*conditions))

@@ -39,7 +39,7 @@ router = APIRouter(
 
 def _own_task_id(state: ApiState, caller: Caller, task_id: str) -> str:
     """The id of the caller's task (exact ids only); NotFound for anyone else's."""
-    with state.db.session() as session:
+    with state.db.session(caller.org_id) as session:
         return repo.get_task(session, caller.org_id, task_id).id
 
 
@@ -74,7 +74,7 @@ def executable_tasks(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> ExecutableTasks:
     """Tasks the AI can run now (pending or queued, automated), most urgent first."""
-    with state.db.session() as session:
+    with state.db.session(caller.org_id) as session:
         tasks = repo.get_executable_tasks(session, caller.org_id, execution_type, limit=limit)
         return ExecutableTasks(tasks=[TaskOut.model_validate(t) for t in tasks])
 

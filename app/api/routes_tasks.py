@@ -63,7 +63,7 @@ def create_task(
     """Create a pending task. With an `Idempotency-Key`, a retry returns the same task."""
 
     def create() -> TaskDetail:
-        with state.db.session() as session:
+        with state.db.session(caller.org_id) as session:
             task = repo.create_task(
                 session,
                 caller.org_id,
@@ -97,7 +97,7 @@ def list_tasks(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> TaskList:
     """The organization's tasks, newest first, filtered by status, type or parent."""
-    with state.db.session() as session:
+    with state.db.session(caller.org_id) as session:
         tasks = repo.list_tasks(
             session,
             caller.org_id,
@@ -116,7 +116,7 @@ def list_tasks(
 @router.get("/tasks/{task_id}", response_model=TaskDetail)
 def get_task(task_id: TaskId, caller: CallerDep, state: StateDep) -> TaskDetail:
     """One task, with its execution log and subtasks."""
-    with state.db.session() as session:
+    with state.db.session(caller.org_id) as session:
         return task_detail(repo.get_task(session, caller.org_id, task_id))
 
 
@@ -125,7 +125,7 @@ def update_task(
     task_id: TaskId, body: TaskUpdate, caller: CallerDep, state: StateDep
 ) -> TaskDetail:
     """Change a task's editable fields (its status changes only by running it)."""
-    with state.db.session() as session:
+    with state.db.session(caller.org_id) as session:
         task = repo.update_task(session, caller.org_id, task_id, **body.changes())
         return task_detail(task)
 
@@ -133,7 +133,7 @@ def update_task(
 @router.delete("/tasks/{task_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
 def delete_task(task_id: TaskId, caller: CallerDep, state: StateDep) -> Response:
     """Delete a task and its subtasks."""
-    with state.db.session() as session:
+    with state.db.session(caller.org_id) as session:
         repo.delete_task(session, caller.org_id, task_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -141,7 +141,7 @@ def delete_task(task_id: TaskId, caller: CallerDep, state: StateDep) -> Response
 @router.get("/tasks/{task_id}/log", response_model=ExecutionLog)
 def get_log(task_id: TaskId, caller: CallerDep, state: StateDep) -> ExecutionLog:
     """The task's execution log, oldest entry first."""
-    with state.db.session() as session:
+    with state.db.session(caller.org_id) as session:
         task = repo.get_task(session, caller.org_id, task_id)
         return ExecutionLog(
             task_id=task.id,
@@ -157,7 +157,7 @@ def add_feedback(
     task_id: TaskId, body: FeedbackCreate, caller: CallerDep, state: StateDep
 ) -> FeedbackOut:
     """Rate a finished (completed or failed) task; 409 while it is still open."""
-    with state.db.session() as session:
+    with state.db.session(caller.org_id) as session:
         row = feedback_store.add_feedback(
             session, caller.org_id, task_id, body.rating, body.comment, body.edited_output
         )
@@ -167,7 +167,7 @@ def add_feedback(
 @router.get("/tasks/{task_id}/feedback", response_model=FeedbackList)
 def list_feedback(task_id: TaskId, caller: CallerDep, state: StateDep) -> FeedbackList:
     """The feedback people gave this task, newest first."""
-    with state.db.session() as session:
+    with state.db.session(caller.org_id) as session:
         task = repo.get_task(session, caller.org_id, task_id)
         rows = feedback_store.list_feedback(session, caller.org_id, task.id)
         return FeedbackList(feedback=[FeedbackOut.model_validate(r) for r in rows])

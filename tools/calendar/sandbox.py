@@ -48,12 +48,12 @@ class SandboxCalendar:
             .order_by(SandboxEvent.start, SandboxEvent.event_id)
             .limit(max_results)
         )
-        with self.db.session() as session:
+        with self.db.session(self.org_id) as session:
             return [_event(row) for row in session.scalars(statement).all()]
 
     def get_event(self, event_id: str) -> dict[str, Any] | None:
         """The event with this id, or None."""
-        with self.db.session() as session:
+        with self.db.session(self.org_id) as session:
             row = self._find(session, event_id)
             return _event(row) if row is not None else None
 
@@ -75,7 +75,7 @@ class SandboxCalendar:
         if existing is not None:
             return existing
         try:
-            with self.db.session() as session:
+            with self.db.session(self.org_id) as session:
                 row = SandboxEvent(
                     org_id=self.org_id,
                     event_id=event_id,

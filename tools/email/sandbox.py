@@ -67,7 +67,7 @@ class SandboxMailbox:
             subject=subject,
             body=body,
         )
-        with self.db.session() as session:
+        with self.db.session(self.org_id) as session:
             session.add(row)
             session.flush()
             return _full(row)
@@ -161,7 +161,7 @@ class SandboxMailbox:
 
     def read(self, message_id: str) -> dict[str, Any]:
         """One message of this org by its id (as `search` returns it)."""
-        with self.db.session() as session:
+        with self.db.session(self.org_id) as session:
             row = session.get(SandboxEmail, message_id)
             if row is None or row.org_id != self.org_id:
                 raise NotFound(f"no message {message_id!r} in the sandbox mailbox")
@@ -184,5 +184,5 @@ class SandboxMailbox:
         if folders:
             statement = statement.where(SandboxEmail.folder.in_(folders))
         statement = statement.order_by(SandboxEmail.created_at.desc(), SandboxEmail.id)
-        with self.db.session() as session:
+        with self.db.session(self.org_id) as session:
             return list(session.scalars(statement).all())

@@ -74,7 +74,7 @@ def _entry(row: SideEffect) -> LedgerEntry:
 
 def lookup(db: Database, org_id: str, key: str) -> LedgerEntry | None:
     """The ledger row for `key` in this organization, if any."""
-    with db.session() as session:
+    with db.session(org_id) as session:
         row = session.get(SideEffect, key)
         if row is None or row.org_id != org_id:
             return None
@@ -86,7 +86,7 @@ def record_pending(
 ) -> None:
     """Write (or re-arm) the row as `pending` with the arguments about to be sent."""
     args = redact_value(args)
-    with db.session() as session:
+    with db.session(org_id) as session:
         row = session.get(SideEffect, key)
         if row is None:
             session.add(
@@ -134,7 +134,7 @@ def mark_unconfirmed(db: Database, key: str) -> None:
 
 def actions_for_task(db: Database, org_id: str, task_id: str) -> list[dict[str, Any]]:
     """The side effects done for a task, oldest first: {tool, key, args, result}."""
-    with db.session() as session:
+    with db.session(org_id) as session:
         rows = session.scalars(
             select(SideEffect)
             .where(

@@ -300,7 +300,10 @@ class SandboxChatMessage(Base):
     """The sandbox Slack: a channel log per organization."""
 
     __tablename__ = "sandbox_chat_messages"
-    __table_args__ = (Index("ix_sandbox_chat_org_channel", "org_id", "channel"),)
+    __table_args__ = (
+        Index("ix_sandbox_chat_org_channel", "org_id", "channel"),
+        Index("ix_sandbox_chat_idempotency_key", "org_id", "idempotency_key"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
@@ -310,4 +313,6 @@ class SandboxChatMessage(Base):
     ts: Mapped[str] = mapped_column(String(32))
     thread_ts: Mapped[str | None] = mapped_column(String(32), default=None)
     task_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), default=None)
+    """The key of the side effect that posted it (Slack keeps it in message metadata)."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

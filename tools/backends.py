@@ -72,8 +72,22 @@ class Calendar(Protocol):
 class Chat(Protocol):
     """Slack or the sandbox channel log."""
 
-    def post_message(self, channel: str, text: str, thread_ts: str | None = None) -> dict[str, Any]:
-        """Post; returns {"channel", "ts"}."""
+    def post_message(
+        self,
+        channel: str,
+        text: str,
+        thread_ts: str | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
+        """Post (marked with `idempotency_key` if given); returns {"channel", "ts"}."""
+        ...
+
+    def find_posted(
+        self, channel: str, idempotency_key: str, thread_ts: str | None = None
+    ) -> dict[str, Any] | None:
+        """The message posted under `idempotency_key`, or None if none was; raises
+        OutcomeUnknown when the channel's record cannot tell."""
         ...
 
     def list_channels(self, limit: int = 200) -> list[dict[str, Any]]:
@@ -140,3 +154,11 @@ class ProviderError(Exception):
         self.status = status
         self.retryable = retryable
         super().__init__(f"{service}: {reason}" + (f" (HTTP {status})" if status else ""))
+
+
+class OutcomeUnknown(ProviderError):
+    """The provider's record was read and still cannot say whether a call happened (so a
+    person must check: acting again could repeat it, not acting could drop it)."""
+
+    def __init__(self, service: str, reason: str) -> None:
+        super().__init__(service, reason, retryable=False)

@@ -14,6 +14,7 @@ from tests.fixtures.agent_runs import events, load_task, routed_to
 from tests.fixtures.google_standin import GoogleStandIn
 from tests.fixtures.slack_standin import SlackStandin
 from tools.gate import idempotency
+from tools.slack import client as slack_client
 from tools.toolkit import Backends, set_backends_factory
 
 SEND = "/gmail/v1/users/me/messages/send"
@@ -153,7 +154,23 @@ def test_retried_step_after_an_error_does_not_send_twice(
     assert len(events(db, org_id, task_id, "attempt_failed")) == 1
 
 
-def test_slack_post_cut_off_by_a_crash_goes_to_a_person(
+def _crash_mid_post(
+    runner: TaskRunner, model: ScriptedChatModel, crash_backends: dict[str, Any]
+) -> str:
+    """A run that dies right after Slack accepted its post; returns the task id."""
+    crash_backends["chat"] = ("post_message", ProcessDied())
+    _script(
+        model,
+        ("post_slack_message", {"channel": "#general", "text": "Launch at 5pm"}),
+        "Posted.",
+    )
+    task_id = runner.create("Post the launch time to #general on Slack")
+    with pytest.raises(ProcessDied):
+        runner.execute(task_id)
+    return task_id
+
+
+def test_slack_post_cut_off_by_a_crash_is_found_in_the_channel_history(
     runner: TaskRunner,
     scripted_model: ScriptedChatModel,
     slack_env: SlackStandin,
@@ -161,15 +178,31 @@ def test_slack_post_cut_off_by_a_crash_goes_to_a_person(
     db: Database,
     org_id: str,
 ) -> None:
-    crash_backends["chat"] = ("post_message", ProcessDied())
-    _script(
-        scripted_model,
-        ("post_slack_message", {"channel": "#general", "text": "Launch at 5pm"}),
-        "Posted.",
+    task_id = _crash_mid_post(runner, scripted_model, crash_backends)
+
+    outcome = runner.recover(task_id)
+
+    assert outcome["status"] == "completed"
+    assert len(slack_env.calls("chat.postMessage")) == 1
+    (reconciled,) = events(db, org_id, task_id, "side_effect_reconciled")
+    assert reconciled["provider_result"]["ts"] == slack_env.messages[0]["ts"]
+
+
+def test_slack_post_the_history_cannot_confirm_goes_to_a_person(
+    runner: TaskRunner,
+    scripted_model: ScriptedChatModel,
+    slack_env: SlackStandin,
+    crash_backends: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    db: Database,
+    org_id: str,
+) -> None:
+    monkeypatch.setattr(slack_client, "HISTORY_PAGES", 1)
+    monkeypatch.setattr(slack_client, "HISTORY_PAGE", 1)
+    task_id = _crash_mid_post(runner, scripted_model, crash_backends)
+    slack_env.messages.append(
+        {"ts": "1800000000.000000", "text": "later", "channel": "C01GENERAL0"}
     )
-    task_id = runner.create("Post the launch time to #general on Slack")
-    with pytest.raises(ProcessDied):
-        runner.execute(task_id)
 
     outcome = runner.recover(task_id)
 

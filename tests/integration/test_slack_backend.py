@@ -7,9 +7,10 @@ import pytest
 from store.db import Database
 from store.errors import ConfigurationError
 from tests.fixtures.slack_standin import SlackStandin
-from tools.backends import ProviderError
+from tools.backends import OutcomeUnknown, ProviderError
+from tools.slack import client as slack_client
 from tools.slack.backends import get_chat
-from tools.slack.client import SlackChat
+from tools.slack.client import IDEMPOTENCY_EVENT, SlackChat
 
 pytestmark = pytest.mark.integration
 
@@ -200,3 +201,57 @@ def test_get_chat_selects_slack_from_environment(
     assert isinstance(chat, SlackChat)
     chat.post_message("#general", "through the environment")
     assert slack_standin.messages[0]["text"] == "through the environment"
+
+
+KEY = "a" * 64
+
+
+def test_a_post_under_a_key_carries_it_in_the_message_metadata(
+    slack: SlackChat, slack_standin: SlackStandin
+) -> None:
+    slack.post_message("C01GENERAL0", "Launch at 5pm", idempotency_key=KEY)
+    [call] = slack_standin.calls("chat.postMessage")
+    assert call.params["metadata"] == {
+        "event_type": IDEMPOTENCY_EVENT,
+        "event_payload": {"idempotency_key": KEY},
+    }
+
+
+def test_a_post_under_a_key_is_found_in_the_channel_history(
+    slack: SlackChat, slack_standin: SlackStandin
+) -> None:
+    posted = slack.post_message("#general", "Launch at 5pm", idempotency_key=KEY)
+    slack.post_message("#general", "a later message")
+
+    found = slack.find_posted("#general", KEY)
+
+    assert found is not None and found["ts"] == posted["ts"]
+    assert slack_standin.calls("conversations.history")[0].params["include_all_metadata"]
+
+
+def test_a_key_that_was_never_posted_is_not_found(slack: SlackChat) -> None:
+    slack.post_message("#general", "Launch at 5pm", idempotency_key=KEY)
+
+    assert slack.find_posted("#general", "b" * 64) is None
+
+
+def test_a_reply_under_a_key_is_found_in_its_thread(slack: SlackChat) -> None:
+    parent = slack.post_message("#general", "Question?")
+    reply = slack.post_message("#general", "Answer.", parent["ts"], idempotency_key=KEY)
+
+    assert slack.find_posted("#general", KEY) is None  # replies are not in the history
+    found = slack.find_posted("#general", KEY, thread_ts=parent["ts"])
+    assert found is not None and found["ts"] == reply["ts"]
+
+
+def test_a_history_longer_than_the_search_reads_is_an_unknown_outcome(
+    slack: SlackChat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(slack_client, "HISTORY_PAGE", 2)
+    monkeypatch.setattr(slack_client, "HISTORY_PAGES", 2)
+    slack.post_message("#general", "Launch at 5pm", idempotency_key=KEY)
+    for i in range(4):
+        slack.post_message("#general", f"later {i}")
+
+    with pytest.raises(OutcomeUnknown, match="history_too_long"):
+        slack.find_posted("#general", KEY)

@@ -42,7 +42,7 @@ from store.db import Database
 from store.enums import ExecutionStatus, ExecutionType
 from store.errors import InvalidInput, PolicyDenied
 from store.models import Organization
-from tools.backends import ProviderError
+from tools.backends import OutcomeUnknown, ProviderError
 from tools.gate import idempotency as ledger
 from tools.gate.approval import (
     ActionSkipped,
@@ -317,16 +317,24 @@ class PolicyGate:
         self, call: GatedCall, key: str, recorded: ledger.LedgerEntry
     ) -> dict[str, Any] | None:
         """A crash left `key` pending: find out whether it went out before acting again."""
-        if call.reconcile is None:
+        unknown = "the provider cannot tell"
+        found = None
+        if call.reconcile is not None:
+            try:
+                found = call.reconcile(recorded.arguments, key)
+            except OutcomeUnknown as exc:
+                unknown = f"its record cannot tell ({exc.reason})"
+            else:
+                unknown = ""
+        if unknown:
             ledger.mark_unconfirmed(self.db, key)
             self.deny(
                 RULE_UNCONFIRMED,
                 call.tool,
                 recorded.arguments,
-                f"{call.tool} may already have run (the run stopped mid-call) and the provider "
-                "cannot tell; check it, then run the task again to retry",
+                f"{call.tool} may already have run (the run stopped mid-call) and {unknown}; "
+                "check it, then run the task again to retry",
             )
-        found = call.reconcile(recorded.arguments, key)
         if found is None:
             return None
         ledger.mark_done(self.db, key, found)

@@ -14,6 +14,10 @@ still fails, and every `ok: false` answer, becomes `ProviderError("slack", <Slac
 code>, status=..., retryable=...)`. Retrying a post after a 5xx can repeat it if Slack had
 already accepted it; the policy gate's idempotency ledger guards whole steps, not this.
 The token never appears in an error message.
+
+Reconciliation: a post made under an idempotency key carries it in Slack's message metadata
+(event_type IDEMPOTENCY_EVENT); `find_posted` looks for it in the channel's history (or the
+thread's replies), so a run that died mid-post can tell whether the message went out.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 
 from store.errors import ConfigurationError
-from tools.backends import ProviderError
+from tools.backends import OutcomeUnknown, ProviderError
 from tools.gate.destinations import SLACK_ID, parse_channel
 
 TOKEN_VAR = "SLACK_BOT_TOKEN"
@@ -47,6 +51,12 @@ _RETRYABLE_CODES = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
 _SERVER_ERRORS = frozenset({500, 502, 503, 504})
+
+IDEMPOTENCY_EVENT = "delegate_side_effect"
+"""The metadata event_type of a post made under an idempotency key."""
+HISTORY_PAGE = 200
+HISTORY_PAGES = 10
+"""How far `find_posted` reads back: 2,000 messages, then it says it cannot know."""
 
 
 class _Backoff(RetryIntervalCalculator):
@@ -151,17 +161,61 @@ class SlackChat:
 
     # -- Chat protocol -------------------------------------------------------------------
 
-    def post_message(self, channel: str, text: str, thread_ts: str | None = None) -> dict[str, Any]:
+    def post_message(
+        self,
+        channel: str,
+        text: str,
+        thread_ts: str | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
         """chat.postMessage; returns {"channel": id, "channel_name", "ts"}."""
         ref, name = self._channel_ref(channel)
         args: dict[str, Any] = {"channel": ref, "text": text}
         if thread_ts:
             args["thread_ts"] = thread_ts
+        if idempotency_key:
+            args["metadata"] = {
+                "event_type": IDEMPOTENCY_EVENT,
+                "event_payload": {"idempotency_key": idempotency_key},
+            }
         data = self._call("chat_postMessage", **args)
         channel_id = str(data.get("channel") or ref)
         if name and _CHANNEL_ID.match(channel_id):
             self._channel_ids[name] = channel_id
         return {"channel": channel_id, "channel_name": name, "ts": str(data.get("ts", ""))}
+
+    def find_posted(
+        self, channel: str, idempotency_key: str, thread_ts: str | None = None
+    ) -> dict[str, Any] | None:
+        """The message posted under `idempotency_key` ({"channel", "channel_name", "ts"}), None
+        if the channel's history (the thread's replies) shows it was not; OutcomeUnknown if
+        the history is longer than we read back."""
+        ref, name = self._channel_ref(channel)
+        method, args = "conversations_history", {"channel": ref}
+        if thread_ts:
+            method, args = "conversations_replies", {"channel": ref, "ts": thread_ts}
+        cursor: str | None = None
+        for _ in range(HISTORY_PAGES):
+            data = self._call(
+                method, include_all_metadata=True, limit=HISTORY_PAGE, cursor=cursor, **args
+            )
+            for message in data.get("messages") or []:
+                metadata = message.get("metadata") or {}
+                payload = metadata.get("event_payload") or {}
+                if (
+                    metadata.get("event_type") == IDEMPOTENCY_EVENT
+                    and payload.get("idempotency_key") == idempotency_key
+                ):
+                    return {"channel": ref, "channel_name": name, "ts": str(message.get("ts"))}
+            cursor = (data.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return None
+        raise OutcomeUnknown(
+            "slack",
+            f"history_too_long: the post was not among the last "
+            f"{HISTORY_PAGE * HISTORY_PAGES} messages",
+        )
 
     def list_channels(self, limit: int = 200) -> list[dict[str, Any]]:
         """conversations.list (public and private channels the token sees, not archived)."""

@@ -109,13 +109,20 @@ class SandboxChat:
 
     # -- Chat protocol -------------------------------------------------------------------
 
-    def post_message(self, channel: str, text: str, thread_ts: str | None = None) -> dict[str, Any]:
+    def post_message(
+        self,
+        channel: str,
+        text: str,
+        thread_ts: str | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> dict[str, Any]:
         """Append a message; returns {"channel": id, "channel_name", "ts"}."""
         if not text or not text.strip():
             raise ProviderError("slack", "no_text")
         if len(text) > MAX_TEXT_LENGTH:
             raise ProviderError("slack", "msg_too_long")
-        with self.db.session() as session:
+        with self.db.session(self.org_id) as session:
             # Locking the organization row serialises posts per org, so `ts` stays unique and
             # increasing on PostgreSQL too (SQLite already serialises writers).
             org = session.get(Organization, self.org_id, with_for_update=True)
@@ -133,13 +140,30 @@ class SandboxChat:
                     text=text,
                     ts=ts,
                     thread_ts=thread_ts,
+                    idempotency_key=idempotency_key,
                 )
             )
         return {"channel": channel_id_for(name), "channel_name": name, "ts": ts}
 
+    def find_posted(
+        self, channel: str, idempotency_key: str, thread_ts: str | None = None
+    ) -> dict[str, Any] | None:
+        """The message posted under `idempotency_key` in this channel, or None."""
+        with self.db.session(self.org_id) as session:
+            name = self._resolve(session, channel)
+            ts = session.scalars(
+                select(SandboxChatMessage.ts)
+                .where(SandboxChatMessage.org_id == self.org_id)
+                .where(SandboxChatMessage.idempotency_key == idempotency_key)
+                .where(SandboxChatMessage.channel == name)
+            ).first()
+        if ts is None:
+            return None
+        return {"channel": channel_id_for(name), "channel_name": name, "ts": ts}
+
     def list_channels(self, limit: int = 200) -> list[dict[str, Any]]:
         """The default channels plus every channel with messages: [{"id", "name"}] by name."""
-        with self.db.session() as session:
+        with self.db.session(self.org_id) as session:
             names = set(DEFAULT_CHANNELS) | self._used_channels(session)
         return [{"id": channel_id_for(n), "name": n} for n in sorted(names)[: max(limit, 0)]]
 
@@ -151,7 +175,7 @@ class SandboxChat:
 
     def history(self, channel: str, limit: int = 20) -> list[dict[str, Any]]:
         """The channel's latest `limit` messages, oldest first (threads inline)."""
-        with self.db.session() as session:
+        with self.db.session(self.org_id) as session:
             name = self._resolve(session, channel)
             rows = session.scalars(
                 select(SandboxChatMessage)

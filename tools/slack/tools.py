@@ -31,8 +31,15 @@ class LookupSlackUserArgs(BaseModel):
 
 
 def _post(run: ToolRun, args: dict[str, Any], key: str) -> dict[str, Any]:
-    result = run.backends.chat.post_message(args["channel"], args["text"], args["thread_ts"])
+    result = run.backends.chat.post_message(
+        args["channel"], args["text"], args["thread_ts"], idempotency_key=key
+    )
     return {"status": "posted", **result}
+
+
+def _find_posted(run: ToolRun, args: dict[str, Any], key: str) -> dict[str, Any] | None:
+    found = run.backends.chat.find_posted(args["channel"], key, args["thread_ts"])
+    return {"status": "posted", **found} if found is not None else None
 
 
 def _channels(run: ToolRun, args: dict[str, Any]) -> Any:
@@ -50,8 +57,7 @@ SLACK_TOOLS = [
         "organization); channels found only in messages or pages are refused.",
         args_model=PostSlackMessageArgs,
         act=_post,
-        # Slack has no way to look a message up by our key: a crash mid-post goes to a person.
-        reconcile=None,
+        reconcile=_find_posted,
     ),
     ToolSpec(
         name="list_slack_channels",

@@ -151,3 +151,11 @@ def test_get_chat_slack_without_token_names_the_variable(
     monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
     with pytest.raises(ConfigurationError, match="SLACK_BOT_TOKEN"):
         get_chat(db, org_id)
+
+
+def test_a_post_under_a_key_is_found_in_its_channel(chat: SandboxChat) -> None:
+    posted = chat.post_message("#general", "Launch at 5pm", idempotency_key="k" * 64)
+
+    assert chat.find_posted("general", "k" * 64) == posted
+    assert chat.find_posted("#random", "k" * 64) is None
+    assert chat.find_posted("#general", "j" * 64) is None

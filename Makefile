@@ -26,8 +26,12 @@ install: $(BIN)/delegate
 demo: install          ## the main job on the embedded defaults (SQLite, offline model, sandboxes)
 	$(BIN)/delegate demo
 
-test: install          ## the whole test suite
+# The second pass: every test of the store, graphs, tools and API again, on PostgreSQL.
+POSTGRES_TESTS := tests/unit/store tests/unit/graphs tests/unit/tools tests/unit/app tests/integration
+
+test: install          ## the whole test suite (SQLite), then its database-facing tests on PostgreSQL
 	$(BIN)/python -m pytest -q
+	DELEGATE_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q $(POSTGRES_TESTS)
 
 check: lint typecheck test   ## what CI runs: lint, format check, types, the whole suite
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import Select, bindparam, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from store import task_rows
@@ -124,11 +124,39 @@ def list_tasks(
     return session.scalars(query).all()
 
 
+def _constant(value: Any) -> Any:
+    # Rendered into the SQL text rather than bound: the queue's partial expression index
+    # (migration 0007) serves only a query whose filter and sort keys match it literally.
+    return literal(value, literal_execute=True)
+
+
 def _urgency_order() -> tuple[Any, ...]:
     rank = case(
-        {p.value: p.rank for p in Priority}, value=Task.priority, else_=Priority.MEDIUM.rank
+        *((Task.priority == _constant(p.value), _constant(p.rank)) for p in Priority),
+        else_=_constant(Priority.MEDIUM.rank),
     )
     return (rank, Task.due_date.is_(None), Task.due_date, Task.created_at, Task.id)
+
+
+AUTOMATED = (ExecutionType.FULLY_AUTOMATED.value, ExecutionType.SEMI_AUTOMATED.value)
+RUNNABLE_NOW = (S.PENDING.value, S.QUEUED.value)
+
+
+def executable_tasks_query(
+    org_id: str, execution_type: ExecutionType | None = None, *, limit: int = 100
+) -> Select[Task]:
+    """The queue: pending or queued automated tasks, most urgent first (see migration 0007)."""
+    types = (execution_type.value,) if execution_type else AUTOMATED
+    return (
+        select(Task)
+        .where(
+            Task.org_id == org_id,
+            Task.execution_status.in_([_constant(v) for v in RUNNABLE_NOW]),
+            Task.execution_type.in_([_constant(v) for v in types]),
+        )
+        .order_by(*_urgency_order())
+        .limit(limit)
+    )
 
 
 def get_executable_tasks(
@@ -139,19 +167,7 @@ def get_executable_tasks(
     limit: int = 100,
 ) -> Sequence[Task]:
     """Pending or queued automated tasks, most urgent first: priority, due date, age."""
-    automated = [ExecutionType.FULLY_AUTOMATED.value, ExecutionType.SEMI_AUTOMATED.value]
-    types = [execution_type.value] if execution_type else automated
-    query = (
-        select(Task)
-        .where(
-            Task.org_id == org_id,
-            Task.execution_status.in_([S.PENDING.value, S.QUEUED.value]),
-            Task.execution_type.in_(types),
-        )
-        .order_by(*_urgency_order())
-        .limit(limit)
-    )
-    return session.scalars(query).all()
+    return session.scalars(executable_tasks_query(org_id, execution_type, limit=limit)).all()
 
 
 def count_tasks_by_status(session: Session, org_id: str) -> dict[str, int]:

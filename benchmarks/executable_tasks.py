@@ -2,8 +2,9 @@
 
 Fills a fresh store with one organization's tasks in bulk (SQLAlchemy Core executemany on
 SQLite, COPY on PostgreSQL) in a realistic mix of statuses, types, priorities and due dates,
-then times `get_executable_tasks` (the default call: the 100 most urgent automated tasks)
-beside a same-run baseline, a primary-key lookup of one task, both through an ORM session.
+then times `get_executable_tasks` as its callers make it (the 50 most urgent automated tasks:
+the API's default page and the worker's batch; 100 is printed too) beside a same-run
+baseline, a primary-key lookup of one task, each in its own read session.
 It prints each database's query plan, so a plan that sorts the whole queue shows.
 
 Run: `.venv/bin/python benchmarks/executable_tasks.py [--tasks N] [--runs N]
@@ -35,6 +36,8 @@ from store.task_queries import executable_tasks_query
 
 #: The issue's goal for the queue query.
 P50_GOAL_MS = 5.0
+#: How many tasks the callers ask for: GET /api/tasks/execute's default page, the worker's batch.
+CALLERS_LIMIT = 50
 COLUMNS = (
     "id",
     "org_id",
@@ -129,11 +132,15 @@ def seed(db: Database, count: int) -> tuple[str, str]:
         from psycopg.types.json import Jsonb
 
         with db.engine.begin() as conn:
+            # COPY refuses a table whose row-level security binds the caller: lift it for the
+            # load only (the owner may), in the same transaction that puts it back.
+            conn.exec_driver_sql("ALTER TABLE tasks NO FORCE ROW LEVEL SECURITY")
             cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             with cursor.copy(f"COPY tasks ({', '.join(COLUMNS)}) FROM STDIN") as copy:
                 for row in rows:
                     first = first or row
                     copy.write_row([Jsonb(v) if isinstance(v, (dict, list)) else v for v in row])
+            conn.exec_driver_sql("ALTER TABLE tasks FORCE ROW LEVEL SECURITY")
         with db.engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE tasks")
     assert first is not None
@@ -170,24 +177,31 @@ def measure(name: str, db: Database, count: int, runs: int) -> bool:
     org_id, task_id = seed(db, count)
     print(f"{name}: {count:,} tasks inserted in {time.perf_counter() - started:.1f} s")
 
-    def queue() -> None:
-        with db.read_session(org_id) as session:
-            assert len(repo.get_executable_tasks(session, org_id)) == 100
+    def queue(limit: int) -> Callable[[], None]:
+        def call() -> None:
+            with db.read_session(org_id) as session:
+                assert len(repo.get_executable_tasks(session, org_id, limit=limit)) == limit
+
+        return call
 
     def by_key() -> None:
         with db.read_session(org_id) as session:
             assert session.scalars(select(Task).where(Task.id == task_id)).one()
 
     baseline = median(time_calls(by_key, runs))
-    p50 = median(time_calls(queue, runs))
-    met = p50 < P50_GOAL_MS
     print(f"  plan:\n{query_plan(db, org_id)}")
     print(f"  baseline, one task by primary key: p50 {baseline:.2f} ms")
-    print(
-        f"  get_executable_tasks (100 most urgent): p50 {p50:.2f} ms "
-        f"({p50 / baseline:.1f}x the baseline); goal < {P50_GOAL_MS:.0f} ms: "
-        + ("met" if met else "NOT met")
-    )
+    met = True
+    for limit in (CALLERS_LIMIT, 100):
+        p50 = median(time_calls(queue(limit), runs))
+        verdict = ""
+        if limit == CALLERS_LIMIT:
+            met = p50 < P50_GOAL_MS
+            verdict = f"; goal < {P50_GOAL_MS:.0f} ms: " + ("met" if met else "NOT met")
+        print(
+            f"  get_executable_tasks ({limit} most urgent): p50 {p50:.2f} ms "
+            f"({p50 / baseline:.1f}x the baseline){verdict}"
+        )
     return met
 
 
@@ -197,6 +211,7 @@ def postgres_url(configured: str | None) -> Iterator[str | None]:
     if configured:
         yield configured
         return
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' server helper
     from tests.fixtures.postgres import ServerUnavailable, create_app_role, local_server
 
     try:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, bindparam, case, func, literal, select
+from sqlalchemy import Integer, Select, String, bindparam, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from store import task_rows
@@ -142,21 +142,32 @@ AUTOMATED = (ExecutionType.FULLY_AUTOMATED.value, ExecutionType.SEMI_AUTOMATED.v
 RUNNABLE_NOW = (S.PENDING.value, S.QUEUED.value)
 
 
-def executable_tasks_query(
-    org_id: str, execution_type: ExecutionType | None = None, *, limit: int = 100
-) -> Select[Task]:
-    """The queue: pending or queued automated tasks, most urgent first (see migration 0007)."""
-    types = (execution_type.value,) if execution_type else AUTOMATED
+def _queue_statement(types: tuple[str, ...]) -> Select[Task]:
     return (
         select(Task)
         .where(
-            Task.org_id == org_id,
+            Task.org_id == bindparam("org_id", type_=String),
             Task.execution_status.in_([_constant(v) for v in RUNNABLE_NOW]),
             Task.execution_type.in_([_constant(v) for v in types]),
         )
         .order_by(*_urgency_order())
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer))
     )
+
+
+#: The queue statement per execution-type filter, built once: building it costs more than
+#: running it against its index.
+_QUEUE_STATEMENTS: dict[ExecutionType | None, Select[Task]] = {
+    None: _queue_statement(AUTOMATED),
+    **{t: _queue_statement((t.value,)) for t in ExecutionType},
+}
+
+
+def executable_tasks_query(
+    org_id: str, execution_type: ExecutionType | None = None, *, limit: int = 100
+) -> Select[Task]:
+    """The queue: pending or queued automated tasks, most urgent first (see migration 0007)."""
+    return _QUEUE_STATEMENTS[execution_type].params(org_id=org_id, limit=limit)
 
 
 def get_executable_tasks(
@@ -167,7 +178,8 @@ def get_executable_tasks(
     limit: int = 100,
 ) -> Sequence[Task]:
     """Pending or queued automated tasks, most urgent first: priority, due date, age."""
-    return session.scalars(executable_tasks_query(org_id, execution_type, limit=limit)).all()
+    statement = _QUEUE_STATEMENTS[execution_type]
+    return session.scalars(statement, {"org_id": org_id, "limit": limit}).all()
 
 
 def count_tasks_by_status(session: Session, org_id: str) -> dict[str, int]:

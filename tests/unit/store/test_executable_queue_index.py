@@ -10,9 +10,7 @@ from store.task_queries import executable_tasks_query
 
 def _plan(db: Database, org_id: str) -> str:
     statement = executable_tasks_query(org_id, limit=100)
-    sql = str(
-        statement.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True})
-    )
+    sql = str(statement.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
     with db.read_transaction(org_id) as conn:
         if db.is_sqlite:
             rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql).all()
@@ -23,9 +21,7 @@ def _plan(db: Database, org_id: str) -> str:
     return "\n".join(str(row[-1]) for row in rows)
 
 
-def test_the_queue_query_walks_its_partial_index_without_a_sort(
-    db: Database, org_id: str
-) -> None:
+def test_the_queue_query_walks_its_partial_index_without_a_sort(db: Database, org_id: str) -> None:
     plan = _plan(db, org_id)
 
     assert "ix_tasks_executable_queue" in plan

@@ -126,7 +126,7 @@ def list_tasks(
 
 def _constant(value: Any) -> Any:
     # Rendered into the SQL text rather than bound: the queue's partial expression index
-    # (migration 0007) serves only a query whose filter and sort keys match it literally.
+    # (migration 0008) serves only a query whose filter and sort keys match it literally.
     return literal(value, literal_execute=True)
 
 
@@ -166,7 +166,7 @@ _QUEUE_STATEMENTS: dict[ExecutionType | None, Select[Task]] = {
 def executable_tasks_query(
     org_id: str, execution_type: ExecutionType | None = None, *, limit: int = 100
 ) -> Select[Task]:
-    """The queue: pending or queued automated tasks, most urgent first (see migration 0007)."""
+    """The queue: pending or queued automated tasks, most urgent first (see migration 0008)."""
     return _QUEUE_STATEMENTS[execution_type].params(org_id=org_id, limit=limit)
 
 

@@ -1,7 +1,7 @@
 """row-level security on every tenant table (PostgreSQL; nothing on SQLite)
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: org_automation_rules
 Create Date: 2026-12-01 16:10:00
 
 Every table with an org_id column gets one policy, `tenant_isolation`: a transaction that
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0005"
-down_revision: str | Sequence[str] | None = "0004"
+revision: str = "0006"
+down_revision: str | Sequence[str] | None = "org_automation_rules"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

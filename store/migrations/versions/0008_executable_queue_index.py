@@ -1,7 +1,7 @@
 """a partial index in queue order for get_executable_tasks (SQLite and PostgreSQL)
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-01 16:45:00
 
 ix_tasks_org_executable (0002) finds the runnable tasks but not in the order the queue
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0007"
-down_revision: str | Sequence[str] | None = "0006"
+revision: str = "0008"
+down_revision: str | Sequence[str] | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -124,7 +124,10 @@ async function openDetail(taskId, focus) {
   } finally {
     $("detail").setAttribute("aria-busy", "false");
   }
-  if (focus && changed && state.selectedId === taskId) {
+  // Focus moves to the new detail, unless the person is already at work in it (a slow load
+  // must not pull focus out of what they are typing or choosing).
+  const working = $("detail-body").contains(document.activeElement);
+  if (focus && changed && state.selectedId === taskId && !working) {
     const title = $("detail-title");
     if (title) {
       const narrow = window.matchMedia("(max-width: 880px)").matches;

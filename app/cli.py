@@ -351,6 +351,7 @@ for _module in (
     "app.cli_eval",
     "app.cli_edit",
     "app.cli_rules",
+    "app.cli_extract",
 ):
     importlib.import_module(_module)
 

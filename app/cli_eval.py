@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
 #: The labelled sets that ship with the repository (used when no --data is given).
 DEFAULT_DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "eval"
+#: The labelled messages for task extraction (chats, emails, meeting notes).
+DEFAULT_EXTRACTION = Path(__file__).resolve().parents[1] / "tests" / "data" / "extraction"
 
 
 def _files(paths: list[Path]) -> list[Path]:
@@ -47,17 +49,29 @@ def eval_command(
         str | None, typer.Option("--model", help="provider:model to score; env DELEGATE_MODEL.")
     ] = None,
     failures: Annotated[int, typer.Option("--failures", help="Failures to list.", min=0)] = 25,
+    extraction: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--extraction",
+            help="Labelled messages for task extraction (JSONL file or folder, repeatable); "
+            "default: the repository's tests/data/extraction.",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Score a model on labelled tasks: per-class precision and recall, confusion matrices,
     deliverable checks and the failures."""
     from agents.evaluation import evaluate, load_labelled
+    from agents.extraction_eval import evaluate_extraction, load_messages
     from agents.models import configured_model_name, get_chat_model
 
     items = load_labelled(_files(data or [DEFAULT_DATA]))
     name = model or configured_model_name()
+    messages = load_messages(_files(extraction or [DEFAULT_EXTRACTION]))
     with progress(f"scoring {name} on {len(items)} labelled tasks", as_json):
         report = evaluate(get_chat_model(name), items).as_dict()
+    with progress(f"scoring {name} on {len(messages)} labelled messages", as_json):
+        report["extraction"] = evaluate_extraction(get_chat_model(name), messages).as_dict()
     report["model"] = name
     if as_json:
         from app.render import print_json
@@ -86,6 +100,26 @@ def _print(report: dict[str, Any], limit: int) -> None:
     shown = report["failures"][:limit]
     if shown:
         out.print(_failures_table(shown, len(report["failures"])))
+    if "extraction" in report:
+        out.print(_extraction_table(report["extraction"]))
+
+
+def _extraction_table(extraction: dict[str, Any]) -> Table:
+    from rich.table import Table
+
+    table = Table(title="task extraction (chats, emails, meeting notes)")
+    for column in ("group", "extracted", "expected", "precision", "recall"):
+        table.add_column(column, justify="left" if column == "group" else "right")
+    rows = {"all": extraction["total"], **extraction["by_group"]}
+    for group, counts in rows.items():
+        table.add_row(
+            group,
+            str(counts["extracted"]),
+            str(counts["expected"]),
+            _pct(counts["precision"]),
+            _pct(counts["recall"]),
+        )
+    return table
 
 
 def _class_table(dimension: str, scores: dict[str, Any]) -> Table:

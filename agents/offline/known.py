@@ -9,6 +9,7 @@ from typing import Any
 
 from agents.offline.actions import UNASSIGNED
 from agents.offline.email import draft_email
+from agents.offline.extraction import extracted_tasks
 from agents.offline.notes import (
     action_items,
     decisions,
@@ -121,6 +122,7 @@ def _fields(schema: dict[str, Any]) -> set[str]:
 
 #: (fields the schema must have, builder); matched by shape so renamed classes still work.
 KNOWN: list[tuple[set[str], Callable[[TaskText], dict[str, Any]]]] = [
+    ({"extracted_tasks"}, extracted_tasks),
     ({"to", "subject", "body"}, email_draft),
     ({"summary", "action_items"}, meeting_summary),
     ({"title", "summary", "sections"}, report_draft),

@@ -1,0 +1,84 @@
+"""The offline model's task extraction: cues in four languages, dates, and its floor on the
+labelled messages (tests/data/extraction)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agents.extraction import SourceKind, extract_tasks
+from agents.extraction_eval import evaluate_extraction, load_messages
+from agents.models import get_chat_model
+
+DATA = Path(__file__).resolve().parents[3] / "tests" / "data" / "extraction"
+#: What the offline model measured on the set, less a margin for changes elsewhere.
+PRECISION_FLOOR = 0.9
+RECALL_FLOOR = 0.85
+
+
+@pytest.fixture(scope="module")
+def offline():  # type: ignore[no-untyped-def]
+    return get_chat_model("offline")
+
+
+def _titles(model: object, text: str, source: SourceKind = SourceKind.CHAT) -> list[str]:
+    return [t.title for t in extract_tasks(model, text, source)]  # type: ignore[arg-type]
+
+
+def test_the_labelled_set_has_sixty_messages_in_four_languages_and_three_sources() -> None:
+    messages = load_messages(sorted(DATA.glob("*.jsonl")))
+
+    assert len(messages) >= 60
+    assert {m.lang for m in messages} >= {"en", "de", "es", "fr"}
+    assert {m.source for m in messages} == set(SourceKind)
+
+
+def test_the_offline_model_extracts_above_its_floor(offline: object) -> None:
+    report = evaluate_extraction(offline, load_messages(sorted(DATA.glob("*.jsonl"))))  # type: ignore[arg-type]
+
+    assert report.total.precision is not None and report.total.precision >= PRECISION_FLOOR
+    assert report.total.recall is not None and report.total.recall >= RECALL_FLOOR
+
+
+def test_a_request_becomes_a_task_titled_by_its_action(offline: object) -> None:
+    assert _titles(offline, "Hi Sam, can you send me the Q3 deck? Thanks!") == [
+        "Send me the Q3 deck"
+    ]
+
+
+def test_a_commitment_in_meeting_notes_becomes_a_task(offline: object) -> None:
+    titles = _titles(
+        offline, "Notes\n- Anna to book the venue\n- Budget approved", SourceKind.MEETING
+    )
+
+    assert titles == ["Book the venue"]
+
+
+def test_greetings_thanks_and_status_updates_are_not_tasks(offline: object) -> None:
+    text = "Thanks all, great meeting!\nThe build is green again.\nHow was your weekend?"
+
+    assert _titles(offline, text) == []
+
+
+def test_a_stated_due_date_is_read_and_left_out_of_the_title(offline: object) -> None:
+    [task] = extract_tasks(
+        offline, "Please file the expense report by 2031-03-04.", SourceKind.CHAT
+    )  # type: ignore[arg-type]
+
+    assert task.title == "File the expense report"
+    assert task.due_date == "2031-03-04"
+
+
+def test_physical_work_is_marked_manual(offline: object) -> None:
+    [task] = extract_tasks(offline, "Can you call the printer vendor?", SourceKind.CHAT)  # type: ignore[arg-type]
+
+    assert task.execution_type == "manual"
+
+
+def test_every_task_quotes_the_sentence_it_came_from(offline: object) -> None:
+    text = "Kannst du bitte die Rechnung bezahlen? Danke!"
+
+    [task] = extract_tasks(offline, text, SourceKind.CHAT)  # type: ignore[arg-type]
+
+    assert task.quote in text and task.why

@@ -34,6 +34,15 @@ EXECUTE_TASK = WorkflowSpec(
     graph="./graphs/execute_task.py:graph",
 )
 
+#: Turns a chat message, an email or meeting notes into tasks; it makes tasks rather than
+#: doing one, so it is not a route either.
+EXTRACT_TASKS = WorkflowSpec(
+    name="extract_tasks",
+    description="Find the tasks a chat message, an email or meeting notes ask for and "
+    "create the ones not already open.",
+    graph="./graphs/extract_tasks.py:graph",
+)
+
 #: The workflows a task can be routed to, by name.
 WORKFLOWS: dict[str, WorkflowSpec] = {
     spec.name: spec
@@ -61,4 +70,8 @@ WORKFLOWS: dict[str, WorkflowSpec] = {
 }
 
 #: Every graph in langgraph.json, by name.
-ALL_GRAPHS: dict[str, WorkflowSpec] = {EXECUTE_TASK.name: EXECUTE_TASK, **WORKFLOWS}
+ALL_GRAPHS: dict[str, WorkflowSpec] = {
+    EXECUTE_TASK.name: EXECUTE_TASK,
+    EXTRACT_TASKS.name: EXTRACT_TASKS,
+    **WORKFLOWS,
+}

@@ -24,7 +24,7 @@ from store import tasks as repo
 from store.enums import ExecutionType
 from store.extracted_tasks import open_task_titles, source_digest, tasks_from_source, title_key
 
-EXTRACTOR = "extract_tasks"
+EXTRACTOR = "extract_tasks"  # agents.workflows.EXTRACT_TASKS
 
 
 @with_config(STUDIO_SCHEMA)

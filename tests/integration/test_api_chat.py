@@ -44,6 +44,7 @@ def test_a_message_becomes_tasks_and_the_executable_one_runs(
             execution_type=ExecutionType.SEMI_AUTOMATED,
             confidence=0.9,
             reason="A draft.",
+            route="writer",
         ),
         WELCOME,
     ]
@@ -53,7 +54,7 @@ def test_a_message_becomes_tasks_and_the_executable_one_runs(
     assert response.status_code == 200, response.text
     body = response.json()
     note, badges = body["tasks"]
-    assert note["created"] and note["status"] == "completed"
+    assert note["created"] and note["status"] == "completed", note.get("outcome")
     assert WELCOME in note["outcome"]["result"]["output"]
     assert badges["created"] and badges["execution_type"] == "manual" and "outcome" not in badges
     assert "I created 2 tasks" in body["reply"] and "waiting for a person" in body["reply"]

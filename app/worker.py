@@ -1,4 +1,12 @@
-"""The worker: runs every executable task of an organization, most urgent first."""
+"""The worker: claims what is runnable in its organization, most urgent first, and runs it.
+
+Runnable (store.claims.runnable_filter): automated pending or queued tasks whose next attempt
+time has come, runs whose owner stopped renewing its lease (taken over from their last
+checkpoint), and approvals a person gave whose approver died. Blocked tasks and paused tasks
+waiting for a person are left alone. Claims are taken in small batches (`FOR UPDATE SKIP
+LOCKED` on PostgreSQL), so any number of workers share one database without running a task
+twice; the leases of a batch are renewed while its tasks wait their turn.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +16,12 @@ from collections.abc import Callable
 from typing import Any
 
 from graphs.runner import task_runner
+from store import claims
+from store.claims import Clock
 from store.db import Database
 from store.errors import DelegateError
 from store.logcontext import log_context
-from store.orgs import ensure_organization
-from store.tasks import get_executable_tasks
+from store.models import utcnow
 
 log = logging.getLogger("delegate.worker")
 
@@ -25,24 +34,38 @@ def run_worker(
     interval: float = 5.0,
     on_outcome: Callable[[dict[str, Any]], None] | None = None,
     max_rounds: int | None = None,
+    batch_size: int = 5,
+    owner: str | None = None,
+    lease: float | None = None,
+    clock: Clock = utcnow,
 ) -> list[dict[str, Any]]:
-    """Execute executable tasks until none is left (`once`) or forever, polling."""
+    """Claim and run runnable tasks until none is left (`once`) or forever, polling."""
     outcomes: list[dict[str, Any]] = []
-    with db.session() as session:
-        org_id = ensure_organization(session, organization).id
+    seen: set[str] = set()
     rounds = 0
-    with task_runner(db, organization=organization) as runner:
+    owner = owner or claims.default_owner("worker")
+    with task_runner(
+        db, organization=organization, owner=owner, lease=lease, clock=clock
+    ) as runner:
         while True:
-            with db.session() as session:
-                batch = [t.id for t in get_executable_tasks(session, org_id, limit=50)]
-            seen = {o.get("task_id") for o in outcomes} if once else set()
-            batch = [t for t in batch if t not in seen]
-            for task_id in batch:
-                with log_context(task_id=task_id, org=organization):
+            batch = claims.claim_batch(
+                db, runner.org_id, owner, limit=batch_size, lease=runner.lease, now=clock()
+            )
+            if once:  # a task re-queued for later in this pass waits for the next pass
+                batch, again = (
+                    [c for c in batch if c.task_id not in seen],
+                    [c for c in batch if c.task_id in seen],
+                )
+                _release(db, again)
+            for claim in batch:
+                runner.leases.keep(claim)
+            for claim in batch:
+                seen.add(claim.task_id)
+                with log_context(task_id=claim.task_id, org=organization):
                     try:
-                        outcome = runner.execute(task_id, run_subtasks=False)
-                    except DelegateError as exc:  # e.g. another worker took it first
-                        log.warning("skipped task: %s", exc)
+                        outcome = runner.run_claimed(claim)
+                    except DelegateError as exc:  # e.g. taken over meanwhile, or it waits
+                        log.warning("task not run: %s", exc)
                         continue
                 outcomes.append(outcome)
                 if on_outcome:
@@ -54,3 +77,9 @@ def run_worker(
                 return outcomes
             if not once and not batch:
                 time.sleep(interval)
+
+
+def _release(db: Database, found: list[claims.Claim]) -> None:
+    for claim in found:
+        with db.transaction() as conn:
+            claims.release(conn, claim)

@@ -39,6 +39,7 @@ from store import tasks as repo
 from store.db import Transaction
 from store.enums import ExecutionStatus, ExecutionType, Priority, Strategy
 from store.errors import Conflict, DelegateError, InvalidInput, PolicyDenied
+from store.fencing import StaleClaim
 from store.models import Task
 from store.person_actions import person_notes
 from store.redaction import redact, redact_value
@@ -221,6 +222,8 @@ def on_node_error(state: TaskRun, runtime: Runtime[Context], error: NodeError) -
     task_id = state.get("task_id")
     if not task_id or (error.node == "prepare" and isinstance(cause, DelegateError)):
         raise cause  # nothing was changed yet (e.g. the task is already completed)
+    if isinstance(cause, StaleClaim):
+        raise cause  # another run took the task over: this one may change nothing more
     ctx = runtime.context
     # Only ModelOutputError is retried, so reaching here with one means every attempt failed.
     attempts = MODEL_RETRY.max_attempts

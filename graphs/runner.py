@@ -3,6 +3,10 @@
 The graph module compiles without a checkpointer for the LangGraph server; here it is
 compiled with the store's, runs with `durability="sync"`, and the automated subtasks a
 decomposition queued are run right after their parent.
+
+Every run starts by claiming its task (store/claims.py): a second caller gets AlreadyClaimed
+(409) and writes nothing, not even a checkpoint. The runner renews the lease while the run
+works, holds the claim as the run's fence, and releases it when the run stops.
 """
 
 from __future__ import annotations
@@ -18,20 +22,31 @@ from langgraph.types import Command
 from graphs.context import ProcessContext
 from graphs.execute_task import build_graph
 from graphs.task_outcomes import record_failure
-from store import person_actions
+from store import claims, person_actions
 from store import tasks as repo
+from store.approval_decisions import record_decision, recorded_decision
 from store.checkpoints import open_checkpointer
+from store.claims import Claim, Clock, LeaseKeeper
 from store.db import Database, share_database
 from store.enums import ExecutionStatus
 from store.errors import Conflict, DelegateError, InvalidInput
 from store.logcontext import log_context
+from store.models import utcnow
 from store.orgs import DEFAULT_ORG, ensure_organization
 from store.redaction import redact_value
 from tools.gate.approval import edited_args, parse_decision, requested_action
 
 log = logging.getLogger("delegate.runner")
 
-RUNNABLE = {ExecutionStatus.PENDING, ExecutionStatus.QUEUED, ExecutionStatus.BLOCKED}
+S = ExecutionStatus
+#: A fresh run starts from these.
+STARTABLE = frozenset({S.PENDING, S.QUEUED, S.BLOCKED})
+#: What `execute` claims: a fresh start, or a run whose owner's lease expired.
+EXECUTABLE = STARTABLE | {S.IN_PROGRESS}
+#: What answering an approval claims: the paused run, or one an earlier approver left.
+ANSWERABLE = frozenset({S.PAUSED, S.IN_PROGRESS})
+#: What `recover` claims.
+RECOVERABLE = frozenset({S.IN_PROGRESS, S.PAUSED})
 
 
 class TaskRunner:
@@ -44,10 +59,18 @@ class TaskRunner:
         *,
         organization: str = DEFAULT_ORG,
         model: str | None = None,
+        owner: str | None = None,
+        lease: float | None = None,
+        clock: Clock = utcnow,
     ) -> None:
         self.db = db
         share_database(db)  # the nodes' ctx.database() is then this same engine and pool
         self.organization = organization
+        self.owner = owner or claims.default_owner("runner")
+        """Who this runner's claims name (host/pid/role/random)."""
+        self.lease = claims.lease_seconds() if lease is None else lease
+        self.clock = clock
+        self.leases = LeaseKeeper(db, lease=self.lease, clock=clock)
         self.context = ProcessContext(
             organization_name=organization,
             database_url=db.url,
@@ -93,12 +116,92 @@ class TaskRunner:
         with self.db.session() as session:
             return repo.create_task(session, self.org_id, title, **fields).id
 
+    # -- claims: every run below starts by claiming its task ------------------------------------
+
+    def claim(
+        self,
+        task_id: str,
+        statuses: frozenset[ExecutionStatus],
+        *,
+        decision: dict[str, Any] | None = None,
+    ) -> Claim:
+        """Claim the task for a run of this runner (AlreadyClaimed when another run holds it).
+        `decision`, a person's answer to a pending approval, is stored with the claim, so a
+        worker can carry it out if this process dies before it has."""
+        with self.db.transaction() as conn:
+            claim = claims.claim_task(
+                conn,
+                self.org_id,
+                task_id,
+                self.owner,
+                statuses=statuses,
+                lease=self.lease,
+                now=self.clock(),
+            )
+            if decision is not None:
+                record_decision(conn, self.org_id, task_id, decision)
+        return claim
+
+    def run_claimed(self, claim: Claim, *, run_subtasks: bool = False) -> dict[str, Any]:
+        """Run (or carry on) the claimed task under its claim, renewing the lease meanwhile,
+        and release it after. A pending, queued or blocked task gets a fresh run; a run
+        another owner left (in_progress, or paused with an approval a person gave) carries on
+        with the recorded decision or from its last checkpoint."""
+        self.leases.keep(claim)
+        try:
+            with claims.holding(claim):
+                graph_input = self._input_for(claim)
+                outcome = self._invoke(graph_input, claim.task_id)
+        finally:
+            self.leases.drop(claim)
+            with self.db.transaction() as conn:
+                claims.release(conn, claim)
+        if run_subtasks and outcome.get("strategy") == "decompose":
+            outcome["subtasks"] = self._run_subtasks(outcome.get("subtasks") or [])
+        return outcome
+
+    def _input_for(self, claim: Claim) -> Any:
+        task_id = claim.task_id
+        if claim.status in STARTABLE:
+            return {"task_id": task_id}
+        pending = self._approval_interrupt(task_id)
+        if pending is not None:
+            decision = recorded_decision(self.db, self.org_id, task_id, pending.id)
+            if decision is None:
+                raise Conflict(f"task {task_id} is waiting for approval: approve or reject it")
+            if claim.status is not S.PAUSED or claim.owner != self.owner:
+                self._log_takeover(task_id, claim, resume="approval")
+            return Command(resume={pending.id: decision})
+        if claim.status is S.PAUSED:
+            raise Conflict(f"task {task_id} is paused: it waits on a person or its subtasks")
+        state = self.graph.get_state(self._config(task_id))
+        self._log_takeover(task_id, claim, resume=",".join(state.next) or "prepare")
+        # No interrupted step (the owner died before prepare's checkpoint): run it again;
+        # prepare carries on with an in_progress task this run has claimed.
+        return None if state.next else {"task_id": task_id}
+
+    def _log_takeover(self, task_id: str, claim: Claim, *, resume: str) -> None:
+        entry = {
+            "event": "taken_over",
+            "executor_id": self.owner,
+            "executor_type": "workflow",
+            "claim_token": claim.token,
+            "resume_from": resume,
+        }
+        with self.db.transaction() as conn:
+            repo.add_execution_log_entry(conn, self.org_id, task_id, entry)
+
+    # -- the ways a task runs ------------------------------------------------------------------
+
     def execute(self, task_ref: str, *, run_subtasks: bool = True) -> dict[str, Any]:
-        """Run one task to its outcome (the spec's response object plus `task_id`)."""
+        """Run one task to its outcome (the spec's response object plus `task_id`).
+
+        An in_progress task whose owner stopped renewing its lease is taken over; while the
+        owner is alive, AlreadyClaimed (409) says who runs it since when."""
         with self.db.read_transaction() as conn:
             task_id, status = repo.get_status(conn, self.org_id, task_ref)
-        if status not in RUNNABLE:
-            if status is ExecutionStatus.PAUSED and self.pending_interrupts(task_id):
+        if status not in EXECUTABLE:
+            if self.pending_interrupts(task_id):
                 raise Conflict(
                     f"task {task_id} is waiting for approval: approve or reject it first"
                 )
@@ -106,23 +209,21 @@ class TaskRunner:
                 f"task {task_id} is {status.value}; only pending, queued or blocked "
                 "tasks can be executed"
             )
-        outcome = self._invoke({"task_id": task_id}, task_id)
-        if run_subtasks and outcome.get("strategy") == "decompose":
-            outcome["subtasks"] = self._run_subtasks(outcome.get("subtasks") or [])
-        return outcome
+        return self.run_claimed(self.claim(task_id, EXECUTABLE), run_subtasks=run_subtasks)
 
     def resume(self, task_id: str, decision: Any) -> dict[str, Any]:
-        """Resume a run waiting on an interrupt with a person's decision."""
-        if not self.pending_interrupts(task_id):
-            raise Conflict(f"task {task_id} is not waiting for approval")
-        return self._invoke(Command(resume=decision), task_id)
+        """Answer the approval a run waits on with a person's decision and carry the run on.
+        The decision is stored with the claim: if this process dies, a worker finishes it."""
+        pending = self._waiting(task_id)
+        recorded = {"interrupt_id": pending.id, "value": decision}
+        return self.run_claimed(self.claim(task_id, ANSWERABLE, decision=recorded))
 
     # -- human approval (tools/gate/approval.py documents the payload and the answers) ----------
 
     def _approval_interrupt(self, task_id: str) -> Any | None:
         with self.db.read_transaction() as conn:
             _, status = repo.get_status(conn, self.org_id, task_id)
-        if status is not ExecutionStatus.PAUSED:
+        if status not in ANSWERABLE:
             return None  # e.g. finished by a person: its run's last interrupt never resumes
         for pending in self.pending_interrupts(task_id):
             if requested_action(getattr(pending, "value", None)) is not None:
@@ -139,9 +240,13 @@ class TaskRunner:
         {task_id, title, parent_id, parent_title, execution_type, priority, updated_at,
         approval}, the one inbox shape of the API, the CLI and the page."""
         with self.db.session() as session:
-            paused = repo.list_tasks(
-                session, self.org_id, status=ExecutionStatus.PAUSED, limit=limit
-            )
+            # in_progress too: an approval given whose run has not carried it out yet (the
+            # approver died) stays in the inbox until a worker or a person finishes it.
+            paused = [
+                task
+                for status in (S.PAUSED, S.IN_PROGRESS)
+                for task in repo.list_tasks(session, self.org_id, status=status, limit=limit)
+            ]
             rows: list[dict[str, Any]] = [
                 {
                     "task_id": t.id,
@@ -184,7 +289,7 @@ class TaskRunner:
             }
         else:
             decision_value = {"type": decision.kind, "message": decision.message}
-        return self._invoke(Command(resume={pending.id: decision_value}), task_id)
+        return self.resume(task_id, decision_value)
 
     def approve(self, task_ref: str, edited_args: dict[str, Any] | None = None) -> dict[str, Any]:
         """Approve the waiting side effect, as proposed or with `edited_args` laid over the
@@ -234,14 +339,42 @@ class TaskRunner:
         return self.execute(task_id)
 
     def recover(self, task_ref: str) -> dict[str, Any]:
-        """Continue a run that stopped mid-step (the process died) from its last checkpoint;
-        the side-effect ledger keeps a replayed step from acting twice."""
+        """Carry on a run whose owner stopped (the process died) once its lease has expired:
+        from its last checkpoint, with an approval a person already gave, or from the start
+        when it died before its first checkpoint. The side-effect ledger keeps a replayed
+        step from acting twice. AlreadyClaimed while the owner's lease runs."""
         task_id = self._resolve(task_ref)
-        if self.pending_interrupts(task_id):
-            raise Conflict(f"task {task_id} is waiting for approval: approve or reject it")
-        if not self.graph.get_state(self._config(task_id)).next:
-            raise Conflict(f"task {task_id} has no interrupted run to recover")
-        return self._invoke(None, task_id)
+        with self.db.read_transaction() as conn:
+            _, status = repo.get_status(conn, self.org_id, task_id)
+        if status is S.PAUSED:
+            pending = self._approval_interrupt(task_id)
+            given = pending and recorded_decision(self.db, self.org_id, task_id, pending.id)
+            if not given:
+                raise Conflict(f"task {task_id} is waiting for approval: approve or reject it")
+        elif status not in RECOVERABLE:
+            raise Conflict(f"task {task_id} is {status.value}: there is no stopped run to recover")
+        return self.run_claimed(self.claim(task_id, RECOVERABLE))
+
+    def recover_all(self) -> list[dict[str, Any]]:
+        """Recover every stranded run of the organization (see `recover`), one at a time."""
+        outcomes: list[dict[str, Any]] = []
+        while True:
+            found = claims.claim_batch(
+                self.db,
+                self.org_id,
+                self.owner,
+                limit=1,
+                lease=self.lease,
+                now=self.clock(),
+                stranded_only=True,
+            )
+            if not found:
+                return outcomes
+            try:
+                outcomes.append(self.run_claimed(found[0]))
+            except DelegateError as exc:
+                task_id = found[0].task_id
+                outcomes.append({"task_id": task_id, "success": False, "reason": str(exc)})
 
     def _resolve(self, task_ref: str) -> str:
         with self.db.session() as session:
@@ -303,9 +436,12 @@ class TaskRunner:
 
 @contextmanager
 def task_runner(
-    db: Database, *, organization: str = DEFAULT_ORG, model: str | None = None
+    db: Database, *, organization: str = DEFAULT_ORG, model: str | None = None, **options: Any
 ) -> Iterator[TaskRunner]:
-    """A TaskRunner with the store's checkpointer opened for its lifetime."""
+    """A TaskRunner with the store's checkpointer opened for its lifetime (`options`: the
+    runner's owner, lease and clock)."""
     with ExitStack() as stack:
         saver = stack.enter_context(open_checkpointer(db))
-        yield TaskRunner(db, saver, organization=organization, model=model)
+        runner = TaskRunner(db, saver, organization=organization, model=model, **options)
+        stack.callback(runner.leases.stop)
+        yield runner

@@ -127,7 +127,7 @@ def close_task(
     org_id = ctx.org_id()
     status = output.get("status")
     result = workflow_result(workflow, output, confidence)
-    details = {"node": "execute", "workflow": workflow}
+    details: dict[str, Any] = {"node": "execute", "workflow": workflow}
     with ctx.database().session() as session:
         task = repo.get_task(session, org_id, task_id)
         if status in NEEDS_A_PERSON | FAILED and task.status is ExecutionStatus.PAUSED:

@@ -12,15 +12,16 @@ and log only through these functions, and each takes secrets out of it (store.re
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, select
 
-from store import task_rows
+from store import backoff, task_rows
 from store.db import Transaction
 from store.enums import AssigneeType, ExecutionStatus
 from store.errors import InvalidInput
+from store.fencing import held_claim
 from store.lifecycle import check_transition
 from store.models import Task, utcnow
 from store.redaction import redact, redact_value
@@ -121,6 +122,10 @@ def _transition(
         task.completed_at = now
         if task.started_at is not None:
             task.actual_duration_minutes = round((now - task.started_at).total_seconds() / 60, 3)
+    if target is not S.IN_PROGRESS:
+        # The run's claim ends with its in_progress spell (the token stays: it only grows).
+        task.claim_owner = None
+        task.lease_expires_at = None
     _append(
         task,
         log_entry(
@@ -157,6 +162,25 @@ def start_task_execution(
     """Begin (or resume) executing a task: -> in_progress, with a `started` entry."""
 
     def apply(task: TaskRow) -> None:
+        if task.status is S.IN_PROGRESS and held_claim(task_id) is not None:
+            # This run took the task over from an owner that stopped (its claim expired):
+            # carry on from where that run got to, saying so in the log.
+            _append(
+                task,
+                log_entry(
+                    "resumed",
+                    executor_id=executor_id,
+                    executor_type=executor_type,
+                    from_status=S.IN_PROGRESS.value,
+                    to_status=S.IN_PROGRESS.value,
+                    taken_over=True,
+                    attempt=task.retry_count + 1,
+                    **details,
+                ),
+            )
+            task.assigned_to_type = str(executor_type)
+            task.assigned_to_id = executor_id
+            return
         # A finished task reaches _transition too, so it fails with IllegalTransition like every
         # other illegal move (the lifecycle is enforced in one place).
         event = "resumed" if task.status in (S.PAUSED, S.BLOCKED) else "started"
@@ -275,9 +299,15 @@ def fail_task_execution(
     should_retry: bool = True,
     executor_id: str = DEFAULT_EXECUTOR_ID,
     executor_type: str = DEFAULT_EXECUTOR_TYPE,
+    *,
+    retry_delay: float | None = None,
+    now: datetime | None = None,
     **details: Any,
 ) -> TaskRow:
-    """Record a failure: re-queue with retry_count + 1 while retries remain, else `failed`."""
+    """Record a failure: re-queue with retry_count + 1 while retries remain, else `failed`.
+
+    A re-queued task waits `retry_delay` seconds (default: store.backoff's exponential
+    backoff with jitter) from `now` before a worker takes it again (`next_attempt_at`)."""
     error = redact((error or "unknown error").strip())
 
     def apply(task: TaskRow) -> None:
@@ -286,6 +316,9 @@ def fail_task_execution(
         retryable = task.status in (S.IN_PROGRESS, S.BLOCKED)
         if should_retry and retryable and task.retry_count < task.max_retries:
             task.retry_count += 1
+            delay = backoff.retry_delay(task.retry_count) if retry_delay is None else retry_delay
+            task.next_attempt_at = (now or utcnow()) + timedelta(seconds=delay)
+            details["next_attempt_at"] = task.next_attempt_at.isoformat()
             _transition(
                 task,
                 S.QUEUED,

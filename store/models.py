@@ -105,6 +105,8 @@ class Task(Base):
         ),
         Index("ix_tasks_org_created", "org_id", "created_at"),
         Index("ix_tasks_parent", "parent_task_id"),
+        # Workers looking for runs whose owner stopped renewing (migration 0009_run_claims).
+        Index("ix_tasks_org_lease", "org_id", "execution_status", "lease_expires_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -143,6 +145,17 @@ class Task(Base):
     failure_reason: Mapped[str | None] = mapped_column(Text, default=None)
     retry_count: Mapped[int] = mapped_column(Integer, default=0)
     max_retries: Mapped[int] = mapped_column(Integer, default=3)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
+    """A re-queued task waits for this time (its backoff) before a worker takes it."""
+
+    claim_owner: Mapped[str | None] = mapped_column(String(200), default=None)
+    """Who runs the task now (process or worker id); None when no run holds it."""
+    claim_token: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """The fencing token: grows on every claim; a run's writes carry the one it got."""
+    claimed_at: Mapped[datetime | None] = mapped_column(default=None)
+    """When the current (or last) claim was taken."""
+    lease_expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    """Until when the owner's claim holds unless renewed; after it any worker may take over."""
     estimated_duration_minutes: Mapped[int | None] = mapped_column(Integer, default=None)
     actual_duration_minutes: Mapped[float | None] = mapped_column(Float, default=None)
 

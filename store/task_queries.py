@@ -130,7 +130,7 @@ def _constant(value: Any) -> Any:
     return literal(value, literal_execute=True)
 
 
-def _urgency_order() -> tuple[Any, ...]:
+def urgency_order() -> tuple[Any, ...]:
     rank = case(
         *((Task.priority == _constant(p.value), _constant(p.rank)) for p in Priority),
         else_=_constant(Priority.MEDIUM.rank),
@@ -150,7 +150,7 @@ def _queue_statement(types: tuple[str, ...]) -> Select[Task]:
             Task.execution_status.in_([_constant(v) for v in RUNNABLE_NOW]),
             Task.execution_type.in_([_constant(v) for v in types]),
         )
-        .order_by(*_urgency_order())
+        .order_by(*urgency_order())
         .limit(bindparam("limit", type_=Integer))
     )
 

@@ -29,6 +29,7 @@ from sqlalchemy.pool import Pool
 from store.db import Transaction
 from store.enums import ExecutionStatus
 from store.errors import Conflict, DelegateError, NotFound
+from store.fencing import check_token, held_claim
 from store.models import Task, utcnow
 
 #: The tasks table, for Core statements (the model's __table__, typed as a Table).
@@ -148,8 +149,15 @@ def change(tx: Transaction, org_id: str, task_id: str, apply: Callable[[TaskRow]
     The row as this process last read or wrote it stands in for the SELECT; the UPDATE only lands if
     the stored row is still exactly that one (its version counter and updated_at). If it is
     not — another writer came between, or `apply` refused what may be a stale row — the row
-    is read afresh, locked, and `apply` decides again on it."""
+    is read afresh, locked, and `apply` decides again on it.
+
+    A run holding a claim on the task (store.fencing) writes only while the stored fencing
+    token is its own: a claim changes the row, so a remembered row with the run's token still
+    matches only if no newer claim came; on the locked read the token is checked (StaleClaim)."""
     remembered = _recall(tx, org_id, task_id)
+    claim = held_claim(task_id)
+    if remembered is not None and claim is not None and remembered["claim_token"] != claim.token:
+        remembered = None
     if remembered is not None:
         task = TaskRow(remembered)
         try:
@@ -160,6 +168,7 @@ def change(tx: Transaction, org_id: str, task_id: str, apply: Callable[[TaskRow]
             if task._changed and _write(tx, task):
                 return task
     task = load_for_update(tx, org_id, task_id)
+    check_token(task_id, task.claim_token)
     apply(task)
     return save(tx, task)
 
@@ -237,6 +246,11 @@ def _recall(tx: Transaction, org_id: str, task_id: str) -> dict[str, Any] | None
     if values is None or values["org_id"] != org_id:
         return None
     return dict(values)
+
+
+def forget(conn: Connection, task_id: str) -> None:
+    """Drop the remembered row of a task (its stored row was changed outside `change`)."""
+    _forget(conn, task_id)
 
 
 def _forget(conn: Connection, task_id: str) -> None:

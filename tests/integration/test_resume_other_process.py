@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,10 @@ from agents.models import register_model, unregister_model
 from agents.scripted import ScriptedChatModel
 from graphs.runner import TaskRunner, task_runner
 from store import tasks as repo
+from store.claims import AlreadyClaimed, lease_seconds
 from store.db import Database
 from store.enums import ExecutionStatus as S
+from store.models import utcnow
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +37,9 @@ from agents.classification import Classification
 from agents.models import register_model
 from agents.scripted import ScriptedChatModel
 from graphs.runner import task_runner
+from store.claims import AlreadyClaimed, lease_seconds
 from store.db import Database
+from store.models import utcnow
 
 def answer(messages, tools):
     if tools:
@@ -101,6 +106,11 @@ def _new_task(runner: TaskRunner) -> str:
     return runner.create(TITLE, description="Welcome to the team, we are glad you are here.")
 
 
+def after_the_lease() -> datetime:
+    """The clock of a process that looks once the dead run's lease has expired."""
+    return utcnow() + timedelta(seconds=lease_seconds() + 1)
+
+
 def test_crashed_run_leaves_a_checkpoint_before_execute(store: Database) -> None:
     with task_runner(store, model="resumer") as runner:
         task_id = _new_task(runner)
@@ -114,10 +124,21 @@ def test_crashed_run_leaves_a_checkpoint_before_execute(store: Database) -> None
     assert [e["event"] for e in task.execution_log] == ["created", "started", "classified"]
 
 
-def test_run_resumed_in_another_process_completes(
+def test_recovery_waits_for_the_dead_runs_lease(
     store: Database, resumer_model: ScriptedChatModel
 ) -> None:
     with task_runner(store, model="resumer") as runner:
+        task_id = _new_task(runner)
+        run_until_crash(store.url, task_id)
+        with pytest.raises(AlreadyClaimed, match="already running since"):
+            runner.recover(task_id)
+    assert resumer_model.calls == []
+
+
+def test_run_resumed_in_another_process_completes(
+    store: Database, resumer_model: ScriptedChatModel
+) -> None:
+    with task_runner(store, model="resumer", clock=after_the_lease) as runner:
         task_id = _new_task(runner)
         run_until_crash(store.url, task_id)
         outcome = runner.recover(task_id)
@@ -134,6 +155,7 @@ def test_run_resumed_in_another_process_completes(
         "created",
         "started",
         "classified",
+        "taken_over",
         "completed",
     ]
 
@@ -141,7 +163,7 @@ def test_run_resumed_in_another_process_completes(
 def test_resumed_run_does_not_classify_again(
     store: Database, resumer_model: ScriptedChatModel
 ) -> None:
-    with task_runner(store, model="resumer") as runner:
+    with task_runner(store, model="resumer", clock=after_the_lease) as runner:
         task_id = _new_task(runner)
         run_until_crash(store.url, task_id)
         runner.recover(task_id)

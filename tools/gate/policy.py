@@ -37,6 +37,7 @@ from typing import Any, NoReturn
 
 from langgraph.types import interrupt
 
+from store import claims
 from store import tasks as repo
 from store.db import Database
 from store.enums import ExecutionStatus, ExecutionType
@@ -293,6 +294,9 @@ class PolicyGate:
             raise FinishedByPerson(tool, decision.message)
 
     def _execute(self, call: GatedCall, key: str, args: dict[str, Any]) -> dict[str, Any]:
+        # A run that was taken over (its claim's fencing token is no longer the task's) acts
+        # no more: StaleClaim before anything is recorded or sent.
+        claims.verify(self.db, self.task.org_id, self.task.id)
         ledger.record_pending(self.db, self.task.org_id, self.task.id, key, call.tool, args)
         try:
             result = call.run(args, key)

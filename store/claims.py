@@ -1,0 +1,342 @@
+"""Claims: one owner per run, a lease it renews, and a fencing token that refuses stale owners.
+
+Every way a task runs starts with `claim_task` (one task, one conditional UPDATE) or
+`claim_batch` (a worker's next tasks: `FOR UPDATE SKIP LOCKED` on PostgreSQL; on SQLite the
+write transaction is the lock). A claim sets the owner, the lease expiry and a fencing token
+one higher than the last. A second claimant changes nothing and gets `AlreadyClaimed`.
+
+While it works the owner renews its lease (`LeaseKeeper`, a background thread). A run holds
+its claim in a context variable (`holding`): every lifecycle write of that task
+(store.task_rows.change) and every side effect (`verify`) first checks that the stored token
+is still the run's, so an owner that stalled past its lease and was taken over changes
+nothing: it gets `StaleClaim`. Leaving in_progress (done, failed, paused, blocked, re-queued)
+ends the claim (store.execution); `release` ends it otherwise.
+
+These functions take a Core connection or a session (sync); async code can run them in a
+thread or on its own connection, as they are single statements.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Collection
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, or_, select, update
+
+from store.backoff import seconds_from_env
+from store.db import Database, Transaction
+from store.enums import ExecutionStatus, ExecutionType
+from store.errors import Conflict, NotFound
+from store.fencing import Claim, StaleClaim, check_token, held_claim, holding
+from store.models import utcnow
+from store.task_rows import TASKS, connection_of, forget
+
+__all__ = [
+    "AlreadyClaimed",
+    "Claim",
+    "LeaseKeeper",
+    "StaleClaim",
+    "claim_batch",
+    "claim_task",
+    "holding",
+    "lease_seconds",
+    "release",
+    "renew",
+    "verify",
+]
+
+log = logging.getLogger("delegate.claims")
+
+S = ExecutionStatus
+Clock = Callable[[], datetime]
+
+DEFAULT_LEASE_SECONDS = 60.0
+
+
+def lease_seconds() -> float:
+    """DELEGATE_LEASE_SECONDS (default 60): how long a claim lasts without renewal."""
+    return seconds_from_env("DELEGATE_LEASE_SECONDS", DEFAULT_LEASE_SECONDS, minimum=0.001)
+
+
+def default_owner(role: str = "run") -> str:
+    """An owner id naming this process: host/pid/role/a short random part."""
+    return f"{socket.gethostname()}/{os.getpid()}/{role}/{uuid.uuid4().hex[:6]}"
+
+
+class AlreadyClaimed(Conflict):
+    """Another run holds the task's claim and its lease has not expired; nothing changed."""
+
+
+def _describe(task_id: str, owner: str | None, since: datetime | None, until: Any) -> str:
+    when = since.strftime("%Y-%m-%d %H:%M:%S UTC") if since else "an unknown time"
+    lease = f", lease until {until:%H:%M:%S} UTC" if isinstance(until, datetime) else ""
+    return f"task {task_id} is already running since {when}, owner {owner}{lease}"
+
+
+_CLAIM_COLUMNS = (TASKS.c.id, TASKS.c.claim_token, TASKS.c.execution_status)
+
+
+def _claim_values(owner: str, now: datetime, lease: float) -> dict[str, Any]:
+    return {
+        "claim_owner": owner,
+        "claim_token": TASKS.c.claim_token + 1,
+        "claimed_at": now,
+        "lease_expires_at": now + timedelta(seconds=lease),
+        # A claim is a change of the row: rows other writers remember stop matching.
+        "version": TASKS.c.version + 1,
+        "updated_at": now,
+    }
+
+
+def _unowned(now: datetime) -> Any:
+    return or_(TASKS.c.claim_owner.is_(None), TASKS.c.lease_expires_at <= now)
+
+
+def claim_task(
+    tx: Transaction,
+    org_id: str,
+    task_id: str,
+    owner: str,
+    *,
+    statuses: Collection[ExecutionStatus],
+    lease: float | None = None,
+    now: datetime | None = None,
+) -> Claim:
+    """Claim one task in one conditional UPDATE: it must be in `statuses` and held by no live
+    claim. AlreadyClaimed (409, naming the owner) or Conflict when not; nothing is written."""
+    now = now or utcnow()
+    lease = lease_seconds() if lease is None else lease
+    conn = connection_of(tx)
+    statement = (
+        update(TASKS)
+        .where(
+            TASKS.c.id == task_id,
+            TASKS.c.org_id == org_id,
+            TASKS.c.execution_status.in_([s.value for s in statuses]),
+            _unowned(now),
+        )
+        .values(_claim_values(owner, now, lease))
+        .returning(*_CLAIM_COLUMNS)
+    )
+    row = conn.execute(statement).first()
+    if row is None:
+        raise _why_not_claimed(conn, org_id, task_id, statuses, now)
+    forget(conn, task_id)
+    return Claim(
+        org_id, task_id, owner, row.claim_token, S(row.execution_status), now + _secs(lease)
+    )
+
+
+def _secs(seconds: float) -> timedelta:
+    return timedelta(seconds=seconds)
+
+
+def _why_not_claimed(
+    conn: Any, org_id: str, task_id: str, statuses: Collection[ExecutionStatus], now: datetime
+) -> Exception:
+    row = conn.execute(
+        select(
+            TASKS.c.execution_status,
+            TASKS.c.claim_owner,
+            TASKS.c.claimed_at,
+            TASKS.c.lease_expires_at,
+        ).where(TASKS.c.id == task_id, TASKS.c.org_id == org_id)
+    ).first()
+    if row is None:
+        return NotFound(f"no task {task_id!r}")
+    expires = row.lease_expires_at  # the model's UTCDateTime: read back timezone-aware
+    if row.claim_owner is not None and expires is not None and expires > now:
+        return AlreadyClaimed(_describe(task_id, row.claim_owner, row.claimed_at, expires))
+    allowed = ", ".join(s.value for s in statuses)
+    return Conflict(f"task {task_id} is {row.execution_status}; this needs it {allowed}")
+
+
+def stranded_filter(now: datetime) -> Any:
+    """Runs whose owner stopped: in_progress tasks whose lease expired (or that no run holds),
+    and paused tasks an approver claimed (its decision recorded) and then stopped renewing."""
+    abandoned = and_(TASKS.c.execution_status == S.IN_PROGRESS.value, _unowned(now))
+    approver_died = and_(
+        TASKS.c.execution_status == S.PAUSED.value,
+        TASKS.c.claim_owner.is_not(None),
+        TASKS.c.lease_expires_at <= now,
+    )
+    return or_(abandoned, approver_died)
+
+
+def runnable_filter(now: datetime) -> Any:
+    """What a worker may claim now: automated pending or queued tasks whose next attempt time
+    has come, and stranded runs (`stranded_filter`). Blocked tasks and paused tasks that wait
+    for a person run only after a person acts."""
+    automated = [ExecutionType.FULLY_AUTOMATED.value, ExecutionType.SEMI_AUTOMATED.value]
+    fresh = and_(
+        TASKS.c.execution_status.in_([S.PENDING.value, S.QUEUED.value]),
+        TASKS.c.execution_type.in_(automated),
+        or_(TASKS.c.next_attempt_at.is_(None), TASKS.c.next_attempt_at <= now),
+        _unowned(now),
+    )
+    return or_(fresh, stranded_filter(now))
+
+
+def claim_batch(
+    db: Database,
+    org_id: str,
+    owner: str,
+    *,
+    limit: int = 1,
+    lease: float | None = None,
+    now: datetime | None = None,
+    stranded_only: bool = False,
+) -> list[Claim]:
+    """Claim up to `limit` runnable tasks (`runnable_filter`; only `stranded_filter`'s with
+    `stranded_only`), most urgent first, in one short transaction. On PostgreSQL, rows other
+    workers are claiming are skipped (`FOR UPDATE SKIP LOCKED`), so workers never wait on each
+    other or claim the same task; on SQLite the write transaction serialises claimers."""
+    from store.task_queries import urgency_order
+
+    now = now or utcnow()
+    lease = lease_seconds() if lease is None else lease
+    condition = stranded_filter(now) if stranded_only else runnable_filter(now)
+    picked = (
+        select(TASKS.c.id)
+        .where(TASKS.c.org_id == org_id, condition)
+        .order_by(*urgency_order())
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    with db.transaction() as conn:
+        ids = list(conn.scalars(picked))
+        if not ids:
+            return []
+        statement = (
+            update(TASKS)
+            .where(TASKS.c.id.in_(ids), condition)
+            .values(_claim_values(owner, now, lease))
+            .returning(*_CLAIM_COLUMNS)
+        )
+        rows = conn.execute(statement).all()
+        for row in rows:
+            forget(conn, row.id)
+    expires = now + _secs(lease)
+    order = {task_id: n for n, task_id in enumerate(ids)}
+    claims = [
+        Claim(org_id, row.id, owner, row.claim_token, S(row.execution_status), expires)
+        for row in rows
+    ]
+    return sorted(claims, key=lambda c: order[c.task_id])
+
+
+_RENEW = (
+    update(TASKS)
+    .where(
+        TASKS.c.id == bindparam("_id"),
+        TASKS.c.claim_token == bindparam("_token"),
+        TASKS.c.claim_owner == bindparam("_owner"),
+    )
+    .values(lease_expires_at=bindparam("_until"))
+)
+
+
+def renew(
+    tx: Transaction, claim: Claim, *, lease: float | None = None, now: datetime | None = None
+) -> bool:
+    """Push the claim's lease out by `lease` seconds from `now`; False if the claim has ended
+    (the run left in_progress) or was taken over. Does not count as a change of the row."""
+    now = now or utcnow()
+    lease = lease_seconds() if lease is None else lease
+    params = {
+        "_id": claim.task_id,
+        "_token": claim.token,
+        "_owner": claim.owner,
+        "_until": now + _secs(lease),
+    }
+    result = connection_of(tx).execute(_RENEW, params)
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def release(tx: Transaction, claim: Claim) -> None:
+    """End the claim if it is still this one (a no-op after a takeover)."""
+    connection_of(tx).execute(
+        update(TASKS)
+        .where(TASKS.c.id == claim.task_id, TASKS.c.claim_token == claim.token)
+        .values(claim_owner=None, lease_expires_at=None)
+    )
+
+
+# --- before a side effect ------------------------------------------------------------------
+
+_TOKEN = select(TASKS.c.claim_token).where(
+    TASKS.c.id == bindparam("task_id"), TASKS.c.org_id == bindparam("org_id")
+)
+
+
+def verify(db: Database, org_id: str, task_id: str) -> None:
+    """Before a side effect: StaleClaim if this run's claim on the task was taken over.
+    Nothing to check when the caller holds no claim (e.g. a tool run outside a task run)."""
+    if held_claim(task_id) is None:
+        return
+    with db.read_transaction() as conn:
+        token = conn.execute(_TOKEN, {"task_id": task_id, "org_id": org_id}).scalar()
+    check_token(task_id, token)
+
+
+# --- renewal ---------------------------------------------------------------------------------
+
+
+class LeaseKeeper:
+    """A background thread renewing the leases of the claims it holds, every third of a lease.
+
+    One per runner or worker; `keep(claim)` while a run works, `drop(claim)` after."""
+
+    def __init__(self, db: Database, *, lease: float | None = None, clock: Clock = utcnow) -> None:
+        self.db = db
+        self.lease = lease_seconds() if lease is None else lease
+        self.clock = clock
+        self._claims: dict[tuple[str, int], Claim] = {}
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def keep(self, claim: Claim) -> None:
+        with self._lock:
+            self._claims[(claim.task_id, claim.token)] = claim
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._loop, name="delegate-lease-keeper", daemon=True
+                )
+                self._thread.start()
+
+    def drop(self, claim: Claim) -> None:
+        with self._lock:
+            self._claims.pop((claim.task_id, claim.token), None)
+
+    def renew_all(self) -> None:
+        """Renew every held lease now; forget the claims that ended or were taken over."""
+        with self._lock:
+            claims = list(self._claims.values())
+        for claim in claims:
+            try:
+                with self.db.transaction() as conn:
+                    alive = renew(conn, claim, lease=self.lease, now=self.clock())
+            except Exception:  # a database hiccup: try again at the next beat
+                log.warning("lease renewal failed", exc_info=True)
+                continue
+            if not alive:
+                self.drop(claim)
+
+    def _loop(self) -> None:
+        while not self._wake.wait(self.lease / 3):
+            self.renew_all()
+        self._wake.clear()
+
+    def stop(self) -> None:
+        with self._lock:
+            thread, self._thread = self._thread, None
+        if thread is not None:
+            self._wake.set()
+            thread.join(timeout=5)

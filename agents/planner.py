@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from agents.classification import Classification
 from agents.prompts import EXECUTE_SYSTEM, classify_system, task_prompt
+from agents.provider_errors import provider_failure
 from agents.routes import ROUTES, route_menu
 from store.enums import Strategy
 from store.redaction import redact
@@ -41,7 +42,7 @@ def ask_structured(
             f"{schema.__name__} did not match the schema: {_brief(exc)}"
         ) from exc
     except Exception as exc:
-        raise ModelOutputError(f"model call failed: {_brief(exc)}") from exc
+        raise _failure(exc) from exc
     if answer is None:
         raise ModelOutputError(f"model returned no {schema.__name__}")
     if isinstance(answer, dict):
@@ -87,11 +88,16 @@ def write_deliverable(model: BaseChatModel, title: str, description: str = "") -
     try:
         reply = model.invoke(messages)
     except Exception as exc:
-        raise ModelOutputError(f"model call failed: {_brief(exc)}") from exc
+        raise _failure(exc) from exc
     text = str(reply.text).strip()
     if not text:
         raise ModelOutputError("model returned an empty deliverable")
     return text
+
+
+def _failure(exc: BaseException) -> Exception:
+    """A provider's failure (an outage, a refusal) as such; anything else as bad output."""
+    return provider_failure(exc) or ModelOutputError(f"model call failed: {_brief(exc)}")
 
 
 def _brief(exc: BaseException) -> str:

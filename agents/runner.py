@@ -24,6 +24,7 @@ from langgraph.errors import GraphBubbleUp, GraphRecursionError
 
 from agents.planner import ModelOutputError
 from agents.prompts import task_prompt
+from agents.provider_errors import provider_failure
 from agents.registry import AgentSpec, sync_agents
 from store import tasks as repo
 from store.db import Database
@@ -147,6 +148,9 @@ def run_agent(
     except (GraphBubbleUp, DelegateError, ProviderError, ModelOutputError):
         raise
     except Exception as exc:
+        failure = provider_failure(exc)
+        if failure is not None:
+            raise failure from exc
         lines = str(exc).strip().splitlines()
         raise ModelOutputError(
             f"{spec.id} agent failed: {(lines[0] if lines else type(exc).__name__)[:300]}"

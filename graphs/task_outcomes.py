@@ -82,10 +82,7 @@ def provider_failed(
     db: Database, org_id: str, task_id: str, agent_id: str, exc: ProviderError
 ) -> dict[str, Any]:
     """A service refused (4xx: the task fails) or kept failing (re-queued while retries last)."""
-    verb = "kept failing" if exc.retryable else "refused the request"
-    reason = redact(
-        f"{exc.service} {verb}: {exc.reason}" + (f" (HTTP {exc.status})" if exc.status else "")
-    )
+    reason = describe_provider_error(exc)
     with db.session() as session:
         task = repo.fail_task_execution(
             session,
@@ -95,18 +92,33 @@ def provider_failed(
             should_retry=exc.retryable,
             executor_id=agent_id,
             executor_type="agent",
+            retry_after=getattr(exc, "retry_after", None),
             node="execute",
         )
-        status = task.execution_status
+        return _failed_outcome(task, reason, Strategy.IMMEDIATE.value)
+
+
+def _failed_outcome(task: Any, reason: str, strategy: str) -> dict[str, Any]:
+    """The spec's outcome of a failure: failed for good, or re-queued until its next attempt."""
+    status = task.execution_status
     outcome: dict[str, Any] = {
-        "task_id": task_id,
+        "task_id": task.id,
         "success": False,
-        "strategy": Strategy.IMMEDIATE.value,
+        "strategy": strategy,
         "status": status,
         "reason": reason,
         "message": "Task failed" if status == "failed" else "Task re-queued for retry",
     }
+    if status == ExecutionStatus.QUEUED.value and task.next_attempt_at is not None:
+        outcome["next_attempt_at"] = task.next_attempt_at.isoformat()
     return outcome
+
+
+def describe_provider_error(exc: ProviderError) -> str:
+    """One line: which service failed, how, and its HTTP status."""
+    verb = "kept failing" if exc.retryable else "refused the request"
+    status = f" (HTTP {exc.status})" if exc.status else ""
+    return redact(f"{exc.service} {verb}: {exc.reason}{status}")
 
 
 def record_failure(
@@ -120,25 +132,32 @@ def record_failure(
 
     text = redact(str(error)).strip()
     first = text.splitlines()[0] if text else type(error).__name__
+    retry_after = None
     if isinstance(error, ModelOutputError):
         reason = f"{node} failed after {attempts} attempts: {first}"
         retry = False
+    elif isinstance(error, ProviderError):  # an outage is retried later; a refusal is final
+        reason = f"{node} failed: {describe_provider_error(error)}"
+        retry, retry_after = error.retryable, getattr(error, "retry_after", None)
     else:
         reason = f"{node} failed: {type(error).__name__}: {first}"
         retry = not isinstance(error, ConfigurationError | DelegateError)
+    strategy = Strategy.IMMEDIATE.value if node == "execute" else "unknown"
     with db.session() as session:
         _, current = repo.get_status(session, org_id, task_id)
-        status = current.value
-        if current is ExecutionStatus.IN_PROGRESS:
-            failed = repo.fail_task_execution(
-                session, org_id, task_id, reason, should_retry=retry, node=node
+        if current is not ExecutionStatus.IN_PROGRESS:  # already recorded (e.g. by a node)
+            done = (
+                "Task failed" if current is ExecutionStatus.FAILED else "Task re-queued for retry"
             )
-            status = failed.execution_status
-    return {
-        "task_id": task_id,
-        "success": False,
-        "strategy": Strategy.IMMEDIATE.value if node == "execute" else "unknown",
-        "status": status,
-        "reason": reason,
-        "message": "Task failed" if status == "failed" else "Task re-queued for retry",
-    }
+            return {
+                "task_id": task_id,
+                "success": False,
+                "strategy": strategy,
+                "status": current.value,
+                "reason": reason,
+                "message": done,
+            }
+        failed = repo.fail_task_execution(
+            session, org_id, task_id, reason, should_retry=retry, retry_after=retry_after, node=node
+        )
+        return _failed_outcome(failed, reason, strategy)

@@ -301,13 +301,15 @@ def fail_task_execution(
     executor_type: str = DEFAULT_EXECUTOR_TYPE,
     *,
     retry_delay: float | None = None,
+    retry_after: float | None = None,
     now: datetime | None = None,
     **details: Any,
 ) -> TaskRow:
     """Record a failure: re-queue with retry_count + 1 while retries remain, else `failed`.
 
-    A re-queued task waits `retry_delay` seconds (default: store.backoff's exponential
-    backoff with jitter) from `now` before a worker takes it again (`next_attempt_at`)."""
+    A re-queued task waits `retry_delay` seconds from `now` (by default store.backoff's
+    exponential backoff with jitter, and at least a provider's `retry_after`) before a
+    worker takes it again (`next_attempt_at`)."""
     error = redact((error or "unknown error").strip())
 
     def apply(task: TaskRow) -> None:
@@ -316,7 +318,9 @@ def fail_task_execution(
         retryable = task.status in (S.IN_PROGRESS, S.BLOCKED)
         if should_retry and retryable and task.retry_count < task.max_retries:
             task.retry_count += 1
-            delay = backoff.retry_delay(task.retry_count) if retry_delay is None else retry_delay
+            delay = retry_delay
+            if delay is None:
+                delay = backoff.retry_delay(task.retry_count, retry_after=retry_after)
             task.next_attempt_at = (now or utcnow()) + timedelta(seconds=delay)
             details["next_attempt_at"] = task.next_attempt_at.isoformat()
             _transition(

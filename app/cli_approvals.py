@@ -100,14 +100,33 @@ def reject(
 
 @app.command()
 def recover(
-    task_id: TaskIdArg,
+    task_id: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[ID]", help="Task id or unique prefix; without it, every stranded run."
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Continue a run that stopped mid-step (a crash) from its last checkpoint."""
+    """Carry on runs whose process died, once their lease has expired: from the last
+    checkpoint, with an approval already given, or from the start if none was saved."""
+    from app.cli_base import outcome_json
+    from app.render import print_json
+
     db = open_db()
     with open_runner(db) as runner:
-        outcome = runner.recover(task_id)
-    show_outcome(outcome, as_json)
+        if task_id is not None:
+            show_outcome(runner.recover(task_id), as_json)
+            return
+        outcomes = runner.recover_all()
+    if as_json:
+        print_json(out, [outcome_json(o) if "strategy" in o else o for o in outcomes])
+        return
+    if not outcomes:
+        out.print("nothing to recover: no run has an expired lease")
+    for outcome in outcomes:
+        tid = str(outcome.get("task_id", ""))[:8]
+        out.print(f"{tid} -> {outcome.get('status') or outcome.get('reason', '?')}")
 
 
 def _person() -> str:

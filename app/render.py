@@ -43,9 +43,24 @@ def tasks_table(tasks: list[dict[str, Any]]) -> Table:
     table.add_column("status")
     table.add_column("priority")
     table.add_column("confidence", justify="right")
+    # Who runs a task now and until when (its claim), or when a re-queued one runs again.
+    claimed = any(t.get("claim_owner") for t in tasks)
+    waiting = any(t.get("next_attempt_at") and t["execution_status"] == "queued" for t in tasks)
+    if claimed:
+        table.add_column("owner")
+        table.add_column("lease until")
+    if waiting:
+        table.add_column("next attempt")
     for t in tasks:
         indent = "  " * int(t.get("depth") or 0)
         conf = t.get("ai_confidence")
+        extra = []
+        if claimed:
+            owner = t.get("claim_owner")
+            extra += [owner or "-", _clock(t.get("lease_expires_at")) if owner else "-"]
+        if waiting:
+            queued = t["execution_status"] == "queued"
+            extra.append(_clock(t.get("next_attempt_at")) if queued else "-")
         table.add_row(
             t["id"][:8],
             indent + t["title"],
@@ -53,8 +68,16 @@ def tasks_table(tasks: list[dict[str, Any]]) -> Table:
             status_text(t["execution_status"]),
             t["priority"],
             f"{conf:.2f}" if isinstance(conf, int | float) else "-",
+            *extra,
         )
     return table
+
+
+def _clock(value: Any) -> str:
+    """An ISO timestamp as `YYYY-MM-DD HH:MM:SS UTC` (the stored times are UTC)."""
+    if not value:
+        return "-"
+    return str(value)[:19].replace("T", " ") + " UTC"
 
 
 def outcome_panel(outcome: dict[str, Any], title: str | None = None) -> Panel:

@@ -27,7 +27,7 @@ from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, case, literal, or_, select, update
 
 from store.backoff import seconds_from_env
 from store.db import Database, Transaction
@@ -158,15 +158,15 @@ def _why_not_claimed(
 
 
 def stranded_filter(now: datetime) -> Any:
-    """Runs whose owner stopped: in_progress tasks whose lease expired (or that no run holds),
-    and paused tasks an approver claimed (its decision recorded) and then stopped renewing."""
-    abandoned = and_(TASKS.c.execution_status == S.IN_PROGRESS.value, _unowned(now))
-    approver_died = and_(
-        TASKS.c.execution_status == S.PAUSED.value,
+    """Runs whose owner stopped: in_progress tasks whose claim's lease expired, and paused
+    tasks an approver claimed (its decision recorded) and then stopped renewing. An
+    in_progress task no claim names (a run through the LangGraph server, which serialises
+    the runs of a thread itself) is not taken over: `recover` it by id."""
+    return and_(
+        TASKS.c.execution_status.in_([S.IN_PROGRESS.value, S.PAUSED.value]),
         TASKS.c.claim_owner.is_not(None),
         TASKS.c.lease_expires_at <= now,
     )
-    return or_(abandoned, approver_died)
 
 
 def runnable_filter(now: datetime) -> Any:
@@ -259,12 +259,20 @@ def renew(
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
-def release(tx: Transaction, claim: Claim) -> None:
-    """End the claim if it is still this one (a no-op after a takeover)."""
+def release(tx: Transaction, claim: Claim, *, now: datetime | None = None) -> None:
+    """End the claim if it is still this one (a no-op after a takeover). A run that stopped
+    while its task is still in_progress (it crashed) keeps its owner with the lease expired
+    now, so the next worker takes it over at once."""
+    running = TASKS.c.execution_status == S.IN_PROGRESS.value
     connection_of(tx).execute(
         update(TASKS)
         .where(TASKS.c.id == claim.task_id, TASKS.c.claim_token == claim.token)
-        .values(claim_owner=None, lease_expires_at=None)
+        .values(
+            claim_owner=case((running, TASKS.c.claim_owner), else_=None),
+            lease_expires_at=case(
+                (running, literal(now or utcnow(), TASKS.c.lease_expires_at.type)), else_=None
+            ),
+        )
     )
 
 

@@ -130,6 +130,18 @@ def reject(
     return ExecuteResponse.from_outcome(outcome, task_id)
 
 
+@router.post(
+    "/tasks/{task_id}/recover", response_model=ExecuteResponse, response_model_exclude_none=True
+)
+def recover(task_id: TaskId, caller: CallerDep, state: StateDep) -> ExecuteResponse:
+    """Carry on a run whose process died, once its lease has expired (409 while the owner's
+    lease runs, or when nothing stopped): from the last checkpoint, with an approval already
+    given, or from the start when it died before its first checkpoint."""
+    task_id = _own_task_id(state, caller, task_id)
+    outcome = state.runner(caller).recover(task_id)
+    return ExecuteResponse.from_outcome(outcome, task_id)
+
+
 #: Who the execution log names for what a person did through the API.
 API_PERSON = "api"
 

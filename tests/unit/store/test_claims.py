@@ -224,3 +224,34 @@ def test_lease_seconds_comes_from_the_environment(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("DELEGATE_LEASE_SECONDS", "soon")
     with pytest.raises(InvalidInput, match="DELEGATE_LEASE_SECONDS"):
         claims.lease_seconds()
+
+
+def test_an_in_progress_task_no_claim_names_is_not_taken_over(db: Database, org_id: str) -> None:
+    task_id = new_task(db, org_id)
+    with db.transaction() as conn:  # a run through the LangGraph server claims nothing
+        repo.start_task_execution(conn, org_id, task_id)
+
+    assert batch(db, org_id, later(10 * LEASE)) == set()
+
+
+def test_a_run_that_stopped_in_progress_is_released_for_takeover_at_once(
+    db: Database, org_id: str
+) -> None:
+    task_id = new_task(db, org_id)
+    held = claim(db, org_id, task_id, "worker-a", T0)
+    with claims.holding(held), db.transaction() as conn:
+        repo.start_task_execution(conn, org_id, task_id, "worker-a")
+    with db.transaction() as conn:
+        claims.release(conn, held, now=later(1))
+
+    assert batch(db, org_id, later(1)) == {task_id}
+
+
+def test_releasing_a_finished_run_clears_its_owner(db: Database, org_id: str) -> None:
+    task_id = new_task(db, org_id)
+    held = claim(db, org_id, task_id, "worker-a", T0)
+    with db.transaction() as conn:
+        claims.release(conn, held, now=later(1))
+
+    task = row(db, org_id, task_id)
+    assert (task.claim_owner, task.lease_expires_at) == (None, None)

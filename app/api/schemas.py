@@ -231,6 +231,12 @@ class TaskOut(BaseModel):
     failure_reason: str | None
     retry_count: int
     max_retries: int
+    next_attempt_at: datetime | None = None
+    """A re-queued task runs again from this time (its backoff)."""
+    claim_owner: str | None = None
+    """Who runs the task now (process or worker id); None when no run holds it."""
+    lease_expires_at: datetime | None = None
+    """Until when the owner's claim holds without renewal; then any worker takes over."""
     estimated_duration_minutes: int | None
     actual_duration_minutes: float | None
     created_at: datetime

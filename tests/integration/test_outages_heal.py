@@ -30,6 +30,7 @@ IMMEDIATE = Classification(
     execution_type=ExecutionType.FULLY_AUTOMATED,
     confidence=0.9,
     reason="A thank-you note can be written now.",
+    route="writer",
 )
 #: The client tries each call three times (max_retries=2) before the error reaches Delegate.
 CLIENT_ATTEMPTS = 3

@@ -74,7 +74,10 @@ def sent(db: Database, org_id: str) -> list[SandboxEmail]:
 
 
 def paused_send(runner: TaskRunner, model: ScriptedChatModel) -> str:
-    model.script = [immediate("semi_automated"), tool_call_message("send_email", dict(EMAIL))]
+    model.script = [
+        immediate("semi_automated", "email"),
+        tool_call_message("send_email", dict(EMAIL)),
+    ]
     model.default = lambda messages, tools: FINAL_ANSWER
     task_id = runner.create(TITLE, execution_type="semi_automated")
     assert runner.execute(task_id)["status"] == "paused"

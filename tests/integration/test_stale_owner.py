@@ -66,7 +66,7 @@ def test_a_taken_over_run_sends_nothing(
 ) -> None:
     task_id = runner.create("Reply to john@example.com thanking him for the meeting")
     scripted_model.script = [
-        immediate(),
+        immediate(route="email"),
         taken_over_meanwhile(db, org_id, task_id, tool_call_message("send_email", dict(EMAIL))),
         "I sent it.",
     ]

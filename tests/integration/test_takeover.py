@@ -64,7 +64,8 @@ setattr(execute_task, node, stopping)
 def answer(messages, tools):
     if tools:
         return Classification(strategy="immediate", execution_type="fully_automated",
-                              confidence=0.8, reason="a translation the AI can write")
+                              confidence=0.8, reason="a translation the AI can write",
+                              route="writer")
     return "Une traduction du premier processus."
 
 register_model("child", ScriptedChatModel(default=answer))

@@ -81,5 +81,5 @@ def run_worker(
 
 def _release(db: Database, found: list[claims.Claim]) -> None:
     for claim in found:
-        with db.transaction() as conn:
+        with db.transaction(claim.org_id) as conn:
             claims.release(conn, claim)

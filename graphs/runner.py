@@ -128,7 +128,7 @@ class TaskRunner:
         """Claim the task for a run of this runner (AlreadyClaimed when another run holds it).
         `decision`, a person's answer to a pending approval, is stored with the claim, so a
         worker can carry it out if this process dies before it has."""
-        with self.db.transaction() as conn:
+        with self.db.transaction(self.org_id) as conn:
             claim = claims.claim_task(
                 conn,
                 self.org_id,
@@ -154,7 +154,7 @@ class TaskRunner:
                 outcome = self._invoke(graph_input, claim.task_id)
         finally:
             self.leases.drop(claim)
-            with self.db.transaction() as conn:
+            with self.db.transaction(self.org_id) as conn:
                 claims.release(conn, claim)
         if run_subtasks and outcome.get("strategy") == "decompose":
             outcome["subtasks"] = self._run_subtasks(outcome.get("subtasks") or [])
@@ -188,7 +188,7 @@ class TaskRunner:
             "claim_token": claim.token,
             "resume_from": resume,
         }
-        with self.db.transaction() as conn:
+        with self.db.transaction(self.org_id) as conn:
             repo.add_execution_log_entry(conn, self.org_id, task_id, entry)
 
     # -- the ways a task runs ------------------------------------------------------------------

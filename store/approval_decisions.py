@@ -26,7 +26,7 @@ def record_decision(tx: Transaction, org_id: str, task_id: str, decision: dict[s
 
 def recorded_decision(db: Database, org_id: str, task_id: str, interrupt_id: str) -> Any | None:
     """The stored answer to interrupt `interrupt_id`, or None (none given, or for another)."""
-    with db.read_transaction() as conn:
+    with db.read_transaction(org_id) as conn:
         row = task_rows.read(conn, org_id, task_id)
     recorded = ((row.ai_context or {}) if row is not None else {}).get(_KEY) or {}
     if recorded.get("interrupt_id") != interrupt_id:

@@ -209,7 +209,7 @@ def claim_batch(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    with db.transaction() as conn:
+    with db.transaction(org_id) as conn:
         ids = list(conn.scalars(picked))
         if not ids:
             return []
@@ -288,7 +288,7 @@ def verify(db: Database, org_id: str, task_id: str) -> None:
     Nothing to check when the caller holds no claim (e.g. a tool run outside a task run)."""
     if held_claim(task_id) is None:
         return
-    with db.read_transaction() as conn:
+    with db.read_transaction(org_id) as conn:
         token = conn.execute(_TOKEN, {"task_id": task_id, "org_id": org_id}).scalar()
     check_token(task_id, token)
 
@@ -329,7 +329,7 @@ class LeaseKeeper:
             claims = list(self._claims.values())
         for claim in claims:
             try:
-                with self.db.transaction() as conn:
+                with self.db.transaction(claim.org_id) as conn:
                     alive = renew(conn, claim, lease=self.lease, now=self.clock())
             except Exception:  # a database hiccup: try again at the next beat
                 log.warning("lease renewal failed", exc_info=True)

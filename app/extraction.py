@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from agents.planner import ModelOutputError
 from store.errors import DelegateError
 
 if TYPE_CHECKING:
@@ -32,7 +33,10 @@ def extract_and_run(
     request: ExtractInput = {"text": text, "source": source}  # type: ignore[typeddict-item]
     if source_id:
         request["source_id"] = source_id
-    found: list[dict[str, Any]] = graph.invoke(request, context=context)["tasks"]
+    try:
+        found: list[dict[str, Any]] = graph.invoke(request, context=context)["tasks"]
+    except ModelOutputError as exc:  # retried by the graph already: say so, create nothing
+        return {"reply": f"I could not read tasks from that message: {exc}", "tasks": []}
     for task in found:
         if not (run and task["created"]) or task["execution_type"] == "manual":
             continue

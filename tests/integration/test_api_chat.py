@@ -82,3 +82,16 @@ def test_the_same_message_sent_twice_creates_and_runs_nothing_new(
 @pytest.mark.parametrize("body", [{}, {"message": "   "}, {"message": "x", "source": "fax"}])
 def test_a_bad_chat_request_is_422(api_client: TestClient, api_org: ApiOrg, body: dict) -> None:
     assert api_client.post("/api/chat", json=body, headers=api_org.headers).status_code == 422
+
+
+def test_a_model_that_cannot_answer_is_a_reply_saying_so_and_creates_nothing(
+    api_client: TestClient, api_org: ApiOrg, scripted_model: ScriptedChatModel
+) -> None:
+    scripted_model.script = ["not a list of tasks"] * 3
+
+    response = api_client.post("/api/chat", json={"message": MESSAGE}, headers=api_org.headers)
+
+    assert response.status_code == 200
+    assert response.json()["tasks"] == []
+    assert response.json()["reply"].startswith("I could not read tasks from that message")
+    assert api_client.get("/api/tasks", headers=api_org.headers).json()["tasks"] == []

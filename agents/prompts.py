@@ -41,11 +41,16 @@ Use only facts from the task; mark anything you had to assume in [brackets]. Ans
 deliverable itself, no preamble."""
 
 
+#: Heads the preferences learned from people's edits (agents.learning), one "- " line each.
+LEARNED = "Preferences learned from this organization's edits:"
+
+
 def task_prompt(
     title: str,
     description: str = "",
     execution_type: str | None = None,
     parent_title: str | None = None,
+    learned: list[str] | None = None,
 ) -> str:
     """The task as a model sees it. The offline model parses exactly these labels."""
     lines = [f"Task: {title.strip()}"]
@@ -55,7 +60,24 @@ def task_prompt(
         lines.append(f"Details: {description.strip()}")
     if execution_type:
         lines.append(f"Execution type: {execution_type}")
+    if learned:
+        lines.append(LEARNED)
+        lines.extend(f"- {line}" for line in learned)
     return "\n".join(lines)
+
+
+def parse_learned(text: str) -> list[str]:
+    """The learned preference lines of `task_prompt` text (after the LEARNED heading)."""
+    lines = text.splitlines()
+    if LEARNED not in lines:
+        return []
+    after = lines[lines.index(LEARNED) + 1 :]
+    found = []
+    for line in after:
+        if not line.startswith("- "):
+            break
+        found.append(line[2:].strip())
+    return found
 
 
 def with_person_notes(description: str, notes: list[str]) -> str:
@@ -89,7 +111,7 @@ def parse_task_prompt(text: str) -> tuple[str, str]:
         elif line.startswith("Details: "):
             details.append(line[len("Details: ") :])
             in_details = True
-        elif line.startswith(("Execution type: ", PART_OF)):
+        elif line.startswith(("Execution type: ", PART_OF, LEARNED)):
             in_details = False
         elif in_details:
             details.append(line)

@@ -20,7 +20,8 @@ _ADDRESS_IN_TEXT = re.compile(r"[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[A-Za-z]{2,}")
 
 EMAIL_SYSTEM = """You are Delegate's email writer. Write the email the task asks for.
 Send it only to the addresses the task names; never invent an address. Keep it short,
-friendly and specific, use only facts from the task, and end with a sign-off."""
+friendly and specific, use only facts from the task, and end with a sign-off. Follow the
+preferences learned from this organization's edits when the task lists them."""
 
 MEETING_SYSTEM = """You are Delegate's meeting note-taker. From the notes or transcript in the
 task, write a short summary, list the decisions taken and every action item: who does it
@@ -32,9 +33,13 @@ a structured report: a title, a two or three sentence summary, and two to six se
 headings. Use only facts and numbers from the task; never invent figures."""
 
 
-def write_email(model: BaseChatModel, title: str, details: str = "") -> EmailDraft:
-    """An email for the task, with at least one well-formed recipient and a subject and body."""
-    draft = ask_structured(model, EmailDraft, EMAIL_SYSTEM, task_prompt(title, details))
+def write_email(
+    model: BaseChatModel, title: str, details: str = "", learned: list[str] | None = None
+) -> EmailDraft:
+    """An email for the task, with at least one well-formed recipient and a subject and body;
+    `learned` are the organization's preferences (agents.learning), shown after the task."""
+    prompt = task_prompt(title, details, learned=learned)
+    draft = ask_structured(model, EmailDraft, EMAIL_SYSTEM, prompt)
     to = _addresses(draft.to)
     cc = [a for a in _addresses(draft.cc) if a not in to]
     bad = [a for a in [*draft.to, *draft.cc] if not EMAIL_ADDRESS.match(a.strip())]

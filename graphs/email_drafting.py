@@ -29,6 +29,7 @@ from langgraph.types import RetryPolicy
 from pydantic import with_config
 from typing_extensions import TypedDict
 
+from agents import learning
 from agents.models import get_chat_model
 from agents.planner import ModelOutputError, ask_structured
 from agents.prompts import task_prompt
@@ -176,13 +177,13 @@ def draft(state: EmailState, runtime: Runtime[Context]) -> dict[str, Any]:
     task = _facts(runtime, state["task_id"])
     model = get_chat_model(runtime.context.model)
     if not has_email_address(task.text):
-        written = _write_unaddressed(model, task.title, task.description)
+        written = _write_unaddressed(model, task.title, task.description, _learned(runtime))
         return _unaddressed(runtime, task, written, deliver=bool(state.get("deliver")))
     details = task.description
     if state.get("revision_note"):
         details += f"\n\nThe reviewer read the last version and asked: {state['revision_note']}"
         log_step(runtime, task.id, WORKFLOW, "draft", "revising", note=state["revision_note"])
-    email = write_email(model, task.title, details)
+    email = write_email(model, task.title, details, _learned(runtime))
     if state.get("subject"):
         email = email.model_copy(update={"subject": state["subject"].strip()})
     proposal = email.model_dump(mode="json")
@@ -204,6 +205,12 @@ def draft(state: EmailState, runtime: Runtime[Context]) -> dict[str, Any]:
     return update
 
 
+def _learned(runtime: Runtime[Context]) -> list[str]:
+    """What this organization's edits of earlier emails taught (e.g. the sign-off)."""
+    ctx = runtime.context
+    return learning.prompt_lines(ctx.database(), ctx.org_id(), WORKFLOW)
+
+
 #: Said to the model when the task names no address: write the text, leave the To line empty.
 _UNADDRESSED = (
     "The task names no email address. Leave `to` and `cc` empty (a person adds the "
@@ -211,11 +218,16 @@ _UNADDRESSED = (
 )
 
 
-def _write_unaddressed(model: BaseChatModel, title: str, details: str) -> EmailDraft:
+def _write_unaddressed(
+    model: BaseChatModel, title: str, details: str, learned: list[str]
+) -> EmailDraft:
     """The email's subject and body for a task that names no recipient address; any address
     the model offers is dropped (it came from nowhere a person wrote)."""
     draft = ask_structured(
-        model, EmailDraft, f"{EMAIL_SYSTEM}\n{_UNADDRESSED}", task_prompt(title, details)
+        model,
+        EmailDraft,
+        f"{EMAIL_SYSTEM}\n{_UNADDRESSED}",
+        task_prompt(title, details, learned=learned),
     )
     subject, body = draft.subject.strip(), draft.body.strip()
     if not subject or not body:

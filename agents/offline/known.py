@@ -21,11 +21,19 @@ from agents.offline.notes import (
 )
 from agents.offline.text import TaskText, capitalize_first
 
+#: A learned preference naming the sign-off line an email ends with (agents.learning).
+_SIGN_OFF = re.compile(r'sign-off line: "(?P<line>[^"]+)"')
+
 
 def email_draft(task: TaskText) -> dict[str, Any]:
-    """{to, cc, subject, body} for an EmailDraft."""
+    """{to, cc, subject, body} for an EmailDraft; ends with a learned sign-off when given."""
     draft = draft_email(task.title, task.details)
-    return {"to": draft.to, "cc": draft.cc, "subject": draft.subject, "body": draft.body}
+    body = draft.body
+    for preference in task.learned:
+        found = _SIGN_OFF.search(preference)
+        if found and not body.rstrip().endswith(found["line"]):
+            body = f"{body.rstrip()}\n{found['line']}"
+    return {"to": draft.to, "cc": draft.cc, "subject": draft.subject, "body": body}
 
 
 def meeting_summary(task: TaskText) -> dict[str, Any]:

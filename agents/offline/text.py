@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from langchain_core.messages import BaseMessage, HumanMessage
 
-from agents.prompts import parse_part_of, parse_task_prompt
+from agents.prompts import parse_learned, parse_part_of, parse_task_prompt
 
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 URL_RE = re.compile(r"https?://[^\s<>\"')\]]+")
@@ -93,6 +93,8 @@ class TaskText:
     execution_type: str | None = None
     part_of: str | None = None
     """The parent task's title when this task is a subtask."""
+    learned: tuple[str, ...] = ()
+    """Preferences learned from the organization's edits (agents.learning's prompt lines)."""
 
     @property
     def text(self) -> str:
@@ -121,6 +123,7 @@ def task_from_messages(messages: list[BaseMessage]) -> TaskText:
         details=details,
         execution_type=kind.group(1) if kind else None,
         part_of=parse_part_of(raw),
+        learned=tuple(parse_learned(raw)),
     )
 
 

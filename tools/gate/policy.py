@@ -37,7 +37,7 @@ from typing import Any, NoReturn
 
 from langgraph.types import interrupt
 
-from store import claims
+from store import claims, learned
 from store import tasks as repo
 from store.db import Database
 from store.enums import ExecutionStatus, ExecutionType
@@ -263,10 +263,7 @@ class PolicyGate:
             raise self.over_budget("side_effects")
         final_args = args
         try:
-            if (
-                self.task.execution_type is ExecutionType.SEMI_AUTOMATED
-                and tool not in NO_APPROVAL_NEEDED
-            ):
+            if tool not in NO_APPROVAL_NEEDED and self._needs_person(tool, key):
                 decision = self._ask(call, key)
                 self._follow(tool, key, decision)
                 if decision.kind == "edit":
@@ -278,6 +275,17 @@ class PolicyGate:
             raise
         self.tally.release_side_effect(tool, final_args)
         return result
+
+    def _needs_person(self, tool: str, key: str) -> bool:
+        """A semi_automated task asks; so does a fully_automated one whose category people
+        kept rejecting (store.learned's approval rule, cited in the log)."""
+        if self.task.execution_type is ExecutionType.SEMI_AUTOMATED:
+            return True
+        rule = learned.approval_rule(self.db, self.task.org_id, self.agent_id)
+        if rule is None:
+            return False
+        self._log("approval_required", tool=tool, idempotency_key=key, rule=rule)
+        return True
 
     def _follow(self, tool: str, key: str, decision: Decision) -> None:
         """Raise what a person's answer means unless it lets the call run (approve, edit)."""
@@ -385,8 +393,22 @@ class PolicyGate:
                         ],
                     }
                 )
-        self._mark_resumed(key, decision)
+        if self._mark_resumed(key, decision):
+            self._learn(call, decision)
         return decision
+
+    def _learn(self, call: GatedCall, decision: Decision) -> None:
+        """Keep a person's answer for the category (this agent or workflow)."""
+        learned.learn_from_answer(
+            self.db,
+            self.task.org_id,
+            self.agent_id,
+            task_id=self.task.id,
+            tool=call.tool,
+            decision=decision.kind,
+            proposed=call.args,
+            final=decision.args if decision.kind == "edit" else call.args,
+        )
 
     def _mark_waiting(self, key: str, payload: Any) -> None:
         """Pause the task once per request: LangGraph re-runs this code when it resumes."""
@@ -418,13 +440,14 @@ class PolicyGate:
                     idempotency_key=key,
                 )
 
-    def _mark_resumed(self, key: str, decision: Decision) -> None:
-        """Back to in_progress once, recording the person's decision."""
+    def _mark_resumed(self, key: str, decision: Decision) -> bool:
+        """Back to in_progress once, recording the person's decision; False when this resume
+        was already recorded (LangGraph re-ran the node)."""
         with self.db.session() as session:
             task = repo.get_task(session, self.task.org_id, self.task.id, for_update=True)
             context = dict(task.ai_context or {})
             if (context.get("pending_approval") or {}).get("idempotency_key") != key:
-                return
+                return False
             context.pop("pending_approval", None)
             task.ai_context = context
             details: dict[str, Any] = {"approval": decision.kind, "idempotency_key": key}
@@ -440,6 +463,7 @@ class PolicyGate:
                 repo.add_execution_log_entry(
                     session, self.task.org_id, self.task.id, self._entry("approval", **details)
                 )
+        return True
 
     # -- log -------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from store import learned
 from store.db import Database
+from store.models import Task
 
 #: How many edits must add the same closing line before it is the category's sign-off.
 SIGN_OFF_EDITS = 3
@@ -105,3 +106,39 @@ def everything_learned(db: Database, org_id: str) -> list[Preference]:
             ]
             found.append(Preference(category, "approval_required", "semi_automated", rule, sources))
     return found
+
+
+def task_category(task: Task) -> str:
+    """The task's category: the route its classification chose, else what ran it."""
+    classification = (task.ai_context or {}).get("classification") or {}
+    route = classification.get("route") if isinstance(classification, dict) else None
+    return str(route or task.workflow_id or task.agent_id or "general")
+
+
+def output_text(result: dict[str, Any] | None) -> str:
+    """The text a person would edit in a task's result: an email's body, else the output."""
+    result = result or {}
+    email = result.get("email")
+    if isinstance(email, dict) and isinstance(email.get("body"), str):
+        return str(email["body"])
+    return str(result.get("output") or "")
+
+
+def learn_from_feedback(
+    db: Database, org_id: str, task: Task, edited_output: str | None, feedback_id: str
+) -> bool:
+    """Keep feedback with an edited output as an example of its task's category; whether it
+    was kept (feedback without an edit, or with the output unchanged, teaches nothing)."""
+    original = output_text(task.result)
+    if not edited_output or not original or edited_output.strip() == original.strip():
+        return False
+    learned.record_example(
+        db,
+        org_id,
+        task_category(task),
+        task_id=task.id,
+        original=original,
+        edited=edited_output,
+        source=f"feedback {feedback_id} with an edited output",
+    )
+    return True

@@ -352,6 +352,7 @@ for _module in (
     "app.cli_edit",
     "app.cli_rules",
     "app.cli_extract",
+    "app.cli_learned",
 ):
     importlib.import_module(_module)
 

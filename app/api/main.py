@@ -13,7 +13,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from app.api import docs, routes_chat, routes_rules, routes_runs, routes_tasks, web
+from app.api import (
+    docs,
+    routes_chat,
+    routes_learned,
+    routes_rules,
+    routes_runs,
+    routes_tasks,
+    web,
+)
 from app.api.admission import AdmissionLimit, InFlight, max_in_flight_from_env
 from app.api.errors import DeclaredBodyLimit, install_error_handlers
 from app.api.schemas import Health
@@ -88,6 +96,7 @@ def create_app(
     app.include_router(routes_tasks.router)
     app.include_router(routes_rules.router)
     app.include_router(routes_chat.router)
+    app.include_router(routes_learned.router)
     web.install(app)  # the page at / and its approvals inbox
     docs.install(app)  # /docs: Swagger UI from local files
     return app

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 
+from agents import learning
 from app.api.errors import ERROR_RESPONSES, MAX_BODY_BYTES
 from app.api.idempotency import IdempotencyKey, serve_once
 from app.api.schemas import (
@@ -156,11 +157,14 @@ def get_log(task_id: TaskId, caller: CallerDep, state: StateDep) -> ExecutionLog
 def add_feedback(
     task_id: TaskId, body: FeedbackCreate, caller: CallerDep, state: StateDep
 ) -> FeedbackOut:
-    """Rate a finished (completed or failed) task; 409 while it is still open."""
+    """Rate a finished (completed or failed) task; 409 while it is still open. An edited
+    output is kept as an example of what the organization wants (`GET /api/learned`)."""
     with state.db.session(caller.org_id) as session:
         row = feedback_store.add_feedback(
             session, caller.org_id, task_id, body.rating, body.comment, body.edited_output
         )
+        task = repo.get_task(session, caller.org_id, row.task_id)
+        learning.learn_from_feedback(state.db, caller.org_id, task, row.edited_output, row.id)
         return FeedbackOut.model_validate(row)
 
 

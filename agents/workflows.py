@@ -43,6 +43,14 @@ EXTRACT_TASKS = WorkflowSpec(
     graph="./graphs/extract_tasks.py:graph",
 )
 
+#: The autopilot cycle: it watches the calendar and makes and runs tasks, so it is not a route.
+AUTOPILOT = WorkflowSpec(
+    name="autopilot",
+    description="One autopilot cycle: draft and send an agenda for each meeting in the next "
+    "24 hours that has none, once per meeting, within a budget.",
+    graph="./graphs/autopilot.py:graph",
+)
+
 #: The workflows a task can be routed to, by name.
 WORKFLOWS: dict[str, WorkflowSpec] = {
     spec.name: spec
@@ -73,5 +81,6 @@ WORKFLOWS: dict[str, WorkflowSpec] = {
 ALL_GRAPHS: dict[str, WorkflowSpec] = {
     EXECUTE_TASK.name: EXECUTE_TASK,
     EXTRACT_TASKS.name: EXTRACT_TASKS,
+    AUTOPILOT.name: AUTOPILOT,
     **WORKFLOWS,
 }

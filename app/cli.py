@@ -353,6 +353,7 @@ for _module in (
     "app.cli_rules",
     "app.cli_extract",
     "app.cli_learned",
+    "app.cli_autopilot",
 ):
     importlib.import_module(_module)
 

@@ -305,7 +305,22 @@ class SandboxEvent(Base):
     end: Mapped[datetime] = mapped_column()
     attendees: Mapped[list[str]] = mapped_column(JSONType, default=list)
     location: Mapped[str] = mapped_column(Text, default="")
+    organizer: Mapped[str | None] = mapped_column(String(320), default=None)
+    """Who organised the event; None: the organization's own user."""
     task_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AutopilotTrigger(Base):
+    """A proactive task by what triggered it: one task per trigger key, ever (migration 0010)."""
+
+    __tablename__ = "autopilot_triggers"
+    __table_args__ = (UniqueConstraint("org_id", "trigger_key", name="uq_autopilot_triggers_key"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    trigger_key: Mapped[str] = mapped_column(String(500))
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -52,7 +52,7 @@ class Calendar(Protocol):
         self, time_min: datetime, time_max: datetime, max_results: int = 50
     ) -> list[dict[str, Any]]:
         """Events overlapping the window: [{"id", "summary", "start", "end", "attendees",
-        "description", "location"}] with ISO-8601 times."""
+        "description", "location", "organizer", "organized_by_me"}] with ISO-8601 times."""
         ...
 
     def create_event(

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from store.db import Database
 from store.models import (
     ApiKey,
+    AutopilotTrigger,
     Base,
     Feedback,
     IdempotentRequest,
@@ -44,6 +45,9 @@ ROWS: dict[str, Callable[[str, str], Base]] = {
     ),
     "sandbox_chat_messages": lambda org, task: SandboxChatMessage(
         org_id=org, channel="C1", ts="1.0"
+    ),
+    "autopilot_triggers": lambda org, task: AutopilotTrigger(
+        org_id=org, trigger_key=new_id(), task_id=task
     ),
 }
 

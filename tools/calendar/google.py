@@ -40,6 +40,10 @@ def summarize_event(event: dict[str, Any]) -> dict[str, Any]:
         "description": event.get("description", ""),
         "location": event.get("location", ""),
         "html_link": event.get("htmlLink", ""),
+        "organizer": (event.get("organizer") or {}).get("email", ""),
+        # Google sets organizer.self only on the calendar owner's own events (absent: someone
+        # else's); an event with no organizer at all was made on this calendar.
+        "organized_by_me": bool(event["organizer"].get("self")) if event.get("organizer") else True,
     }
 
 

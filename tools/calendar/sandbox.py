@@ -24,6 +24,8 @@ def _event(row: SandboxEvent) -> dict[str, Any]:
         "attendees": list(row.attendees or []),
         "description": row.description,
         "location": row.location,
+        "organizer": row.organizer or "",
+        "organized_by_me": row.organizer is None,
     }
 
 
@@ -66,8 +68,12 @@ class SandboxCalendar:
         attendees: list[str] | None = None,
         description: str = "",
         location: str = "",
+        *,
+        organizer: str | None = None,
     ) -> dict[str, Any]:
-        """Create the event; if this id exists already, return the existing one unchanged."""
+        """Create the event; if this id exists already, return the existing one unchanged.
+
+        `organizer`: who organised it when that is someone else (None: the organization)."""
         validate_event_id(event_id)
         if as_utc(end) <= as_utc(start):
             raise InvalidInput("a calendar event must end after it starts")
@@ -85,6 +91,7 @@ class SandboxCalendar:
                     end=as_utc(end),
                     attendees=parse_emails(attendees or []),
                     location=location,
+                    organizer=organizer,
                 )
                 session.add(row)
                 session.flush()

@@ -22,6 +22,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langgraph.errors import GraphBubbleUp, GraphRecursionError
 
+from agents import learning
 from agents.planner import ModelOutputError
 from agents.prompts import task_prompt
 from agents.provider_errors import provider_failure
@@ -131,7 +132,8 @@ def run_agent(
         middleware=limits,
         name=f"{spec.id}_agent",
     )
-    prompt = task_prompt(task.title, task.description, task.execution_type.value)
+    learned = learning.prompt_lines(db, task.org_id, spec.id)
+    prompt = task_prompt(task.title, task.description, task.execution_type.value, learned=learned)
     try:
         state = agent.invoke(
             {"messages": [HumanMessage(prompt)]},

@@ -409,3 +409,16 @@ _BODIES: dict[str, Callable[[_Context], tuple[str, list[str]]]] = {
     "welcome": _welcome, "agenda": _agenda, "request": _request, "update": _update,
     "reschedule": _reschedule,
 }  # fmt: skip
+
+
+#: A learned preference naming the sign-off line an email ends with (agents.learning).
+_LEARNED_SIGN_OFF = re.compile(r'sign-off line: "(?P<line>[^"]+)"')
+
+
+def with_learned_sign_off(body: str, learned: tuple[str, ...]) -> str:
+    """The email body ending with the sign-off a learned preference names, if any."""
+    for preference in learned:
+        found = _LEARNED_SIGN_OFF.search(preference)
+        if found and not body.rstrip().endswith(found["line"]):
+            body = f"{body.rstrip()}\n{found['line']}"
+    return body

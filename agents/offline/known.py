@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from agents.offline.actions import UNASSIGNED
-from agents.offline.email import draft_email
+from agents.offline.email import draft_email, with_learned_sign_off
 from agents.offline.extraction import extracted_tasks
 from agents.offline.notes import (
     action_items,
@@ -21,18 +21,11 @@ from agents.offline.notes import (
 )
 from agents.offline.text import TaskText, capitalize_first
 
-#: A learned preference naming the sign-off line an email ends with (agents.learning).
-_SIGN_OFF = re.compile(r'sign-off line: "(?P<line>[^"]+)"')
-
 
 def email_draft(task: TaskText) -> dict[str, Any]:
     """{to, cc, subject, body} for an EmailDraft; ends with a learned sign-off when given."""
     draft = draft_email(task.title, task.details)
-    body = draft.body
-    for preference in task.learned:
-        found = _SIGN_OFF.search(preference)
-        if found and not body.rstrip().endswith(found["line"]):
-            body = f"{body.rstrip()}\n{found['line']}"
+    body = with_learned_sign_off(draft.body, task.learned)
     return {"to": draft.to, "cc": draft.cc, "subject": draft.subject, "body": body}
 
 

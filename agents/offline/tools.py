@@ -12,7 +12,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
-from agents.offline.email import draft_email
+from agents.offline.email import draft_email, with_learned_sign_off
 from agents.offline.languages import correct_typo, gloss
 from agents.offline.schedule import event_window, meeting_slot
 from agents.offline.signals import KNOWN_VERBS
@@ -226,7 +226,8 @@ def _email_call(task: TaskText, bound: set[str], verb: str) -> tuple[str, dict[s
     draft = draft_email(task.title, task.details)
     cc = [e for e in find_emails(task.title) if re.search(rf"\bcc:?\s+{re.escape(e)}", lower)]
     to = [e for e in draft.to if e not in cc]
-    args = {"to": to, "subject": draft.subject, "body": draft.body, "cc": cc}
+    body = with_learned_sign_off(draft.body, task.learned)
+    args = {"to": to, "subject": draft.subject, "body": body, "cc": cc}
     if not to:
         # The email tools need a recipient; without one the written email is the answer.
         return None

@@ -40,8 +40,11 @@ def add(
     title: Annotated[str, typer.Argument(help="What needs doing.")],
     description: Annotated[str, typer.Option("--description", "-d", help="Details.")] = "",
     execution_type: Annotated[
-        str, typer.Option("--type", "-t", help="manual | semi_automated | fully_automated")
-    ] = "fully_automated",
+        str | None,
+        typer.Option(
+            "--type", "-t", help="manual | semi_automated | fully_automated (unset: the AI picks)"
+        ),
+    ] = None,
     priority: Annotated[str, typer.Option("--priority", "-p", help="urgent|high|medium|low")] = (
         "medium"
     ),
@@ -66,7 +69,8 @@ def add(
     if as_json:
         print_json(out, data)
     else:
-        out.print(f"added task [bold]{data['id']}[/] {data['title']!r} ({data['execution_type']})")
+        kind = data["execution_type"] or "the AI picks its type"
+        out.print(f"added task [bold]{data['id']}[/] {data['title']!r} ({kind})")
 
 
 @app.command()
@@ -89,8 +93,11 @@ def run(
     text: Annotated[str, typer.Argument(help="The task, in words.")],
     description: Annotated[str, typer.Option("--description", "-d", help="Details.")] = "",
     execution_type: Annotated[
-        str, typer.Option("--type", "-t", help="manual | semi_automated | fully_automated")
-    ] = "fully_automated",
+        str | None,
+        typer.Option(
+            "--type", "-t", help="manual | semi_automated | fully_automated (unset: the AI picks)"
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Add a task and execute it at once."""

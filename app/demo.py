@@ -13,8 +13,9 @@ from graphs.runner import task_runner
 from store.db import Database
 from store.tasks import get_task
 
-#: The spec's scenarios (immediate, decomposed, blocked), then agents using their tools:
-#: a Slack post, a calendar event, and an email that waits for a person's approval.
+#: The spec's scenarios (immediate, decomposed, blocked; the AI picks their execution type),
+#: then agents using their tools: a Slack post, a calendar event (typed fully_automated by the
+#: person), and an email that waits for a person's approval.
 SCENARIOS: list[dict[str, str]] = [
     {"title": "Draft email to john@example.com thanking him for the meeting"},
     {"title": "Plan Q4 marketing campaign"},
@@ -22,8 +23,12 @@ SCENARIOS: list[dict[str, str]] = [
     {
         "title": "Post the release notes in #general on Slack",
         "description": "v2.3: faster sync, dark mode, bug fixes",
+        "execution_type": "fully_automated",
     },
-    {"title": "Schedule a 30 minute sync with maria@example.com next Tuesday"},
+    {
+        "title": "Schedule a 30 minute sync with maria@example.com next Tuesday",
+        "execution_type": "fully_automated",
+    },
     {
         "title": "Send a follow-up email to priya@example.com about the new pricing page",
         "execution_type": "semi_automated",
@@ -40,7 +45,7 @@ def run_demo(console: Console, *, as_json: bool = False, organization: str = "de
             task_id = runner.create(
                 scenario["title"],
                 description=scenario.get("description", ""),
-                execution_type=scenario.get("execution_type", "fully_automated"),
+                execution_type=scenario.get("execution_type"),
             )
             if not as_json:
                 console.print(Rule(f"[bold]{number}. {scenario['title']}"))

@@ -36,6 +36,7 @@ from agents.prompts import task_prompt
 from agents.workflow_schemas import EmailDraft
 from agents.workflow_writers import EMAIL_SYSTEM, has_email_address, write_email
 from graphs.context import Context
+from graphs.execution_type_choice import approval_required
 from graphs.workflow_support import MODEL_RETRY, STUDIO_SCHEMA, close_task, log_step
 from store import tasks as repo
 from store.enums import ExecutionType
@@ -126,7 +127,9 @@ def _facts(runtime: Runtime[Context], task_id: str) -> TaskFacts:
             org_id=org_id,
             title=task.title,
             description=task.description or "",
-            execution_type=task.type,
+            # Untyped (run here directly, never classified): a person approves the send.
+            execution_type=task.type or ExecutionType.SEMI_AUTOMATED,
+            approval_required=approval_required(task.ai_context),
         )
 
 
@@ -294,7 +297,7 @@ def approval(state: EmailState, runtime: Runtime[Context]) -> dict[str, Any]:
         gate.check_content(call.tool, call.args)
     except PolicyDenied as exc:
         return _stopped(exc)
-    needs_person = task.execution_type is ExecutionType.SEMI_AUTOMATED
+    needs_person = gate.needs_approval(call.tool)
     log_step(
         runtime,
         task.id,

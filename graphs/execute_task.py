@@ -27,6 +27,13 @@ from agents.registry import WRITER, AgentSpec, get_agent
 from agents.routes import DELIVERING_TOOLS, is_workflow
 from agents.runner import record_agent, run_agent
 from graphs.context import Context
+from graphs.execution_type_choice import (
+    AUTOMATION,
+    CHOSEN_BY,
+    approval_required,
+    automation_for,
+    chosen_by_ai,
+)
 from graphs.task_outcomes import (
     finished_by_person,
     provider_failed,
@@ -69,7 +76,8 @@ class TaskInput(TypedDict, total=False):
     """Details of the new task: notes, recipients, context."""
     execution_type: ExecutionType
     """Who does the new task: manual (a person), semi_automated (the AI, with a person's
-    approval before anything is sent) or fully_automated (the default)."""
+    approval before anything is sent) or fully_automated. Unset: the AI chooses, and what
+    it would send waits for approval unless the automation rules let it act."""
     priority: Priority
     """How urgent the new task is (default medium)."""
 
@@ -105,6 +113,10 @@ class TaskRun(TaskInput, Outcome, total=False):
     """The title of the task this one is a subtask of (the model sees it as context)."""
     classification: dict[str, Any] | None
     """The model's decision: strategy, execution_type, confidence, reason, subtasks."""
+    execution_type_chosen_by: str | None
+    """person or ai: who chose the execution type this run follows."""
+    automation: dict[str, Any] | None
+    """For a type the AI chose: the automation rules' decision (act, ask or person)."""
 
 
 #: The keys a run's outcome sets; a new run on the same thread starts without them.
@@ -117,6 +129,8 @@ _OUTCOME_KEYS = (
     "reason",
     "message",
     "classification",
+    "execution_type_chosen_by",
+    "automation",
 )
 
 
@@ -154,7 +168,7 @@ def prepare(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
                 org_id,
                 state.get("title", ""),
                 description=state.get("description", ""),
-                execution_type=state.get("execution_type") or ExecutionType.FULLY_AUTOMATED,
+                execution_type=state.get("execution_type") or None,  # unset: the AI chooses
                 priority=state.get("priority") or Priority.MEDIUM,
                 task_id=thread_id if _is_free_uuid(session, thread_id) else None,
             )
@@ -175,7 +189,8 @@ def _start(tx: Transaction, org_id: str, task_id: str) -> dict[str, Any]:
         "task_id": started.id,
         "title": started.title,
         "description": with_person_notes(started.description, person_notes(started.ai_context)),
-        "execution_type": started.execution_type,
+        # A type the AI chose before is chosen again: the person never set one.
+        "execution_type": None if chosen_by_ai(started.ai_context) else started.execution_type,
         "depth": started.depth,
         "parent_title": repo.get_title(tx, org_id, parent_id) if parent_id else None,
     }
@@ -248,13 +263,24 @@ def classify(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
         raise
     decision = _guard_decomposition(decision, state)
     db, org_id = ctx.database(), ctx.org_id()
+    ai_typed = not state.get("execution_type")
+    typing: dict[str, Any] = {CHOSEN_BY: "ai" if ai_typed else "person"}
+    if ai_typed:
+        automation = automation_for(
+            db, org_id, state["task_id"], decision.execution_type, decision.confidence
+        )
+        typing[AUTOMATION] = automation.log_entry()
     with db.transaction() as conn:
         repo.record_classification(
             conn,
             org_id,
             state["task_id"],
             confidence=decision.confidence,
-            context={"classification": decision.model_dump(mode="json"), "model": ctx.model},
+            context={
+                "classification": decision.model_dump(mode="json"),
+                "model": ctx.model,
+                **typing,
+            },
             entry=_entry(
                 "classify",
                 "classified",
@@ -264,9 +290,14 @@ def classify(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
                 reason=decision.reason,
                 route=decision.route,
                 deliver=decision.deliver,
+                **typing,
             ),
+            execution_type=decision.execution_type.value if ai_typed else None,
         )
-    return {"classification": decision.model_dump(mode="json")}
+    update: dict[str, Any] = {"classification": decision.model_dump(mode="json"), **typing}
+    if ai_typed:
+        update["execution_type"] = decision.execution_type.value
+    return update
 
 
 def _guard_decomposition(decision: Classification, state: TaskRun) -> Classification:
@@ -326,7 +357,8 @@ def execute(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
         org_id=org_id,
         title=state["title"],
         description=state.get("description", ""),
-        execution_type=ExecutionType(state.get("execution_type") or ExecutionType.FULLY_AUTOMATED),
+        execution_type=ExecutionType(state.get("execution_type") or ExecutionType.SEMI_AUTOMATED),
+        approval_required=approval_required(state),
     )
     spec = _agent_for(route, deliver)
     if spec.tools:  # the writer's choice is recorded with its result, in one transaction

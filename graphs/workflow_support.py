@@ -14,7 +14,7 @@ from agents.planner import ModelOutputError
 from agents.prompts import with_person_notes
 from graphs.context import Context
 from store import tasks as repo
-from store.enums import ExecutionStatus, Strategy
+from store.enums import ExecutionStatus, ExecutionType, Strategy
 from store.person_actions import person_notes
 
 #: Field docstrings become the descriptions Studio shows for each input and output field
@@ -60,7 +60,8 @@ def task_text(
     with ctx.database().session() as session:
         task = repo.get_task(session, org_id, repo.resolve_task_id(session, org_id, task_id))
         details = with_person_notes(task.description or "", person_notes(task.ai_context))
-        return TaskText(task.id, task.title, details, task.execution_type)
+        kind = task.execution_type or ExecutionType.SEMI_AUTOMATED.value  # untyped: ask first
+        return TaskText(task.id, task.title, details, kind)
 
 
 def log_step(

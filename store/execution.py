@@ -72,14 +72,18 @@ def record_classification(
     confidence: float,
     context: dict[str, Any],
     entry: dict[str, Any],
+    execution_type: str | None = None,
 ) -> TaskRow:
-    """Store the AI's decision (confidence, context keys merged) and log it, in one write."""
+    """Store the AI's decision (confidence, context keys merged) and log it, in one write;
+    `execution_type` is the type the AI chose for a task that had none."""
 
     context = redact_value(context)
 
     def apply(task: TaskRow) -> None:
         task.ai_confidence = confidence
         task.ai_context = {**(task.ai_context or {}), **context}
+        if execution_type is not None:
+            task.execution_type = execution_type
         append_log_entry(task, entry)
 
     return task_rows.change(tx, org_id, task_id, apply)

@@ -116,9 +116,9 @@ class Task(Base):
     priority: Mapped[str] = mapped_column(String(16), default=Priority.MEDIUM.value)
     due_date: Mapped[datetime | None] = mapped_column(default=None)
 
-    execution_type: Mapped[str] = mapped_column(
-        String(32), default=ExecutionType.FULLY_AUTOMATED.value
-    )
+    execution_type: Mapped[str | None] = mapped_column(String(32), default=None)
+    """manual, semi_automated or fully_automated; None until the AI chooses it (the task's
+    ai_context then says `execution_type_chosen_by: ai`)."""
     execution_status: Mapped[str] = mapped_column(String(32), default=ExecutionStatus.PENDING.value)
     assigned_to_type: Mapped[str | None] = mapped_column(String(16), default=None)
     assigned_to_id: Mapped[str | None] = mapped_column(String(100), default=None)
@@ -174,8 +174,8 @@ class Task(Base):
         return ExecutionStatus(self.execution_status)
 
     @property
-    def type(self) -> ExecutionType:
-        return ExecutionType(self.execution_type)
+    def type(self) -> ExecutionType | None:
+        return ExecutionType(self.execution_type) if self.execution_type else None
 
     def to_dict(self) -> dict[str, Any]:
         """Every column as JSON-ready values (the shape `tasks --json` and the API print)."""

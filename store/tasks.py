@@ -146,7 +146,7 @@ def create_task(
     title: str,
     *,
     description: str = "",
-    execution_type: str | ExecutionType = ExecutionType.FULLY_AUTOMATED,
+    execution_type: str | ExecutionType | None = ExecutionType.FULLY_AUTOMATED,
     priority: str | Priority = Priority.MEDIUM,
     due_date: datetime | None = None,
     max_retries: int = 3,
@@ -159,7 +159,7 @@ def create_task(
     """A new pending task, with a `created` log entry (`task_id` picks its id, e.g. a thread's)."""
     if max_retries < 0:
         raise InvalidInput("max_retries must be 0 or more")
-    kind = parse_execution_type(execution_type).value
+    kind = parse_execution_type(execution_type).value if execution_type else None
     task = Task(
         id=task_id or new_id(),
         org_id=org_id,

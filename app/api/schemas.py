@@ -124,10 +124,12 @@ class TaskCreate(BaseModel):
 
     title: Title = Field(description="What should be done, in one line.")
     description: LongText = Field(default="", description="Details: recipients, notes, context.")
-    execution_type: ExecutionType = Field(
-        default=ExecutionType.FULLY_AUTOMATED,
+    execution_type: ExecutionType | None = Field(
+        default=None,
         validation_alias=_aliases("execution_type", "executionType"),
-        description="manual, semi_automated (AI drafts, a person approves) or fully_automated.",
+        description="manual, semi_automated (AI drafts, a person approves) or fully_automated; "
+        "unset: the AI chooses when it classifies the task, and what it would send waits for "
+        "approval unless the automation rules let it act.",
     )
     priority: Priority = Field(default=Priority.MEDIUM)
     due_date: DueDate = Field(
@@ -211,7 +213,8 @@ class TaskOut(BaseModel):
     description: str
     priority: Priority
     due_date: datetime | None
-    execution_type: ExecutionType
+    execution_type: ExecutionType | None
+    """None until the AI chooses it."""
     execution_status: ExecutionStatus
     assigned_to_type: str | None
     assigned_to_id: str | None

@@ -12,6 +12,7 @@ import { loadTasks } from "./tasklist.js";
 const SIDE_BY_SIDE = "(min-width: 881px)";
 
 const TYPE_HINTS = {
+  "": "The AI picks who does it; anything it would send waits for your approval.",
   fully_automated: "The AI does it on its own.",
   semi_automated: "The AI prepares it; nothing is sent until you approve.",
   manual: "A person does it; Delegate keeps track.",
@@ -42,7 +43,8 @@ export function wireCreateForm() {
       const task = await api.createTask({
         title,
         description: $("task-description").value.trim(),
-        execution_type: $("task-type").value,
+        // Unset when the person lets the AI decide: the API stores no type until it classifies.
+        ...($("task-type").value ? { execution_type: $("task-type").value } : {}),
         priority: $("task-priority").value,
       });
       form.reset();

@@ -57,6 +57,7 @@ export const STATUS_LABELS = {
 };
 
 export const TYPE_LABELS = {
+  null: "AI decides",
   fully_automated: "Automated",
   semi_automated: "Semi-automated",
   manual: "Manual",

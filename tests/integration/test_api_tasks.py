@@ -59,6 +59,14 @@ def test_create_task_returns_the_stored_task(api_client: TestClient, api_org: Ap
     assert task["subtasks"] == []
 
 
+def test_a_task_created_without_a_type_leaves_it_to_the_ai(
+    api_client: TestClient, api_org: ApiOrg
+) -> None:
+    task = _create(api_client, api_org)
+
+    assert task["execution_type"] is None
+
+
 def test_create_task_accepts_the_spec_camel_case_names(
     api_client: TestClient, api_org: ApiOrg
 ) -> None:

@@ -11,7 +11,7 @@ from agents.routes import ROUTES
 from graphs.runner import task_runner
 from store.db import Database
 from store.enums import ExecutionType, Strategy
-from store.orgs import update_allowlist
+from store.orgs import set_automation_rules, update_allowlist
 from tests.fixtures.agent_runs import load_task
 from tests.fixtures.openai_standin import OpenAIStandin, ToolCall
 from tests.fixtures.slack_standin import SlackStandin
@@ -104,3 +104,45 @@ def test_the_model_is_offered_every_registered_route_and_the_agent_its_tools(
         "list_slack_channels",
         "lookup_slack_user",
     }
+
+
+def test_an_ai_typed_post_waits_for_approval_then_reaches_slack(
+    openai_standin: OpenAIStandin, oncall_channel: SlackStandin, db: Database, org_id: str
+) -> None:
+    title, text = TASKS["french"]
+    openai_standin.add(
+        _to_slack(),
+        ToolCall("post_slack_message", {"channel": "eng-oncall", "text": text}),
+        "Posted.",
+    )
+
+    with task_runner(db) as runner:
+        task_id = runner.create(title, execution_type=None)  # the person left the type open
+        paused = runner.execute(task_id)
+        assert paused["status"] == "paused"
+        assert oncall_channel.calls("chat.postMessage") == []
+        done = runner.approve(task_id)
+
+    assert done["status"] == "completed"
+    (post,) = oncall_channel.calls("chat.postMessage")
+    assert post.params["text"] == text
+    assert load_task(db, org_id, task_id).execution_type == "fully_automated"
+
+
+def test_an_ai_typed_post_goes_out_when_the_organizations_rules_allow_it(
+    openai_standin: OpenAIStandin, oncall_channel: SlackStandin, db: Database, org_id: str
+) -> None:
+    with db.session() as session:
+        set_automation_rules(session, org_id, {"thresholds": {"act": 0.8}})
+    title, text = TASKS["english"]
+    openai_standin.add(
+        _to_slack(),  # confidence 0.86
+        ToolCall("post_slack_message", {"channel": "eng-oncall", "text": text}),
+        "Posted.",
+    )
+
+    with task_runner(db) as runner:
+        outcome = runner.execute(runner.create(title, execution_type=None))
+
+    assert outcome["status"] == "completed"
+    assert [m["text"] for m in oncall_channel.messages] == [text]

@@ -108,6 +108,9 @@ class TaskFacts:
     title: str
     description: str
     execution_type: ExecutionType
+    approval_required: bool = False
+    """A person approves every outward side effect whatever the type says: the AI chose
+    the type and the automation rules did not let it act alone."""
 
     @property
     def text(self) -> str:
@@ -263,7 +266,9 @@ class PolicyGate:
             raise self.over_budget("side_effects")
         final_args = args
         try:
-            if tool not in NO_APPROVAL_NEEDED and self._needs_person(tool, key):
+            if tool not in NO_APPROVAL_NEEDED and (
+                self.needs_approval(tool) or self._needs_person(tool, key)
+            ):
                 decision = self._ask(call, key)
                 self._follow(tool, key, decision)
                 if decision.kind == "edit":
@@ -275,6 +280,15 @@ class PolicyGate:
             raise
         self.tally.release_side_effect(tool, final_args)
         return result
+
+    def needs_approval(self, tool: str) -> bool:
+        """Whether `tool` waits for a person: semi_automated tasks, and tasks whose type
+        the AI chose unless the automation rules let them act (drafts never wait)."""
+        if tool in NO_APPROVAL_NEEDED:
+            return False
+        return self.task.execution_type is ExecutionType.SEMI_AUTOMATED or (
+            self.task.approval_required
+        )
 
     def _needs_person(self, tool: str, key: str) -> bool:
         """A semi_automated task asks; so does a fully_automated one whose category people

@@ -348,3 +348,11 @@ def test_eval_of_a_missing_file_is_a_one_line_error(tmp_path: Path) -> None:
     assert stderr.strip().splitlines() == [
         f"error: {tmp_path / 'nope.jsonl'}: no such file or folder"
     ]
+
+
+def test_add_without_a_type_leaves_it_to_the_ai(db: Database) -> None:
+    code, stdout, _ = invoke("add", "Write the newsletter", "--json")
+
+    assert code == 0
+    assert json.loads(stdout)["execution_type"] is None
+    assert "the AI picks its type" in " ".join(invoke("add", "Write the memo")[1].split())

@@ -1,0 +1,132 @@
+"""The AI sets the execution type when the person does not, and its outward actions wait for a
+person unless the organization's automation rules let them go."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from agents.scripted import ScriptedChatModel, tool_call_message
+from graphs.runner import task_runner
+from store import tasks as repo
+from store.db import Database
+from store.enums import ExecutionStatus
+from store.orgs import set_automation_rules
+from tests.fixtures.agent_runs import immediate
+from tools.slack.sandbox import SandboxChat
+
+POST_TITLE = "Post the release note in #general: version 2.3 is out"
+POST = {"channel": "#general", "text": "Version 2.3 is out."}
+
+
+def _stored(db: Database, org_id: str, task_id: str) -> Any:
+    with db.session() as session:
+        task = repo.get_task(session, org_id, task_id)
+        session.expunge(task)
+        return task
+
+
+def _classified(task: Any) -> dict[str, Any]:
+    (entry,) = [e for e in task.execution_log if e["event"] == "classified"]
+    return dict(entry)
+
+
+def test_an_untyped_task_takes_the_type_the_ai_chose_and_the_log_says_who_chose_it(
+    db: Database, org_id: str, scripted_model: ScriptedChatModel
+) -> None:
+    scripted_model.script = [immediate("fully_automated", "writer"), "A haiku."]
+    with task_runner(db) as runner:
+        task_id = runner.create("Write a haiku about tea", execution_type=None)
+        assert _stored(db, org_id, task_id).execution_type is None
+        runner.execute(task_id)
+
+    task = _stored(db, org_id, task_id)
+    assert task.execution_type == "fully_automated"
+    assert _classified(task)["execution_type_chosen_by"] == "ai"
+    assert task.ai_context["execution_type_chosen_by"] == "ai"
+    assert "Execution type:" not in scripted_model.calls[0].text  # the model was not told one
+
+
+def test_a_type_a_person_set_is_kept_and_the_log_says_a_person_chose_it(
+    db: Database, org_id: str, scripted_model: ScriptedChatModel
+) -> None:
+    scripted_model.script = [immediate("fully_automated", "writer"), "A haiku."]
+    with task_runner(db) as runner:
+        task_id = runner.create("Write a haiku about tea", execution_type="semi_automated")
+        runner.execute(task_id)
+
+    task = _stored(db, org_id, task_id)
+    assert task.execution_type == "semi_automated"
+    assert _classified(task)["execution_type_chosen_by"] == "person"
+
+
+def test_an_outward_action_of_an_ai_typed_task_waits_for_approval(
+    db: Database, org_id: str, scripted_model: ScriptedChatModel
+) -> None:
+    scripted_model.script = [
+        immediate("fully_automated", "slack"),
+        tool_call_message("post_slack_message", POST),
+        "Posted.",
+    ]
+    with task_runner(db) as runner:
+        task_id = runner.create(POST_TITLE, execution_type=None)
+        outcome = runner.execute(task_id)
+
+    assert outcome["status"] == ExecutionStatus.PAUSED.value
+    assert outcome["approval"]
+    assert SandboxChat(db, org_id).history("general") == []
+    automation = _classified(_stored(db, org_id, task_id))["automation"]
+    assert automation["outcome"] == "ask"
+
+
+def test_the_organizations_rules_let_an_ai_typed_task_act(
+    db: Database, org_id: str, scripted_model: ScriptedChatModel
+) -> None:
+    with db.session() as session:
+        set_automation_rules(session, org_id, {"thresholds": {"act": 0.8}})
+    scripted_model.script = [
+        immediate("fully_automated", "slack"),  # confidence 0.9
+        tool_call_message("post_slack_message", POST),
+        "Posted.",
+    ]
+    with task_runner(db) as runner:
+        outcome = runner.execute(runner.create(POST_TITLE, execution_type=None))
+
+    assert outcome["status"] == ExecutionStatus.COMPLETED.value
+    assert [m["text"] for m in SandboxChat(db, org_id).history("general")] == [POST["text"]]
+
+
+def test_a_person_typed_fully_automated_task_acts_without_asking(
+    db: Database, org_id: str, scripted_model: ScriptedChatModel
+) -> None:
+    scripted_model.script = [
+        immediate("fully_automated", "slack"),
+        tool_call_message("post_slack_message", POST),
+        "Posted.",
+    ]
+    with task_runner(db) as runner:
+        outcome = runner.execute(runner.create(POST_TITLE, execution_type="fully_automated"))
+
+    assert outcome["status"] == ExecutionStatus.COMPLETED.value
+    assert len(SandboxChat(db, org_id).history("general")) == 1
+
+
+@pytest.mark.parametrize(
+    ("title", "execution_type"),
+    [
+        ("Draft email to john@example.com thanking him for the meeting", "fully_automated"),
+        ("Plan Q4 marketing campaign", "semi_automated"),
+        ("Order new office chairs", "manual"),
+    ],
+)
+def test_the_offline_model_types_the_seeds_scenarios(
+    db: Database, org_id: str, title: str, execution_type: str
+) -> None:
+    with task_runner(db, model="offline") as runner:
+        task_id = runner.create(title, execution_type=None)
+        runner.execute(task_id, run_subtasks=False)
+
+    task = _stored(db, org_id, task_id)
+    assert task.execution_type == execution_type
+    assert _classified(task)["execution_type_chosen_by"] == "ai"

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Integer, Select, String, bindparam, case, func, literal, select
+from sqlalchemy import Integer, Select, String, bindparam, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from store import task_rows
@@ -142,13 +142,16 @@ AUTOMATED = (ExecutionType.FULLY_AUTOMATED.value, ExecutionType.SEMI_AUTOMATED.v
 RUNNABLE_NOW = (S.PENDING.value, S.QUEUED.value)
 
 
-def _queue_statement(types: tuple[str, ...]) -> Select[Task]:
+def _queue_statement(types: tuple[str, ...], *, untyped: bool = False) -> Select[Task]:
+    typed: Any = Task.execution_type.in_([_constant(v) for v in types])
+    if untyped:  # the AI has yet to choose the type: runnable too (migration 0009's index)
+        typed = or_(typed, Task.execution_type.is_(None))
     return (
         select(Task)
         .where(
             Task.org_id == bindparam("org_id", type_=String),
             Task.execution_status.in_([_constant(v) for v in RUNNABLE_NOW]),
-            Task.execution_type.in_([_constant(v) for v in types]),
+            typed,
         )
         .order_by(*urgency_order())
         .limit(bindparam("limit", type_=Integer))
@@ -158,7 +161,7 @@ def _queue_statement(types: tuple[str, ...]) -> Select[Task]:
 #: The queue statement per execution-type filter, built once: building it costs more than
 #: running it against its index.
 _QUEUE_STATEMENTS: dict[ExecutionType | None, Select[Task]] = {
-    None: _queue_statement(AUTOMATED),
+    None: _queue_statement(AUTOMATED, untyped=True),
     **{t: _queue_statement((t.value,)) for t in ExecutionType},
 }
 
@@ -166,7 +169,8 @@ _QUEUE_STATEMENTS: dict[ExecutionType | None, Select[Task]] = {
 def executable_tasks_query(
     org_id: str, execution_type: ExecutionType | None = None, *, limit: int = 100
 ) -> Select[Task]:
-    """The queue: pending or queued automated tasks, most urgent first (see migration 0008)."""
+    """The queue: pending or queued automated or untyped tasks, most urgent first (see
+    migrations 0008 and 0009)."""
     return _QUEUE_STATEMENTS[execution_type].params(org_id=org_id, limit=limit)
 
 

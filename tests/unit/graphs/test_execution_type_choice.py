@@ -13,6 +13,7 @@ from store import tasks as repo
 from store.db import Database
 from store.enums import ExecutionStatus
 from store.orgs import set_automation_rules
+from store.task_queries import get_executable_tasks
 from tests.fixtures.agent_runs import immediate
 from tools.slack.sandbox import SandboxChat
 
@@ -130,3 +131,11 @@ def test_the_offline_model_types_the_seeds_scenarios(
     task = _stored(db, org_id, task_id)
     assert task.execution_type == execution_type
     assert _classified(task)["execution_type_chosen_by"] == "ai"
+
+
+def test_an_untyped_task_is_executable(db: Database, org_id: str) -> None:
+    with db.session() as session:
+        untyped = repo.create_task(session, org_id, "Write a haiku", execution_type=None).id
+        repo.create_task(session, org_id, "Call the landlord", execution_type="manual")
+    with db.session() as session:
+        assert [t.id for t in get_executable_tasks(session, org_id)] == [untyped]

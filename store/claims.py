@@ -176,7 +176,8 @@ def runnable_filter(now: datetime) -> Any:
     automated = [ExecutionType.FULLY_AUTOMATED.value, ExecutionType.SEMI_AUTOMATED.value]
     fresh = and_(
         TASKS.c.execution_status.in_([S.PENDING.value, S.QUEUED.value]),
-        TASKS.c.execution_type.in_(automated),
+        # An untyped task is runnable: its first classification gives it the AI's type.
+        or_(TASKS.c.execution_type.in_(automated), TASKS.c.execution_type.is_(None)),
         or_(TASKS.c.next_attempt_at.is_(None), TASKS.c.next_attempt_at <= now),
         _unowned(now),
     )

@@ -1,7 +1,7 @@
 """tasks.execution_type may be unset: the AI chooses it when the task is classified
 
 Revision ID: task_execution_type_unset
-Revises: 0009_run_claims
+Revises: 0010
 Create Date: 2026-12-01 17:30:00
 
 A task created without an execution type keeps NULL until its first classification stores
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "task_execution_type_unset"
-down_revision: str | Sequence[str] | None = "0009_run_claims"
+down_revision: str | Sequence[str] | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -334,8 +334,16 @@ def _welcome(ctx: _Context) -> tuple[str, list[str]]:
     ]
 
 
+#: Sentences of the details that are not agenda items: the instruction itself (it names the
+#: recipients), a drafted agenda's heading, and its closing request.
+_NOT_AN_ITEM = re.compile(
+    r"^(?:agenda\b|please\b|(?:e-?mail|send|share|forward)\b.*\bagenda\b)", re.I
+)
+
+
 def _agenda(ctx: _Context) -> tuple[str, list[str]]:
-    items = list(ctx.facts.other) or [
+    topics = [s for s in ctx.facts.other if not find_emails(s) and not _NOT_AN_ITEM.match(s)]
+    items = topics or [
         "Welcome and goals (5 min)", "Updates (10 min)", "Main discussion (10 min)",
         "Decisions and next steps (5 min)",
     ]  # fmt: skip

@@ -3,6 +3,7 @@ gets one drafted and sent to exactly its attendees, once, whoever runs the cycle
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -87,6 +88,9 @@ def test_meeting_without_agenda_gets_one_drafted_and_sent_to_exactly_its_attende
     sent = _sent(db, org_id)
     assert len(sent) == 1
     assert sorted(sent[0].to) == ATTENDEES and not sent[0].cc
+    topics = re.findall(r"^\d+\.\s+(.+)$", agenda, re.MULTILINE)
+    assert topics and all(topic in sent[0].body for topic in topics)
+    assert "@" not in sent[0].body
 
 
 def test_a_second_cycle_creates_and_sends_nothing_again(db: Database, org_id: str) -> None:

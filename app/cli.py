@@ -325,11 +325,21 @@ def worker(
         bool, typer.Option("--once", help="Run what is executable now, then stop.")
     ] = False,
     interval: Annotated[float, typer.Option("--interval", help="Seconds between polls.")] = 5.0,
+    autopilot_every: Annotated[
+        float | None,
+        typer.Option(
+            "--autopilot-every", help="Also run an autopilot cycle every this many seconds."
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Execute every executable task (pending or queued, automated), most urgent first."""
     from app.render import print_json
     from app.worker import run_worker
+    from store.errors import InvalidInput
+
+    if autopilot_every is not None and autopilot_every <= 0:
+        raise InvalidInput(f"--autopilot-every must be more than 0 seconds, not {autopilot_every}")
 
     db = open_db()
     outcomes = run_worker(
@@ -337,6 +347,7 @@ def worker(
         organization=state.org,
         once=once,
         interval=interval,
+        autopilot_every=autopilot_every,
         on_outcome=None
         if as_json
         else (

@@ -6,6 +6,10 @@ checkpoint), and approvals a person gave whose approver died. Blocked tasks and 
 waiting for a person are left alone. Claims are taken in small batches (`FOR UPDATE SKIP
 LOCKED` on PostgreSQL), so any number of workers share one database without running a task
 twice; the leases of a batch are renewed while its tasks wait their turn.
+
+With `autopilot_every`, the worker also runs an autopilot cycle (graphs.autopilot) when one
+is due, before it claims work: every trigger makes its task once, so any number of workers
+may run cycles on one database.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from graphs.runner import task_runner
@@ -38,9 +43,12 @@ def run_worker(
     owner: str | None = None,
     lease: float | None = None,
     clock: Clock = utcnow,
+    autopilot_every: float | None = None,
 ) -> list[dict[str, Any]]:
-    """Claim and run runnable tasks until none is left (`once`) or forever, polling."""
+    """Claim and run runnable tasks until none is left (`once`) or forever, polling; with
+    `autopilot_every` (seconds), run an autopilot cycle first and then whenever one is due."""
     outcomes: list[dict[str, Any]] = []
+    next_cycle: datetime | None = clock() if autopilot_every is not None else None
     seen: set[str] = set()
     rounds = 0
     owner = owner or claims.default_owner("worker")
@@ -48,6 +56,9 @@ def run_worker(
         db, organization=organization, owner=owner, lease=lease, clock=clock
     ) as runner:
         while True:
+            if next_cycle is not None and autopilot_every is not None and clock() >= next_cycle:
+                _autopilot_cycle(db, organization)
+                next_cycle = clock() + timedelta(seconds=autopilot_every)
             batch = claims.claim_batch(
                 db, runner.org_id, owner, limit=batch_size, lease=runner.lease, now=clock()
             )
@@ -77,6 +88,24 @@ def run_worker(
                 return outcomes
             if not once and not batch:
                 time.sleep(interval)
+
+
+def _autopilot_cycle(db: Database, organization: str) -> None:
+    """One autopilot cycle; a failed one is logged and the worker carries on."""
+    from graphs.autopilot import run_cycle
+
+    try:
+        done = run_cycle(db, organization=organization)
+    except DelegateError as exc:
+        log.warning("autopilot cycle failed: %s", exc)
+        return
+    log.info(
+        "autopilot cycle: %d created, %d run, %d skipped%s",
+        len(done.get("created") or []),
+        len(done.get("ran") or []),
+        len(done.get("skipped") or []),
+        f"; {done['stopped']}" if done.get("stopped") else "",
+    )
 
 
 def _release(db: Database, found: list[claims.Claim]) -> None:

@@ -60,3 +60,71 @@ def test_a_bad_budget_setting_is_a_one_line_error(
 
     assert result.exit_code != 0
     assert "DELEGATE_AUTOPILOT_MAX_TASKS" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_worker_with_autopilot_sends_each_agenda_once_over_two_passes(
+    db: Database, org_id: str
+) -> None:
+    from sqlalchemy import func, select
+
+    from store.models import SandboxEmail
+
+    start = datetime.now(UTC) + timedelta(hours=5)
+    SandboxCalendar(db, org_id).create_event(
+        "standup5", "Team standup", start, start + timedelta(minutes=15), attendees=["ann@x.org"]
+    )
+
+    first = runner.invoke(app, ["worker", "--once", "--autopilot-every", "300"])
+    again = runner.invoke(app, ["worker", "--once", "--autopilot-every", "300"])
+
+    assert first.exit_code == 0, first.stderr
+    assert again.exit_code == 0, again.stderr
+    with db.session(org_id) as session:
+        sent = session.scalar(
+            select(func.count()).select_from(SandboxEmail).where(SandboxEmail.folder == "sent")
+        )
+    assert sent == 1
+
+
+def test_worker_without_autopilot_leaves_the_calendar_alone(db: Database, org_id: str) -> None:
+    from store.models import Task
+
+    start = datetime.now(UTC) + timedelta(hours=5)
+    SandboxCalendar(db, org_id).create_event(
+        "standup6", "Team standup", start, start + timedelta(minutes=15), attendees=["ann@x.org"]
+    )
+
+    result = runner.invoke(app, ["worker", "--once"])
+
+    assert result.exit_code == 0, result.stderr
+    with db.session(org_id) as session:
+        assert session.query(Task).count() == 0
+
+
+def test_worker_refuses_a_non_positive_autopilot_interval(db: Database) -> None:
+    result = runner.invoke(app, ["worker", "--once", "--autopilot-every", "0"])
+
+    assert result.exit_code != 0
+    assert "--autopilot-every" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_worker_runs_an_autopilot_cycle_only_when_one_is_due(
+    db: Database, org_id: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from app.worker import run_worker
+
+    noon = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    ticks = iter(noon + timedelta(seconds=100 * i) for i in range(1_000))
+
+    with caplog.at_level("INFO", logger="delegate.worker"):
+        run_worker(
+            db,
+            once=False,
+            interval=0,
+            max_rounds=12,
+            autopilot_every=300,
+            clock=lambda: next(ticks),
+        )
+
+    cycles = [r for r in caplog.records if r.getMessage().startswith("autopilot cycle:")]
+    assert 2 <= len(cycles) < 12

@@ -29,17 +29,20 @@ def extract(
     if source not in ("chat", "email", "meeting"):
         raise InvalidInput(f"--from must be chat, email or meeting, not {source!r}")
     db = open_db()
-    source_id = None
+    source_id = sender = None
     if email is not None:
         from tools.google.backends import get_mailbox
 
         message = get_mailbox(db, current_org_id(db)).read(email)
         text = f"{message.get('subject') or ''}\n{message.get('body') or ''}"
         source, source_id = "email", str(message.get("id") or email)
+        sender = str(message.get("from") or "") or None
     if not text or not text.strip():
         raise InvalidInput("give the text to read, or --email ID")
     with open_runner(db) as runner:
-        result = extract_and_run(runner, text, source, source_id=source_id, run=not no_run)
+        result = extract_and_run(
+            runner, text, source, source_id=source_id, sender=sender, run=not no_run
+        )
     if as_json:
         print_json(out, result)
         return

@@ -18,6 +18,7 @@ def extract_and_run(
     source: str = "chat",
     *,
     source_id: str | None = None,
+    sender: str | None = None,
     run: bool = True,
 ) -> dict[str, Any]:
     """{"reply", "tasks"}: the tasks found (new or already open), each new executable one run
@@ -33,6 +34,8 @@ def extract_and_run(
     request: ExtractInput = {"text": text, "source": source}  # type: ignore[typeddict-item]
     if source_id:
         request["source_id"] = source_id
+    if sender:
+        request["sender"] = sender
     try:
         found: list[dict[str, Any]] = graph.invoke(request, context=context)["tasks"]
     except ModelOutputError as exc:  # retried by the graph already: say so, create nothing

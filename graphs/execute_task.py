@@ -264,12 +264,19 @@ def classify(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
     decision = _guard_decomposition(decision, state)
     db, org_id = ctx.database(), ctx.org_id()
     ai_typed = not state.get("execution_type")
-    typing: dict[str, Any] = {CHOSEN_BY: "ai" if ai_typed else "person"}
-    if ai_typed:
-        automation = automation_for(
-            db, org_id, state["task_id"], decision.execution_type, decision.confidence
-        )
-        typing[AUTOMATION] = automation.log_entry()
+    automation = automation_for(
+        db,
+        org_id,
+        state["task_id"],
+        decision.execution_type if ai_typed else ExecutionType(state["execution_type"]),
+        decision.confidence,
+        category=decision.route,
+        type_set_by_person=not ai_typed,
+    )
+    typing: dict[str, Any] = {
+        CHOSEN_BY: "ai" if ai_typed else "person",
+        AUTOMATION: automation.log_entry(),
+    }
     with db.transaction() as conn:
         repo.record_classification(
             conn,

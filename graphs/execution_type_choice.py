@@ -1,9 +1,12 @@
-"""Who chose a task's execution type, and whether a type the AI chose may act unasked.
+"""Who chose a task's execution type, and whether the task may act unasked.
 
-A task a person typed runs as typed. A task left untyped gets the model's choice, recorded
-with `execution_type_chosen_by: ai`; its outward side effects then wait for a person's
-approval unless the automation rules (the task's, then its organization's, then the
-confidence thresholds; tools/gate/automation.py) say it may act. By default no rule does.
+Every classified task gets the automation rules' decision (the task's rules, then its
+organization's, then the confidence thresholds; tools/gate/automation.py), from its
+category (the route), execution type, confidence, and the domains of the sender it came
+from or the attendees it concerns. A task left untyped gets the model's choice, recorded
+with `execution_type_chosen_by: ai`, and its outward side effects wait for a person unless
+the decision is to act (by default no rule says so). A type a person set is never made more
+automated, but a rule may make it ask first.
 """
 
 from __future__ import annotations
@@ -30,24 +33,54 @@ def chosen_by_ai(ai_context: Mapping[str, Any] | None) -> bool:
 
 def approval_required(ai_context: Mapping[str, Any] | None) -> bool:
     """Whether the task's outward side effects wait for a person although its type may not
-    say so: the AI chose the type and the automation rules did not let it act."""
-    if not chosen_by_ai(ai_context):
-        return False
-    decision = (ai_context or {}).get(AUTOMATION) or {}
+    say so: the automation rules did not let it act (for a type the AI chose, no decision
+    counts as not acting)."""
+    decision = (ai_context or {}).get(AUTOMATION)
+    if not decision:
+        return chosen_by_ai(ai_context)
     return decision.get("outcome") != Outcome.ACT.value
 
 
 def automation_for(
-    db: Database, org_id: str, task_id: str, execution_type: ExecutionType, confidence: float
+    db: Database,
+    org_id: str,
+    task_id: str,
+    execution_type: ExecutionType,
+    confidence: float,
+    *,
+    category: str | None = None,
+    type_set_by_person: bool = False,
 ) -> Decision:
-    """The automation rules' decision for the type the AI chose for this task."""
+    """The automation rules' decision for this task as classified."""
     with db.session() as session:
-        task_rules = repo.get_task(session, org_id, task_id).automation_rules
+        task = repo.get_task(session, org_id, task_id)
+        task_rules, context = task.automation_rules, dict(task.ai_context or {})
         org_rules = get_automation_rules(session, org_id)
     facts = TaskFacts(
-        category=None,
+        category=category,
         execution_type=execution_type,
         confidence=confidence,
-        type_set_by_person=False,
+        type_set_by_person=type_set_by_person,
+        sender_domain=_domain(_source(context).get("sender")),
+        attendee_domains=tuple(
+            d for d in (_domain(a) for a in _trigger(context).get("attendees") or []) if d
+        ),
     )
     return decide(facts, parse_rules(task_rules), parse_rules(org_rules, where="rules"))
+
+
+def _source(context: Mapping[str, Any]) -> Mapping[str, Any]:
+    source = context.get("source")
+    return source if isinstance(source, Mapping) else {}
+
+
+def _trigger(context: Mapping[str, Any]) -> Mapping[str, Any]:
+    trigger = context.get("trigger")
+    return trigger if isinstance(trigger, Mapping) else {}
+
+
+def _domain(address: Any) -> str | None:
+    """The domain of an address (`Name <a@b.com>` or `a@b.com`), lower case."""
+    if not isinstance(address, str) or "@" not in address:
+        return None
+    return address.rsplit("@", 1)[1].strip(" >").lower() or None

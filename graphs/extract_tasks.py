@@ -21,7 +21,6 @@ from agents.models import get_chat_model
 from graphs.context import Context
 from graphs.workflow_support import MODEL_RETRY, STUDIO_SCHEMA
 from store import tasks as repo
-from store.enums import ExecutionType
 from store.extracted_tasks import open_task_titles, source_digest, tasks_from_source, title_key
 
 EXTRACTOR = "extract_tasks"  # agents.workflows.EXTRACT_TASKS
@@ -37,6 +36,8 @@ class ExtractInput(TypedDict, total=False):
     """What the text is; chat when left out."""
     source_id: str
     """The message's id at its source (an email's id), kept with each task."""
+    sender: str
+    """Who sent it (an email's From), for the automation rules' sender domains."""
 
 
 @with_config(STUDIO_SCHEMA)
@@ -114,11 +115,10 @@ def record(state: ExtractState, runtime: Runtime[Context]) -> dict[str, Any]:
                     )
                 )
                 continue
-            # Nobody wrote this task down: unless the text makes it manual, the AI drafts and
-            # a person approves anything it would send (the organization's rules may promote).
-            fields: dict[str, Any] = {
-                "execution_type": item.execution_type or ExecutionType.SEMI_AUTOMATED
-            }
+            # Unless the text makes it manual, the type is the AI's to choose when the task
+            # runs, and what it would send waits for a person unless the automation rules
+            # (e.g. a trusted sender's domain) let it act.
+            fields: dict[str, Any] = {"execution_type": item.execution_type}
             task = repo.create_task(
                 session,
                 org_id,
@@ -134,6 +134,7 @@ def record(state: ExtractState, runtime: Runtime[Context]) -> dict[str, Any]:
                     "kind": kind,
                     "digest": digest,
                     "id": state.get("source_id"),
+                    "sender": state.get("sender"),
                     "quote": item.quote,
                 },
                 "why": item.why,

@@ -139,3 +139,73 @@ def test_an_untyped_task_is_executable(db: Database, org_id: str) -> None:
         repo.create_task(session, org_id, "Call the landlord", execution_type="manual")
     with db.session() as session:
         assert [t.id for t in get_executable_tasks(session, org_id)] == [untyped]
+
+
+def test_an_organization_rule_for_a_category_makes_a_person_typed_task_ask_first(
+    db: Database, org_id: str, scripted_model: ScriptedChatModel
+) -> None:
+    with db.session() as session:
+        set_automation_rules(
+            session,
+            org_id,
+            {"rules": [{"name": "slack asks", "when": {"category": ["slack"]}, "then": "ask"}]},
+        )
+    scripted_model.script = [
+        immediate("fully_automated", "slack"),
+        tool_call_message("post_slack_message", POST),
+        "Posted.",
+    ]
+    with task_runner(db) as runner:
+        task_id = runner.create(POST_TITLE, execution_type="fully_automated")
+        outcome = runner.execute(task_id)
+
+    assert outcome["status"] == ExecutionStatus.PAUSED.value
+    assert SandboxChat(db, org_id).history("general") == []
+    automation = _classified(_stored(db, org_id, task_id))["automation"]
+    assert (automation["rule"], automation["outcome"]) == ("slack asks", "ask")
+
+
+def test_a_person_typed_task_with_no_rule_acts_as_typed(
+    db: Database, org_id: str, scripted_model: ScriptedChatModel
+) -> None:
+    scripted_model.script = [
+        immediate("fully_automated", "slack"),
+        tool_call_message("post_slack_message", POST),
+        "Posted.",
+    ]
+    with task_runner(db) as runner:
+        task_id = runner.create(POST_TITLE, execution_type="fully_automated")
+        outcome = runner.execute(task_id)
+
+    assert outcome["status"] == ExecutionStatus.COMPLETED.value
+    assert len(SandboxChat(db, org_id).history("general")) == 1
+    automation = _classified(_stored(db, org_id, task_id))["automation"]
+    assert automation["rule"] == "set by a person"
+
+
+def test_the_sender_domain_of_an_extracted_task_is_what_a_rule_reads(
+    db: Database, org_id: str, scripted_model: ScriptedChatModel
+) -> None:
+    with db.session() as session:
+        set_automation_rules(
+            session,
+            org_id,
+            {
+                "rules": [
+                    {"name": "corp acts", "when": {"sender_domains": ["corp.com"]}, "then": "act"}
+                ]
+            },
+        )
+        task = repo.create_task(session, org_id, POST_TITLE, execution_type=None)
+        task.ai_context = {"source": {"kind": "email", "sender": "Jo <jo@mail.corp.com>"}}
+        task_id = task.id
+    scripted_model.script = [
+        immediate("fully_automated", "slack"),
+        tool_call_message("post_slack_message", POST),
+        "Posted.",
+    ]
+    with task_runner(db) as runner:
+        outcome = runner.execute(task_id)
+
+    assert outcome["status"] == ExecutionStatus.COMPLETED.value
+    assert _classified(_stored(db, org_id, task_id))["automation"]["rule"] == "corp acts"

@@ -54,7 +54,7 @@ def test_each_task_is_created_with_its_source_quote_and_reason(
             task.ai_context["source"]["quote"] == "Can you send the Q3 deck to maria@example.com?"
         )
         assert task.ai_context["why"] == "asked for"
-        assert task.execution_type == "semi_automated"  # nobody wrote it down: a person approves
+        assert task.execution_type is None  # the AI chooses; its sends wait for a person
         venue = repo.get_task(session, org_id, found[1]["task_id"])
         assert venue.execution_type == "manual"
 

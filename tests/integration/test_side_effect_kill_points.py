@@ -15,6 +15,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +25,9 @@ from sqlalchemy import func, select
 from agents.models import register_model, unregister_model
 from agents.scripted import ScriptedChatModel
 from graphs.runner import task_runner
+from store.claims import lease_seconds
 from store.db import Database
-from store.models import SandboxChatMessage, SandboxEmail, SandboxEvent
+from store.models import SandboxChatMessage, SandboxEmail, SandboxEvent, utcnow
 from tests.fixtures.agent_runs import events, load_task
 from tests.fixtures.killed_run import KILL_POINTS, scripted_answers
 
@@ -71,6 +73,10 @@ POST = Action(
 )
 
 
+def _after_the_lease() -> datetime:
+    return utcnow() + timedelta(seconds=lease_seconds() + 1)
+
+
 def _kill_in_child(db: Database, task_id: str, kill_point: str, action: Action) -> None:
     """Run the task in a child process that SIGKILLs itself at `kill_point`."""
     done = subprocess.run(
@@ -102,7 +108,8 @@ def _run(
     # The process taking over runs the same model: it proposes the same call again.
     register_model(TAKEOVER, ScriptedChatModel(default=scripted_answers(action.tool, action.args)))
     try:
-        with task_runner(db, model=TAKEOVER) as runner:
+        # The taking-over process sees the dead child's lease as expired (a clock past it).
+        with task_runner(db, model=TAKEOVER, clock=_after_the_lease) as runner:
             task_id = runner.create(action.title)
             _kill_in_child(db, task_id, kill_point, action)
             return runner.org_id, task_id, runner.recover(task_id)

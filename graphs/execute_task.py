@@ -445,6 +445,9 @@ def decompose(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
                 )
             except Conflict:
                 continue  # a duplicate or over the limit: the guard keeps the rest
+            # The plan's types are the AI's choice: the subtask's run chooses again, and its
+            # outward actions wait for a person unless the automation rules let them act.
+            sub.ai_context = {**(sub.ai_context or {}), CHOSEN_BY: "ai"}
             if sub.type is not ExecutionType.MANUAL:
                 repo.queue_task(session, org_id, sub.id, reason="automated subtask")
             else:

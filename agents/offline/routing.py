@@ -1,7 +1,8 @@
 """The offline model's answer to "who does this task, and does the message go out?".
 
 A real model reads the registered routes and decides from the meaning; this stand-in decides
-from the wording, with the rules below (English only): the workflow a title asks for (an
+from the wording, with the rules below (read in English: other languages through the
+gloss): the workflow a title asks for (an
 email to an address, a meeting summary, a report), else the first service the wording names
 (Slack, calendar, mailbox, web page), else the writer. It answers the same structured fields
 as any model (`route`, `deliver`) and is as deterministic as the rest of the offline model.
@@ -13,6 +14,8 @@ import re
 from collections.abc import Collection
 from typing import Any
 
+from agents.offline.languages import correct_typo, gloss
+from agents.offline.signals import KNOWN_VERBS
 from agents.offline.text import TaskText
 
 WRITER = "writer"
@@ -97,11 +100,23 @@ _DRAFT_ONLY = re.compile(r"^(?:draft|write|compose|prepare|outline)\b", re.IGNOR
 
 def route_fields(task: TaskText, registered: Collection[str] | None = None) -> dict[str, Any]:
     """The classification's `route` and `deliver` for a task; a route the caller did not
-    register (`registered`, when given) falls back to the writer."""
-    route = choose_route(task.title, task.details)
+    register (`registered`, when given) falls back to the writer.
+
+    German, Spanish and French are read through the English gloss, and a one-letter typo in
+    the leading verb is forgiven, as the classifier does."""
+    title, details = _readable(task.title), gloss(task.details) if task.details else ""
+    route = choose_route(title, details)
     if registered is not None and route not in registered:
         route = WRITER
-    return {"route": route, "deliver": wants_delivery(task.title, route)}
+    return {"route": route, "deliver": wants_delivery(title, route)}
+
+
+def _readable(title: str) -> str:
+    """The title in English words with its leading verb's typo corrected."""
+    english = gloss(title)
+    first, space, rest = _strip_lead_in(" ".join(english.split())).partition(" ")
+    fixed = correct_typo(first.lower(), KNOWN_VERBS)
+    return f"{fixed}{space}{rest}" if fixed else english
 
 
 def registered_routes(tool: dict[str, Any]) -> list[str] | None:

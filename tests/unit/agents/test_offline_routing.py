@@ -161,3 +161,19 @@ def test_a_route_the_schema_does_not_register_falls_back_to_the_writer() -> None
 def test_registered_routes_are_read_from_the_classification_schema() -> None:
     tool = convert_to_openai_tool(Classification)
     assert registered_routes(tool) == list(ROUTES)
+
+
+def test_a_french_slack_task_that_names_the_channel_routes_to_slack() -> None:
+    assert choose_route_for("Poste dans #general que la démo est reportée à jeudi") == "slack"
+
+
+def test_a_german_meeting_request_routes_to_the_calendar() -> None:
+    assert choose_route_for("Vereinbare ein Meeting mit anna@firma.de am Dienstag") == "calendar"
+
+
+def test_a_typo_in_the_leading_verb_still_routes() -> None:
+    assert choose_route_for("Shedule a call with sam@vela.io on Friday") == "calendar"
+
+
+def choose_route_for(title: str) -> str:
+    return str(route_fields(TaskText(title=title))["route"])

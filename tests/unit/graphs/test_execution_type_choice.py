@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from agents.classification import Classification, SubtaskPlan
 from agents.scripted import ScriptedChatModel, tool_call_message
 from graphs.runner import task_runner
 from store import tasks as repo
@@ -209,3 +210,35 @@ def test_the_sender_domain_of_an_extracted_task_is_what_a_rule_reads(
 
     assert outcome["status"] == ExecutionStatus.COMPLETED.value
     assert _classified(_stored(db, org_id, task_id))["automation"]["rule"] == "corp acts"
+
+
+def test_a_subtask_typed_by_the_ai_s_plan_asks_before_it_posts(
+    db: Database, org_id: str, scripted_model: ScriptedChatModel
+) -> None:
+    plan = Classification(
+        strategy="decompose",
+        execution_type="fully_automated",
+        confidence=0.9,
+        reason="Two parts.",
+        subtasks=[
+            SubtaskPlan(title=POST_TITLE, execution_type="fully_automated"),
+            SubtaskPlan(title="Write the release blog post", execution_type="fully_automated"),
+        ],
+    )
+    scripted_model.script = [
+        plan,
+        immediate("fully_automated", "slack"),
+        tool_call_message("post_slack_message", POST),
+        "Posted.",
+        immediate("fully_automated", "writer"),
+        "A blog post.",
+    ]
+    with task_runner(db) as runner:
+        parent = runner.create("Announce release 2.3", execution_type="fully_automated")
+        runner.execute(parent)
+
+    with db.session() as session:
+        post = next(t for t in repo.list_tasks(session, org_id) if t.title == POST_TITLE)
+        assert post.execution_status == ExecutionStatus.PAUSED.value
+        assert post.ai_context["execution_type_chosen_by"] == "ai"
+    assert SandboxChat(db, org_id).history("general") == []

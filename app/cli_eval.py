@@ -41,8 +41,8 @@ def eval_command(
         typer.Option(
             "--data",
             help="A JSONL file or a folder of them (repeatable); default: the repository's "
-            "tests/data/eval. Each line: title, description, strategy, execution_type, route, "
-            "must_contain.",
+            "tests/data/eval (with tests/data/extraction). Each line: title, description, "
+            "strategy, execution_type, route, must_contain.",
         ),
     ] = None,
     model: Annotated[
@@ -67,11 +67,15 @@ def eval_command(
 
     items = load_labelled(_files(data or [DEFAULT_DATA]))
     name = model or configured_model_name()
-    messages = load_messages(_files(extraction or [DEFAULT_EXTRACTION]))
+    # The repository's extraction set goes with its own task sets: scoring a set of your
+    # own (--data) scores extraction only when you name messages too (--extraction).
+    extraction_paths = extraction or ([] if data else [DEFAULT_EXTRACTION])
+    messages = load_messages(_files(extraction_paths)) if extraction_paths else []
     with progress(f"scoring {name} on {len(items)} labelled tasks", as_json):
         report = evaluate(get_chat_model(name), items).as_dict()
-    with progress(f"scoring {name} on {len(messages)} labelled messages", as_json):
-        report["extraction"] = evaluate_extraction(get_chat_model(name), messages).as_dict()
+    if messages:
+        with progress(f"scoring {name} on {len(messages)} labelled messages", as_json):
+            report["extraction"] = evaluate_extraction(get_chat_model(name), messages).as_dict()
     report["model"] = name
     if as_json:
         from app.render import print_json

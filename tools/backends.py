@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
+from store.redaction import redact
+
 
 class Mailbox(Protocol):
     """Gmail or the sandbox mailbox."""
@@ -144,11 +146,15 @@ class ProviderError(Exception):
     """A provider refused a request (4xx) or kept failing (5xx/429 after retries).
 
     `retryable` is False for 4xx: retrying cannot help, so the task fails with `reason`.
+    The reason is redacted here: a provider that echoes a credential in its error would
+    otherwise put it into every place the exception is written (a LangGraph server stores
+    a failed step's error, by its repr, in the thread's checkpoints).
     """
 
     def __init__(
         self, service: str, reason: str, *, status: int | None = None, retryable: bool = False
     ) -> None:
+        reason = redact(reason)
         self.service = service
         self.reason = reason
         self.status = status

@@ -139,7 +139,12 @@ def test_google_token_echoed_by_gmail_is_never_stored_or_shown(
     scripted_model.script = [routed_to("send_email"), tool_call_message("send_email", email)]
 
     code, stdout, stderr = cli(
-        "-v", "run", "Reply to john@example.com thanking him for the meeting", "--json"
+        "-v",
+        "run",
+        "Reply to john@example.com thanking him for the meeting",
+        "--type",
+        "fully_automated",  # acts without approval: the provider's answer is what is tested
+        "--json",
     )
 
     outcome = json.loads(stdout)
@@ -162,7 +167,14 @@ def test_slack_token_echoed_by_slack_is_never_stored_or_shown(
         tool_call_message("post_slack_message", post),
     ]
 
-    code, stdout, stderr = cli("-v", "run", "Post the launch note to #general on Slack", "--json")
+    code, stdout, stderr = cli(
+        "-v",
+        "run",
+        "Post the launch note to #general on Slack",
+        "--type",
+        "fully_automated",
+        "--json",
+    )
 
     assert code == 1
     assert json.loads(stdout)["status"] == "failed"

@@ -124,21 +124,38 @@ def output_text(result: dict[str, Any] | None) -> str:
     return str(result.get("output") or "")
 
 
-def learn_from_feedback(
-    db: Database, org_id: str, task: Task, edited_output: str | None, feedback_id: str
-) -> bool:
-    """Keep feedback with an edited output as an example of its task's category; whether it
-    was kept (feedback without an edit, or with the output unchanged, teaches nothing)."""
+@dataclass(frozen=True)
+class EditedOutput:
+    """Feedback with an edited output, as read while its task was loaded: what is learned
+    from it once the feedback is stored (outside that transaction)."""
+
+    task_id: str
+    category: str
+    original: str
+    edited: str
+    feedback_id: str
+
+
+def edited_output(task: Task, edited: str | None, feedback_id: str) -> EditedOutput | None:
+    """What the feedback teaches, or None (no edit, nothing to compare, or unchanged)."""
     original = output_text(task.result)
-    if not edited_output or not original or edited_output.strip() == original.strip():
+    if not edited or not original or edited.strip() == original.strip():
+        return None
+    return EditedOutput(task.id, task_category(task), original, edited, feedback_id)
+
+
+def learn_from_feedback(db: Database, org_id: str, lesson: EditedOutput | None) -> bool:
+    """Keep feedback with an edited output as an example of its task's category; whether it
+    was kept. Call it after the feedback's transaction committed (the store has its own)."""
+    if lesson is None:
         return False
     learned.record_example(
         db,
         org_id,
-        task_category(task),
-        task_id=task.id,
-        original=original,
-        edited=edited_output,
-        source=f"feedback {feedback_id} with an edited output",
+        lesson.category,
+        task_id=lesson.task_id,
+        original=lesson.original,
+        edited=lesson.edited,
+        source=f"feedback {lesson.feedback_id} with an edited output",
     )
     return True

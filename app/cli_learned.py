@@ -42,8 +42,10 @@ def feedback(
         full_id = resolve_task_id(session, org_id, task_id)
         row = feedback_store.add_feedback(session, org_id, full_id, rating, comment, edited)
         task = get_task(session, org_id, full_id)
-        kept = learning.learn_from_feedback(db, org_id, task, row.edited_output, row.id)
-        result = {"id": row.id, "task_id": full_id, "rating": row.rating, "learned_from": kept}
+        lesson = learning.edited_output(task, row.edited_output, row.id)
+        result = {"id": row.id, "task_id": full_id, "rating": row.rating}
+    kept = learning.learn_from_feedback(db, org_id, lesson)
+    result["learned_from"] = kept
     if as_json:
         print_json(out, result)
         return

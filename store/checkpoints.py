@@ -93,4 +93,10 @@ def open_checkpointer(db: Database) -> Iterator[Any]:
         ) as pool:
             pg_saver = _RedactingPostgresSaver(pool, serde=RedactingSerializer())  # type: ignore[arg-type]
             pg_saver.setup()
+            # The learned store's first set-up builds an index CONCURRENTLY, which waits for
+            # every open transaction: done here, before runs open any, and never again later
+            # from inside one (where it would wait on its own caller forever).
+            from store.learned import setup_learned_store
+
+            setup_learned_store(db)
             yield pg_saver

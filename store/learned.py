@@ -77,6 +77,13 @@ def open_learned_store(db: Database) -> Iterator[BaseStore]:
         yield pg_store
 
 
+def setup_learned_store(db: Database) -> None:
+    """Create the learned store's tables now (once per process and database), at a moment
+    when this process holds no open transaction."""
+    with open_learned_store(db):
+        pass
+
+
 def _setup_once(location: str, store: Any) -> None:
     with _lock:
         if location not in _ready:

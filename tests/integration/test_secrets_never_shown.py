@@ -46,6 +46,13 @@ def stored_text(db: Database) -> str:
 
 def checkpoint_cells(db: Database) -> list[Any]:
     """Every cell of the raw checkpoint tables (serialized bytes as they are on disk)."""
+    if not db.is_sqlite:  # PostgresSaver's tables live in the store's own database
+        found: list[Any] = []
+        with db.engine.connect() as pg:
+            for table in ("checkpoints", "checkpoint_blobs", "checkpoint_writes"):
+                for row in pg.exec_driver_sql(f"SELECT * FROM {table}"):
+                    found += [bytes(c) if isinstance(c, memoryview) else c for c in row]
+        return found
     conn = sqlite3.connect(checkpoint_location(db))
     try:
         cells: list[Any] = []

@@ -26,6 +26,7 @@ import contextlib
 import os
 import re
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from slack_sdk import WebClient
@@ -36,6 +37,7 @@ from slack_sdk.http_retry.interval_calculator import RetryIntervalCalculator
 from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
+from slack_sdk.web import SlackResponse
 
 from store.errors import ConfigurationError
 from tools.backends import OutcomeUnknown, ProviderError
@@ -195,11 +197,8 @@ class SlackChat:
         method, args = "conversations_history", {"channel": ref}
         if thread_ts:
             method, args = "conversations_replies", {"channel": ref, "ts": thread_ts}
-        cursor: str | None = None
-        for _ in range(HISTORY_PAGES):
-            data = self._call(
-                method, include_all_metadata=True, limit=HISTORY_PAGE, cursor=cursor, **args
-            )
+        pages = self._pages(method, include_all_metadata=True, limit=HISTORY_PAGE, **args)
+        for number, data in enumerate(pages, start=1):
             for message in data.get("messages") or []:
                 metadata = message.get("metadata") or {}
                 payload = metadata.get("event_payload") or {}
@@ -208,27 +207,24 @@ class SlackChat:
                     and payload.get("idempotency_key") == idempotency_key
                 ):
                     return {"channel": ref, "channel_name": name, "ts": str(message.get("ts"))}
-            cursor = (data.get("response_metadata") or {}).get("next_cursor") or None
-            if not cursor:
-                return None
-        raise OutcomeUnknown(
-            "slack",
-            f"history_too_long: the post was not among the last "
-            f"{HISTORY_PAGE * HISTORY_PAGES} messages",
-        )
+            if number == HISTORY_PAGES and _next_cursor(data):
+                raise OutcomeUnknown(
+                    "slack",
+                    f"history_too_long: the post was not among the last "
+                    f"{HISTORY_PAGE * HISTORY_PAGES} messages",
+                )
+        return None
 
     def list_channels(self, limit: int = 200) -> list[dict[str, Any]]:
         """conversations.list (public and private channels the token sees, not archived)."""
         channels: list[dict[str, Any]] = []
-        cursor: str | None = None
-        while len(channels) < limit:
-            data = self._call(
-                "conversations_list",
-                types="public_channel,private_channel",
-                exclude_archived=True,
-                limit=min(200, max(limit - len(channels), 1)),
-                cursor=cursor,
-            )
+        pages = self._pages(
+            "conversations_list",
+            types="public_channel,private_channel",
+            exclude_archived=True,
+            limit=min(200, max(limit, 1)),
+        )
+        for data in pages:
             for item in data.get("channels") or []:
                 entry = {
                     "id": item.get("id"),
@@ -239,8 +235,7 @@ class SlackChat:
                 if entry["id"] and entry["name"]:
                     self._channel_ids[str(entry["name"]).lower()] = str(entry["id"])
                 channels.append(entry)
-            cursor = (data.get("response_metadata") or {}).get("next_cursor") or None
-            if not cursor:
+            if len(channels) >= limit:
                 break
         return channels[:limit]
 
@@ -278,15 +273,27 @@ class SlackChat:
         return self._channel_ids.get(name, f"#{name}"), name
 
     def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
-        try:
+        with self._errors():
             response = getattr(self.client, method)(**kwargs)
+        return _data(response)
+
+    def _pages(self, method: str, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        """Each page of a cursor-paginated method: slack_sdk's response iteration asks for
+        the next page (`next_cursor`) only when the caller reads on."""
+        with self._errors():
+            for page in getattr(self.client, method)(**kwargs):
+                yield _data(page)
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        """slack_sdk's failures as ProviderError, the token redacted."""
+        try:
+            yield
         except SlackApiError as exc:
             raise self._provider_error(exc) from None
         except (SlackClientError, OSError) as exc:
             reason = self._redact(f"connection failed: {type(exc).__name__}: {exc}")
             raise ProviderError("slack", reason, retryable=True) from None
-        data = response.data
-        return data if isinstance(data, dict) else {}
 
     def _provider_error(self, exc: SlackApiError) -> ProviderError:
         status = int(getattr(exc.response, "status_code", 0) or 0) or None
@@ -299,3 +306,11 @@ class SlackChat:
 
     def _redact(self, text: str) -> str:
         return text.replace(self._token, "***") if self._token else text
+
+
+def _data(response: SlackResponse) -> dict[str, Any]:
+    return response.data if isinstance(response.data, dict) else {}
+
+
+def _next_cursor(data: dict[str, Any]) -> str | None:
+    return (data.get("response_metadata") or {}).get("next_cursor") or None

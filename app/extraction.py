@@ -23,6 +23,7 @@ def extract_and_run(
 ) -> dict[str, Any]:
     """{"reply", "tasks"}: the tasks found (new or already open), each new executable one run
     to its outcome (manual ones wait for a person)."""
+    from agents.extraction import SourceKind
     from graphs.context import ProcessContext
     from graphs.extract_tasks import ExtractInput, graph
 
@@ -31,7 +32,7 @@ def extract_and_run(
         database_url=runner.db.url,
         model=runner.context.model,
     )
-    request: ExtractInput = {"text": text, "source": source}  # type: ignore[typeddict-item]
+    request: ExtractInput = {"text": text, "source": SourceKind(source)}
     if source_id:
         request["source_id"] = source_id
     if sender:

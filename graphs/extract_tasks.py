@@ -9,7 +9,7 @@ same message sent twice creates nothing new. Running the new tasks is the caller
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Any
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
@@ -32,8 +32,8 @@ class ExtractInput(TypedDict, total=False):
 
     text: str
     """A chat message, an email (subject and body) or meeting notes."""
-    source: Literal["chat", "email", "meeting"]
-    """What the text is; chat when left out."""
+    source: SourceKind
+    """What the text is (chat, email or meeting); chat when left out."""
     source_id: str
     """The message's id at its source (an email's id), kept with each task."""
     sender: str
@@ -157,7 +157,7 @@ def record(state: ExtractState, runtime: Runtime[Context]) -> dict[str, Any]:
 def _summary(
     task_id: str,
     title: str,
-    execution_type: Any,
+    execution_type: str | None,
     due: datetime | None,
     confidence: float | None,
     *,
@@ -167,11 +167,7 @@ def _summary(
     return {
         "task_id": task_id,
         "title": title,
-        "execution_type": str(
-            execution_type.value if hasattr(execution_type, "value") else execution_type
-        )
-        if execution_type
-        else None,
+        "execution_type": str(execution_type) if execution_type else None,
         "due_date": due.date().isoformat() if due else None,
         "confidence": confidence,
         "created": created,

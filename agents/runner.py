@@ -32,7 +32,9 @@ from store.db import Database
 from store.errors import DelegateError
 from tools.backends import ProviderError
 from tools.gate import idempotency as ledger
-from tools.gate.policy import PolicyGate, TaskFacts, summarize_args
+from tools.gate.calls import TaskFacts
+from tools.gate.gate_log import summarize_args
+from tools.gate.policy import PolicyGate
 from tools.toolkit import Backends, ToolRun, backends_for, build_tools
 
 

@@ -49,7 +49,8 @@ from tools.gate.approval import (
     FinishedByPerson,
     RevisionRequested,
 )
-from tools.gate.policy import GatedCall, PolicyGate, TaskFacts
+from tools.gate.calls import GatedCall, TaskFacts
+from tools.gate.policy import PolicyGate
 from tools.toolkit import ToolRun, all_specs, backends_for
 
 WORKFLOW = "email_drafting"

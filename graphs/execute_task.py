@@ -53,7 +53,7 @@ from store.redaction import redact, redact_value
 from store.tasks import MAX_SUBTASK_DEPTH, MAX_SUBTASKS_PER_PARENT, normalize_title
 from tools.backends import ProviderError
 from tools.gate.approval import ApprovalRejected, FinishedByPerson
-from tools.gate.policy import TaskFacts
+from tools.gate.calls import TaskFacts
 
 EXECUTOR_ID = "execute_task"
 

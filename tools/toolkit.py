@@ -25,7 +25,9 @@ from store.errors import InvalidInput, NotFound
 from store.redaction import redact
 from tools.backends import Browser, Calendar, Chat, Mailbox
 from tools.gate.approval import ActionSkipped, RevisionRequested
-from tools.gate.policy import GatedCall, PolicyGate, TaskFacts, summarize_args
+from tools.gate.calls import GatedCall, TaskFacts
+from tools.gate.gate_log import summarize_args
+from tools.gate.policy import PolicyGate
 
 ReadHandler = Callable[["ToolRun", dict[str, Any]], Any]
 ActHandler = Callable[["ToolRun", dict[str, Any], str], dict[str, Any]]

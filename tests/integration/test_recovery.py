@@ -46,15 +46,15 @@ from agents.models import register_model
 from agents.scripted import ScriptedChatModel
 from graphs.runner import task_runner
 from store.db import Database
-from tools.gate import policy
+from tools.gate import side_effects
 
 url, task_id, marker = sys.argv[1:4]
 
-def stop_before_sending(self, call, key, args):
+def stop_before_sending(log, call, key, args):
     Path(marker).write_text("stopped")
     threading.Event().wait()
 
-policy.PolicyGate._execute = stop_before_sending
+side_effects.run_recorded = stop_before_sending
 register_model("child", ScriptedChatModel(default=lambda messages, tools: "unused"))
 with task_runner(Database(url), model="child", owner="approver-that-dies") as runner:
     runner.approve(task_id)

@@ -13,8 +13,9 @@ from store.db import Database
 from store.enums import ExecutionType
 from store.errors import PolicyDenied
 from store.models import Organization
+from tools.gate.calls import TaskFacts
 from tools.gate.data_flow import DESTINATIONS, TrustedSources, destinations
-from tools.gate.policy import PolicyGate, TaskFacts
+from tools.gate.policy import PolicyGate
 from tools.toolkit import Backends, ToolRun, all_specs, build_tools, invoke_spec
 
 ARGS: dict[str, dict[str, Any]] = {

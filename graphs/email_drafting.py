@@ -36,7 +36,7 @@ from agents.prompts import task_prompt
 from agents.workflow_schemas import EmailDraft
 from agents.workflow_writers import EMAIL_SYSTEM, has_email_address, write_email
 from graphs.context import Context
-from graphs.execution_type_choice import approval_required
+from graphs.execution_type_choice import approval_required, left_with_person, runs_as
 from graphs.workflow_support import MODEL_RETRY, STUDIO_SCHEMA, close_task, log_step
 from store import tasks as repo
 from store.enums import ExecutionType
@@ -129,8 +129,9 @@ def _facts(runtime: Runtime[Context], task_id: str) -> TaskFacts:
             title=task.title,
             description=task.description or "",
             # Untyped (run here directly, never classified): a person approves the send.
-            execution_type=task.type or ExecutionType.SEMI_AUTOMATED,
+            execution_type=runs_as(task.type, task.ai_context) or ExecutionType.SEMI_AUTOMATED,
             approval_required=approval_required(task.ai_context),
+            with_person_because=left_with_person(task.ai_context),
         )
 
 

@@ -33,6 +33,8 @@ from graphs.execution_type_choice import (
     approval_required,
     automation_for,
     chosen_by_ai,
+    left_with_person,
+    runs_as,
 )
 from graphs.task_outcomes import (
     finished_by_person,
@@ -277,6 +279,8 @@ def classify(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
         CHOSEN_BY: "ai" if ai_typed else "person",
         AUTOMATION: automation.log_entry(),
     }
+    # The AI's type, unless the rules leave the task with a person: then it is manual.
+    ai_type = runs_as(decision.execution_type, typing) if ai_typed else None
     with db.transaction() as conn:
         repo.record_classification(
             conn,
@@ -299,11 +303,11 @@ def classify(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
                 deliver=decision.deliver,
                 **typing,
             ),
-            execution_type=decision.execution_type.value if ai_typed else None,
+            execution_type=ai_type.value if ai_type else None,
         )
     update: dict[str, Any] = {"classification": decision.model_dump(mode="json"), **typing}
-    if ai_typed:
-        update["execution_type"] = decision.execution_type.value
+    if ai_type:
+        update["execution_type"] = ai_type.value
     return update
 
 
@@ -364,8 +368,9 @@ def execute(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
         org_id=org_id,
         title=state["title"],
         description=state.get("description", ""),
-        execution_type=ExecutionType(state.get("execution_type") or ExecutionType.SEMI_AUTOMATED),
+        execution_type=runs_as(state.get("execution_type"), state) or ExecutionType.SEMI_AUTOMATED,
         approval_required=approval_required(state),
+        with_person_because=left_with_person(state),
     )
     spec = _agent_for(route, deliver)
     if spec.tools:  # the writer's choice is recorded with its result, in one transaction

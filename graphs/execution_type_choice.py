@@ -6,7 +6,8 @@ category (the route), execution type, confidence, and the domains of the sender 
 from or the attendees it concerns. A task left untyped gets the model's choice, recorded
 with `execution_type_chosen_by: ai`, and its outward side effects wait for a person unless
 the decision is to act (by default no rule says so). A type a person set is never made more
-automated, but a rule may make it ask first.
+automated, but a rule may make it ask first, or leave it with a person: a decision of
+`person` runs the task as manual whatever its type (nothing is sent, not even on approval).
 """
 
 from __future__ import annotations
@@ -39,6 +40,25 @@ def approval_required(ai_context: Mapping[str, Any] | None) -> bool:
     if not decision:
         return chosen_by_ai(ai_context)
     return decision.get("outcome") != Outcome.ACT.value
+
+
+def left_with_person(ai_context: Mapping[str, Any] | None) -> str | None:
+    """Why the automation rules leave the task with a person (their decision was `person`),
+    or None: the run then follows manual, whatever type the task has."""
+    decision = (ai_context or {}).get(AUTOMATION)
+    if not decision or decision.get("outcome") != Outcome.PERSON.value:
+        return None
+    return str(decision.get("reason") or f"rule {decision.get('rule')} says person")
+
+
+def runs_as(
+    execution_type: ExecutionType | str | None, ai_context: Mapping[str, Any] | None
+) -> ExecutionType | None:
+    """The type a run follows: manual when the rules leave the task with a person, else its
+    own."""
+    if left_with_person(ai_context):
+        return ExecutionType.MANUAL
+    return ExecutionType(execution_type) if execution_type else None
 
 
 def automation_for(

@@ -23,6 +23,9 @@ class TaskFacts:
     approval_required: bool = False
     """A person approves every outward side effect whatever the type says: the AI chose
     the type and the automation rules did not let it act alone."""
+    with_person_because: str | None = None
+    """Why a task that is not typed manual runs as manual: the automation rules leave it
+    with a person (cited when a side effect is refused)."""
 
     @property
     def text(self) -> str:

@@ -179,7 +179,9 @@ class PolicyGate:
                 RULE_MANUAL,
                 tool,
                 args,
-                f"task is manual: a person does it; {tool} was "
+                f"the automation rules leave this task with a person ({why}); {tool} was not run"
+                if (why := self.task.with_person_because)
+                else f"task is manual: a person does it; {tool} was "
                 "not run (change the execution type to let the AI act)",
             )
         key = ledger.idempotency_key(self.task.id, self.step, tool, args)

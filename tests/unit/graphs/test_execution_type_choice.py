@@ -242,3 +242,108 @@ def test_a_subtask_typed_by_the_ai_s_plan_asks_before_it_posts(
         assert post.execution_status == ExecutionStatus.PAUSED.value
         assert post.ai_context["execution_type_chosen_by"] == "ai"
     assert SandboxChat(db, org_id).history("general") == []
+
+
+def _slack_is_for_people(db: Database, org_id: str) -> None:
+    with db.session() as session:
+        set_automation_rules(
+            session,
+            org_id,
+            {"rules": [{"name": "people post", "when": {"category": ["slack"]}, "then": "person"}]},
+        )
+
+
+@pytest.mark.parametrize("person_set", ["fully_automated", "semi_automated", "manual"])
+def test_a_rule_that_says_person_leaves_a_person_typed_task_with_a_person_unasked(
+    db: Database, org_id: str, scripted_model: ScriptedChatModel, person_set: str
+) -> None:
+    _slack_is_for_people(db, org_id)
+    scripted_model.script = [
+        immediate("fully_automated", "slack"),
+        tool_call_message("post_slack_message", POST),
+        "Posted.",
+    ]
+    with task_runner(db) as runner:
+        task_id = runner.create(POST_TITLE, execution_type=person_set)
+        outcome = runner.execute(task_id)
+
+    assert outcome["status"] == ExecutionStatus.BLOCKED.value
+    assert "approval" not in outcome
+    assert SandboxChat(db, org_id).history("general") == []
+    task = _stored(db, org_id, task_id)
+    events = [e["event"] for e in task.execution_log]
+    assert "approval_requested" not in events
+    assert task.execution_type == person_set  # the person's own choice is kept as they set it
+    assert (_classified(task)["automation"]["rule"], task.ai_context["automation"]["outcome"]) == (
+        "people post",
+        "person",
+    )
+    if person_set != "manual":
+        assert "automation rules leave this task with a person" in outcome["reason"]
+
+
+def test_a_rule_that_says_person_makes_an_ai_typed_task_manual(
+    db: Database, org_id: str, scripted_model: ScriptedChatModel
+) -> None:
+    _slack_is_for_people(db, org_id)
+    scripted_model.script = [
+        immediate("fully_automated", "slack"),
+        tool_call_message("post_slack_message", POST),
+        "Posted.",
+    ]
+    with task_runner(db) as runner:
+        task_id = runner.create(POST_TITLE, execution_type=None)
+        outcome = runner.execute(task_id)
+
+    assert outcome["status"] == ExecutionStatus.BLOCKED.value
+    assert SandboxChat(db, org_id).history("general") == []
+    task = _stored(db, org_id, task_id)
+    assert task.execution_type == "manual"
+    assert "approval_requested" not in [e["event"] for e in task.execution_log]
+
+
+def test_a_confidence_below_the_ask_threshold_leaves_an_ai_typed_task_with_a_person(
+    db: Database, org_id: str, scripted_model: ScriptedChatModel
+) -> None:
+    unsure = immediate("fully_automated", "slack").model_copy(update={"confidence": 0.2})
+    scripted_model.script = [unsure, tool_call_message("post_slack_message", POST), "Posted."]
+    with task_runner(db) as runner:
+        task_id = runner.create(POST_TITLE, execution_type=None)
+        outcome = runner.execute(task_id)
+
+    assert outcome["status"] == ExecutionStatus.BLOCKED.value
+    assert "below the ask threshold" in outcome["reason"]
+    task = _stored(db, org_id, task_id)
+    assert task.execution_type == "manual"
+    assert "approval_requested" not in [e["event"] for e in task.execution_log]
+
+
+def test_a_rule_that_says_person_leaves_an_email_written_but_unsent_and_unasked(
+    db: Database, org_id: str
+) -> None:
+    with db.session() as session:
+        set_automation_rules(
+            session,
+            org_id,
+            {
+                "rules": [
+                    {
+                        "name": "people email",
+                        "when": {"category": ["email_drafting"]},
+                        "then": "person",
+                    }
+                ]
+            },
+        )
+    with task_runner(db, model="offline") as runner:
+        task_id = runner.create(
+            "Email john@example.com thanking him for the meeting", execution_type="fully_automated"
+        )
+        outcome = runner.execute(task_id)
+
+    assert "approval" not in outcome
+    task = _stored(db, org_id, task_id)
+    events = [e["event"] for e in task.execution_log]
+    assert "approval_requested" not in events
+    assert "email_sent" not in events
+    assert task.ai_context["automation"]["outcome"] == "person"

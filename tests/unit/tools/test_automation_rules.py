@@ -213,3 +213,100 @@ def test_an_act_threshold_below_ask_acts_only_from_ask_up() -> None:
 
     assert decide(facts(confidence=0.4), NONE, org).outcome is Outcome.PERSON
     assert decide(facts(confidence=0.7), NONE, org).outcome is Outcome.ACT
+
+
+# Every rule outcome against every type a person can set (and none): what the task runs as.
+# A rule may make a task less automated than a person set, never more.
+RULE_OUTCOME_TABLE = [
+    # (rule says, type a person set or None for the AI's choice, outcome)
+    ("act", None, Outcome.ACT),
+    ("ask", None, Outcome.ASK),
+    ("person", None, Outcome.PERSON),
+    ("act", T.FULLY_AUTOMATED, Outcome.ACT),
+    ("ask", T.FULLY_AUTOMATED, Outcome.ASK),
+    ("person", T.FULLY_AUTOMATED, Outcome.PERSON),
+    ("act", T.SEMI_AUTOMATED, Outcome.ASK),
+    ("ask", T.SEMI_AUTOMATED, Outcome.ASK),
+    ("person", T.SEMI_AUTOMATED, Outcome.PERSON),
+    ("act", T.MANUAL, Outcome.PERSON),
+    ("ask", T.MANUAL, Outcome.PERSON),
+    ("person", T.MANUAL, Outcome.PERSON),
+]
+
+
+@pytest.mark.parametrize(("then", "person_set", "expected"), RULE_OUTCOME_TABLE)
+def test_a_rule_s_outcome_against_the_type_a_person_set(
+    then: str, person_set: T | None, expected: Outcome
+) -> None:
+    typed = {"execution_type": person_set, "type_set_by_person": True} if person_set else {}
+
+    decision = decide(facts(**typed), NONE, one_rule({}, then=then))
+
+    assert (decision.outcome, decision.rule, decision.source) == (
+        expected,
+        "the rule",
+        "organization",
+    )
+    assert (
+        decision.execution_type
+        is {
+            Outcome.ACT: T.FULLY_AUTOMATED,
+            Outcome.ASK: T.SEMI_AUTOMATED,
+            Outcome.PERSON: T.MANUAL,
+        }[expected]
+    )
+
+
+# The thresholds against every type the AI can choose, in each confidence band
+# (act 0.9, ask 0.6): the AI's choice is never made more automated either.
+THRESHOLD_TABLE = [
+    (T.FULLY_AUTOMATED, 0.95, Outcome.ACT),
+    (T.FULLY_AUTOMATED, 0.7, Outcome.ASK),
+    (T.FULLY_AUTOMATED, 0.3, Outcome.PERSON),
+    (T.SEMI_AUTOMATED, 0.95, Outcome.ASK),
+    (T.SEMI_AUTOMATED, 0.7, Outcome.ASK),
+    (T.SEMI_AUTOMATED, 0.3, Outcome.PERSON),
+    (T.MANUAL, 0.95, Outcome.PERSON),
+    (T.MANUAL, 0.7, Outcome.PERSON),
+    (T.MANUAL, 0.3, Outcome.PERSON),
+]
+
+
+@pytest.mark.parametrize(("ai_chose", "confidence", "expected"), THRESHOLD_TABLE)
+def test_the_thresholds_against_the_type_the_ai_chose(
+    ai_chose: T, confidence: float, expected: Outcome
+) -> None:
+    org = parse_rules({"thresholds": {"act": 0.9, "ask": 0.6}})
+
+    decision = decide(facts(execution_type=ai_chose, confidence=confidence), NONE, org)
+
+    assert (decision.outcome, decision.rule) == (expected, "thresholds")
+
+
+@pytest.mark.parametrize(
+    ("when", "value"),
+    [
+        ({"min_confidence": 0.9}, {"confidence": 0.9}),
+        ({"max_confidence": 0.3}, {"confidence": 0.3}),
+        ({"sender_domains": ["corp.com"]}, {"sender_domain": "corp.com."}),
+        ({"execution_type": ["manual", "fully_automated"]}, {}),
+    ],
+)
+def test_a_condition_s_boundary_value_holds(when: dict[str, Any], value: dict[str, Any]) -> None:
+    assert decide(facts(**value), one_rule(when, then="ask"), NONE).rule == "the rule"
+
+
+def test_a_rule_without_conditions_applies_to_every_task() -> None:
+    rules = one_rule({}, then="person")
+
+    for category in ("email_drafting", "slack", None):
+        assert decide(facts(category=category, sender_domain=None), rules, NONE).rule == "the rule"
+
+
+def test_a_task_s_thresholds_come_before_the_organization_s() -> None:
+    task = parse_rules({"thresholds": {"act": 0.5}})
+    org = parse_rules({"thresholds": {"act": 0.99}})
+
+    decision = decide(facts(confidence=0.8), task, org)
+
+    assert (decision.outcome, decision.source) == (Outcome.ACT, "task")

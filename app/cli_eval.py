@@ -14,8 +14,11 @@ if TYPE_CHECKING:
 
 #: The labelled sets that ship with the repository (used when no --data is given).
 DEFAULT_DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "eval"
-#: The labelled messages for task extraction (chats, emails, meeting notes).
+#: The labelled messages for task extraction (chats, emails, meeting notes), written beside
+#: the offline model's rules.
 DEFAULT_EXTRACTION = Path(__file__).resolve().parents[1] / "tests" / "data" / "extraction"
+#: Messages labelled apart from the offline model's rules (its honest measurement).
+DEFAULT_HELDOUT = Path(__file__).resolve().parents[1] / "tests" / "data" / "extraction_heldout"
 
 
 def _files(paths: list[Path]) -> list[Path]:
@@ -67,15 +70,21 @@ def eval_command(
 
     items = load_labelled(_files(data or [DEFAULT_DATA]))
     name = model or configured_model_name()
-    # The repository's extraction set goes with its own task sets: scoring a set of your
-    # own (--data) scores extraction only when you name messages too (--extraction).
-    extraction_paths = extraction or ([] if data else [DEFAULT_EXTRACTION])
-    messages = load_messages(_files(extraction_paths)) if extraction_paths else []
+    # The repository's extraction sets go with its own task sets: scoring a set of your
+    # own (--data) scores extraction only when you name messages too (--extraction). The
+    # held-out set is scored on its own, never mixed with the other.
+    extraction_sets: dict[str, list[Path]] = {}
+    if extraction:
+        extraction_sets["extraction"] = _files(extraction)
+    elif not data:
+        extraction_sets["extraction"] = _files([DEFAULT_EXTRACTION])
+        extraction_sets["extraction_heldout"] = _files([DEFAULT_HELDOUT])
     with progress(f"scoring {name} on {len(items)} labelled tasks", as_json):
         report = evaluate(get_chat_model(name), items).as_dict()
-    if messages:
-        with progress(f"scoring {name} on {len(messages)} labelled messages", as_json):
-            report["extraction"] = evaluate_extraction(get_chat_model(name), messages).as_dict()
+    for key, paths in extraction_sets.items():
+        messages = load_messages(paths)
+        with progress(f"scoring {name} on {len(messages)} labelled messages ({key})", as_json):
+            report[key] = evaluate_extraction(get_chat_model(name), messages).as_dict()
     report["model"] = name
     if as_json:
         from app.render import print_json
@@ -104,14 +113,23 @@ def _print(report: dict[str, Any], limit: int) -> None:
     shown = report["failures"][:limit]
     if shown:
         out.print(_failures_table(shown, len(report["failures"])))
-    if "extraction" in report:
-        out.print(_extraction_table(report["extraction"]))
+    for key, title in EXTRACTION_TITLES.items():
+        if key in report:
+            out.print(_extraction_table(report[key], title))
 
 
-def _extraction_table(extraction: dict[str, Any]) -> Table:
+#: Each extraction set's table title.
+EXTRACTION_TITLES = {
+    "extraction": "task extraction (chats, emails, meeting notes)",
+    "extraction_heldout": "task extraction, HELD-OUT set (labelled apart from the offline "
+    "model's rules: its honest figure)",
+}
+
+
+def _extraction_table(extraction: dict[str, Any], title: str) -> Table:
     from rich.table import Table
 
-    table = Table(title="task extraction (chats, emails, meeting notes)")
+    table = Table(title=title)
     for column in ("group", "extracted", "expected", "precision", "recall"):
         table.add_column(column, justify="left" if column == "group" else "right")
     rows = {"all": extraction["total"], **extraction["by_group"]}

@@ -14,6 +14,7 @@ from typing import Any
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from pydantic import with_config
+from sqlalchemy.orm import Session
 from typing_extensions import TypedDict
 
 from agents.extraction import ExtractedTask, SourceKind, extract_tasks
@@ -21,7 +22,15 @@ from agents.models import get_chat_model
 from graphs.context import Context
 from graphs.workflow_support import MODEL_RETRY, STUDIO_SCHEMA
 from store import tasks as repo
-from store.extracted_tasks import open_task_titles, source_digest, tasks_from_source, title_key
+from store.extracted_tasks import (
+    SourceAlreadyRecorded,
+    open_task_titles,
+    record_source,
+    source_digest,
+    tasks_from_source,
+    title_key,
+)
+from store.models import Task
 
 EXTRACTOR = "extract_tasks"  # agents.workflows.EXTRACT_TASKS
 
@@ -75,83 +84,100 @@ def _due(value: str | None) -> datetime | None:
 
 
 def record(state: ExtractState, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Create the tasks that are not already open; the same message creates nothing twice."""
+    """Create the tasks that are not already open; the same message creates nothing twice,
+    even when it arrives twice at once (the second request finds the first one's tasks)."""
     ctx = runtime.context
     kind = str(state.get("source") or SourceKind.CHAT.value)
     digest = source_digest(kind, state.get("text") or "")
     org_id = ctx.org_id()
+    db = ctx.database()
+    try:
+        with db.session() as session:
+            earlier = tasks_from_source(session, org_id, digest)
+            if earlier:
+                return {"tasks": _already_created(earlier)}
+            results = _create_new(session, org_id, state, kind, digest)
+            created = [r["task_id"] for r in results if r["created"]]
+            record_source(session, org_id, digest, created)
+    except SourceAlreadyRecorded:
+        with db.session() as session:
+            return {"tasks": _already_created(tasks_from_source(session, org_id, digest))}
+    return {"tasks": results}
+
+
+def _create_new(
+    session: Session, org_id: str, state: ExtractState, kind: str, digest: str
+) -> list[dict[str, Any]]:
+    """Create each found task that is not already open under its title; a summary of each."""
     results: list[dict[str, Any]] = []
-    with ctx.database().session() as session:
-        earlier = tasks_from_source(session, org_id, digest)
-        if earlier:
-            return {
-                "tasks": [
-                    _summary(
-                        t.id,
-                        t.title,
-                        t.execution_type,
-                        t.due_date,
-                        t.ai_confidence,
-                        created=False,
-                        duplicate_of=t.id,
-                    )
-                    for t in earlier
-                ]
-            }
-        open_titles = open_task_titles(session, org_id)
-        for data in state.get("found") or []:
-            item = ExtractedTask.model_validate(data)
-            existing = open_titles.get(title_key(item.title))
-            if existing is not None:
-                results.append(
-                    _summary(
-                        existing,
-                        item.title,
-                        item.execution_type,
-                        None,
-                        item.confidence,
-                        created=False,
-                        duplicate_of=existing,
-                    )
-                )
-                continue
-            # Unless the text makes it manual, the type is the AI's to choose when the task
-            # runs, and what it would send waits for a person unless the automation rules
-            # (e.g. a trusted sender's domain) let it act.
-            fields: dict[str, Any] = {"execution_type": item.execution_type}
-            task = repo.create_task(
-                session,
-                org_id,
-                item.title,
-                description=item.description,
-                due_date=_due(item.due_date),
-                created_by=EXTRACTOR,
-                **fields,
-            )
-            task.ai_confidence = item.confidence
-            task.ai_context = {
-                "source": {
-                    "kind": kind,
-                    "digest": digest,
-                    "id": state.get("source_id"),
-                    "sender": state.get("sender"),
-                    "quote": item.quote,
-                },
-                "why": item.why,
-                "extracted_by": EXTRACTOR,
-            }
-            open_titles[title_key(item.title)] = task.id
+    open_titles = open_task_titles(session, org_id)
+    for data in state.get("found") or []:
+        item = ExtractedTask.model_validate(data)
+        existing = open_titles.get(title_key(item.title))
+        if existing is not None:
             results.append(
                 _summary(
-                    task.id,
-                    task.title,
-                    task.execution_type,
-                    task.due_date,
+                    existing,
+                    item.title,
+                    item.execution_type,
+                    None,
                     item.confidence,
-                    created=True,
+                    created=False,
+                    duplicate_of=existing,
                 )
             )
-    return {"tasks": results}
+            continue
+        # Unless the text makes it manual, the type is the AI's to choose when the task
+        # runs, and what it would send waits for a person unless the automation rules
+        # (e.g. a trusted sender's domain) let it act.
+        task = repo.create_task(
+            session,
+            org_id,
+            item.title,
+            description=item.description,
+            due_date=_due(item.due_date),
+            created_by=EXTRACTOR,
+            execution_type=item.execution_type,
+        )
+        task.ai_confidence = item.confidence
+        task.ai_context = {
+            "source": {
+                "kind": kind,
+                "digest": digest,
+                "id": state.get("source_id"),
+                "sender": state.get("sender"),
+                "quote": item.quote,
+            },
+            "why": item.why,
+            "extracted_by": EXTRACTOR,
+        }
+        open_titles[title_key(item.title)] = task.id
+        results.append(
+            _summary(
+                task.id,
+                task.title,
+                task.execution_type,
+                task.due_date,
+                item.confidence,
+                created=True,
+            )
+        )
+    return results
+
+
+def _already_created(tasks: list[Task]) -> list[dict[str, Any]]:
+    return [
+        _summary(
+            t.id,
+            t.title,
+            t.execution_type,
+            t.due_date,
+            t.ai_confidence,
+            created=False,
+            duplicate_of=t.id,
+        )
+        for t in tasks
+    ]
 
 
 def _summary(

@@ -1,17 +1,20 @@
 """Tasks created from a message, an email or notes: where each came from, and what is already
-open, so the same work is never created twice."""
+open, so the same work is never created twice.
+
+A message's tasks are found by its digest (extracted_task_sources, unique per org, digest and
+position): the same message sent again, or twice at once, creates its tasks once."""
 
 from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from store.enums import ExecutionStatus
-from store.models import Task
+from store.models import ExtractedTaskSource, Task
 
 #: Tasks still open: a new one with the same title is the same work.
 OPEN_STATUSES = tuple(
@@ -26,6 +29,10 @@ OPEN_STATUSES = tuple(
 )
 
 
+class SourceAlreadyRecorded(Exception):
+    """A concurrent request created this message's tasks first."""
+
+
 def source_digest(kind: str, text: str) -> str:
     """One message's identity: the same text from the same kind of source, however spaced."""
     folded = " ".join(text.split()).lower()
@@ -38,13 +45,30 @@ def title_key(title: str) -> str:
 
 
 def tasks_from_source(session: Session, org_id: str, digest: str) -> list[Task]:
-    """The tasks already extracted from the message with this digest (any status), oldest
-    first (the order they were found in)."""
-    rows = session.scalars(
-        select(Task).where(Task.org_id == org_id, Task.parent_task_id.is_(None))
-        .order_by(Task.created_at.desc()).limit(2_000)
-    ).all()  # fmt: skip
-    return [t for t in reversed(rows) if _digest_of(t.ai_context) == digest]
+    """The tasks already extracted from the message with this digest (any status), in the
+    order they were found in."""
+    return list(
+        session.scalars(
+            select(Task)
+            .join(ExtractedTaskSource, ExtractedTaskSource.task_id == Task.id)
+            .where(ExtractedTaskSource.org_id == org_id, ExtractedTaskSource.digest == digest)
+            .order_by(ExtractedTaskSource.position)
+        )
+    )
+
+
+def record_source(session: Session, org_id: str, digest: str, task_ids: list[str]) -> None:
+    """Record the tasks a message created, in order; SourceAlreadyRecorded (and the whole
+    transaction is to be rolled back) when another request recorded the message first."""
+    session.flush()  # the tasks first: the rows refer to them
+    session.add_all(
+        ExtractedTaskSource(org_id=org_id, digest=digest, position=position, task_id=task_id)
+        for position, task_id in enumerate(task_ids)
+    )
+    try:
+        session.flush()
+    except IntegrityError:
+        raise SourceAlreadyRecorded(digest) from None
 
 
 def open_task_titles(session: Session, org_id: str) -> dict[str, str]:
@@ -55,8 +79,3 @@ def open_task_titles(session: Session, org_id: str) -> dict[str, str]:
         )
     ).all()
     return {title_key(title): task_id for task_id, title in rows}
-
-
-def _digest_of(context: dict[str, Any] | None) -> str | None:
-    source = (context or {}).get("source")
-    return source.get("digest") if isinstance(source, dict) else None

@@ -324,6 +324,26 @@ class AutopilotTrigger(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ExtractedTaskSource(Base):
+    """A task extracted from a message, by the message's digest: the message's nth task.
+    The unique (org_id, digest, position) makes one message create its tasks once, even when
+    it arrives twice at once (migration extracted_task_sources)."""
+
+    __tablename__ = "extracted_task_sources"
+    __table_args__ = (
+        UniqueConstraint("org_id", "digest", "position", name="uq_extracted_task_sources"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    digest: Mapped[str] = mapped_column(String(64))
+    """store.extracted_tasks.source_digest of the message."""
+    position: Mapped[int] = mapped_column(Integer)
+    """0 for the first task the message gave, 1 for the next, ..."""
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class SandboxChatMessage(Base):
     """The sandbox Slack: a channel log per organization."""
 

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
 
 from agents.extraction import ExtractedTask, ExtractedTasks
 from agents.scripted import ScriptedChatModel
+from graphs import extract_tasks
 from graphs.context import ProcessContext
 from graphs.extract_tasks import graph
 from store import tasks as repo
 from store.db import Database
+from store.extracted_tasks import tasks_from_source
+from store.models import Task
 
 MESSAGE = "Hi! Can you send the Q3 deck to maria@example.com? Tom will book the venue."
 TWO = ExtractedTasks(
@@ -71,6 +79,33 @@ def test_the_same_message_twice_creates_nothing_new(
 
     assert [t["created"] for t in again] == [False, False]
     assert {t["duplicate_of"] for t in again} == {t["task_id"] for t in first}
+    with db.session() as session:
+        assert len(repo.list_tasks(session, org_id)) == 2
+
+
+def test_the_same_message_twice_at_once_creates_its_tasks_once(
+    db: Database, org_id: str, scripted_model: ScriptedChatModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scripted_model.script = [TWO, TWO]
+    if not db.is_sqlite:  # (SQLite's write lock orders the two requests by itself)
+        both_looked = threading.Barrier(2, timeout=30)
+        first_looks = iter(range(2))
+
+        def look_then_wait_for_the_other(session: Session, org: str, digest: str) -> list[Task]:
+            found = tasks_from_source(session, org, digest)
+            if next(first_looks, None) is not None:  # both find nothing before either records
+                both_looked.wait()
+            return found
+
+        monkeypatch.setattr(extract_tasks, "tasks_from_source", look_then_wait_for_the_other)
+
+    with ThreadPoolExecutor(2) as pool:
+        first, second = pool.map(lambda _: _run(db), range(2))
+
+    winner, loser = (first, second) if first[0]["created"] else (second, first)
+    assert [t["created"] for t in winner] == [True, True]
+    assert [t["created"] for t in loser] == [False, False]
+    assert [t["duplicate_of"] for t in loser] == [t["task_id"] for t in winner]
     with db.session() as session:
         assert len(repo.list_tasks(session, org_id)) == 2
 

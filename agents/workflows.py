@@ -46,8 +46,9 @@ EXTRACT_TASKS = WorkflowSpec(
 #: The autopilot cycle: it watches the calendar and makes and runs tasks, so it is not a route.
 AUTOPILOT = WorkflowSpec(
     name="autopilot",
-    description="One autopilot cycle: draft and send an agenda for each meeting in the next "
-    "24 hours that has none, once per meeting, within a budget.",
+    description="One autopilot cycle: an agenda for each meeting in the next 24 hours that has "
+    "none, a summary with action items after each meeting, a reply drafted for approval to "
+    "each important unanswered email; once per trigger, within a budget.",
     graph="./graphs/autopilot.py:graph",
 )
 

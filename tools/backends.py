@@ -47,6 +47,22 @@ class Mailbox(Protocol):
         ...
 
 
+class Inbox(Protocol):
+    """What the autopilot reads of a mailbox: mail waiting in the inbox, and whether we
+    answered it (Gmail or the sandbox mailbox)."""
+
+    def received(
+        self, after: datetime, before: datetime, max_results: int = 20
+    ) -> list[dict[str, Any]]:
+        """Inbox messages received in [after, before), newest first: {"id", "thread_id",
+        "message_id", "from", "to", "subject", "body", "date", "bulk_headers"}."""
+        ...
+
+    def answered(self, message: dict[str, Any]) -> bool:
+        """Whether a message of ours went out in this message's thread after it arrived."""
+        ...
+
+
 class Calendar(Protocol):
     """Google Calendar or the sandbox calendar (the primary calendar)."""
 

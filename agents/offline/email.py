@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from agents.offline.meeting_mail import written_from_details
 from agents.offline.text import capitalize_first, find_emails, missing, name_from_email
 from agents.offline.voice import Facts, read_facts, to_reader
 
@@ -171,8 +172,11 @@ def draft_email(title: str, details: str = "", extra_to: list[str] | None = None
     if who and not names:
         reader = [f"the {who.lower()}"]
     ctx = _Context(email_topic(title), read_facts(details, reader, group), title, group)
-    purpose = _purpose(title.lower())
-    subject, paragraphs = _BODIES[purpose](ctx)
+    written = written_from_details(title, details)
+    if written is not None:
+        subject, paragraphs = written
+    else:
+        subject, paragraphs = _BODIES[_purpose(title.lower())](ctx)
     body = "\n\n".join([greeting(to, who), *[p for p in paragraphs if p], SIGN_OFF])
     label = f"the {who.lower()} (no address given)" if who and not to else ""
     return EmailDraft(to=to, subject=subject, body=_tidy(body), to_label=label)

@@ -20,6 +20,7 @@ from agents.offline.notes import (
     parse_figure,
 )
 from agents.offline.text import TaskText, capitalize_first
+from agents.offline.triage import email_triage
 
 
 def email_draft(task: TaskText) -> dict[str, Any]:
@@ -124,6 +125,7 @@ def _fields(schema: dict[str, Any]) -> set[str]:
 #: (fields the schema must have, builder); matched by shape so renamed classes still work.
 KNOWN: list[tuple[set[str], Callable[[TaskText], dict[str, Any]]]] = [
     ({"extracted_tasks"}, extracted_tasks),
+    ({"from_a_person", "important"}, email_triage),
     ({"to", "subject", "body"}, email_draft),
     ({"summary", "action_items"}, meeting_summary),
     ({"title", "summary", "sections"}, report_draft),

@@ -41,6 +41,11 @@ def summarize_event(event: dict[str, Any]) -> dict[str, Any]:
         "location": event.get("location", ""),
         "html_link": event.get("htmlLink", ""),
         "organizer": (event.get("organizer") or {}).get("email", ""),
+        # Files attached to the event (meeting notes in Drive): names and links only.
+        "attachments": [
+            {"title": a.get("title", ""), "url": a.get("fileUrl", "")}
+            for a in event.get("attachments") or []
+        ],
         # Google sets organizer.self only on the calendar owner's own events (absent: someone
         # else's); an event with no organizer at all was made on this calendar.
         "organized_by_me": bool(event["organizer"].get("self")) if event.get("organizer") else True,

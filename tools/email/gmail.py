@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from google.auth.credentials import Credentials
 
 from tools.email.message import (
     build_message,
+    bulk_headers,
     encode_raw,
     normalize_message_id,
     summarize_gmail_message,
@@ -116,3 +118,39 @@ class GmailMailbox:
     def _get(self, gmail_id: str, *, with_body: bool) -> dict[str, Any]:
         message = self._run(self._users.messages().get(userId="me", id=gmail_id, format="full"))
         return summarize_gmail_message(message, with_body=with_body)
+
+    def received(
+        self, after: datetime, before: datetime, max_results: int = 20
+    ) -> list[dict[str, Any]]:
+        """Inbox messages received in [after, before) (Gmail's `after:`/`before:` in Unix
+        seconds), newest first, with bodies and their list/automation headers."""
+        query = f"in:inbox after:{int(after.timestamp())} before:{int(before.timestamp())}"
+        listed = self._run(
+            self._users.messages().list(userId="me", q=query, maxResults=max_results)
+        )
+        found = []
+        for item in (listed.get("messages") or [])[:max_results]:
+            message = self._run(self._users.messages().get(userId="me", id=item["id"]))
+            found.append(
+                {
+                    **summarize_gmail_message(message, with_body=True),
+                    "bulk_headers": bulk_headers(message),
+                }
+            )
+        return found
+
+    def answered(self, message: dict[str, Any]) -> bool:
+        """Whether the message's thread (threads.get) holds a SENT message after it."""
+        thread_id = message.get("thread_id") or ""
+        if not thread_id:
+            return False
+        thread = self._run(
+            self._users.threads().get(
+                userId="me", id=thread_id, format="metadata", metadataHeaders=["From"]
+            )
+        )
+        arrived = datetime.fromisoformat(message["date"]).timestamp() * 1000
+        return any(
+            "SENT" in (m.get("labelIds") or []) and int(m.get("internalDate") or 0) > arrived
+            for m in thread.get("messages") or []
+        )

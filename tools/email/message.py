@@ -162,6 +162,28 @@ def payload_text(payload: dict[str, Any]) -> str:
     return ""
 
 
+#: Headers that mark mail sent by a machine to a list (RFC 2369, RFC 3834, Precedence).
+BULK_HEADERS = ("list-unsubscribe", "list-id", "precedence", "auto-submitted")
+_REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|fwd?|aw|sv|wg)\s*(?:\[\d+\])?\s*:\s*)+", re.I)
+
+
+def thread_subject(subject: str) -> str:
+    """A subject as a conversation's name: reply/forward prefixes, case and spacing folded."""
+    return " ".join(_REPLY_PREFIX.sub("", subject or "").split()).casefold()
+
+
+def sender_address(sender: str) -> str:
+    """`"Ann <ann@x.com>"` -> `ann@x.com` (lower-cased); '' when there is none."""
+    found = split_addresses(sender)
+    return found[0].lower() if found else ""
+
+
+def bulk_headers(message: dict[str, Any]) -> dict[str, str]:
+    """The list/automation headers of a Gmail message (BULK_HEADERS) that it carries."""
+    headers = _headers(message.get("payload") or {})
+    return {name: headers[name] for name in BULK_HEADERS if headers.get(name)}
+
+
 def summarize_gmail_message(message: dict[str, Any], *, with_body: bool) -> dict[str, Any]:
     """A Gmail `format=full` message as our plain dict (the Mailbox protocol's shape)."""
     payload = message.get("payload") or {}

@@ -5,9 +5,11 @@ from __future__ import annotations
 import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 #: Operators we understand; any other `word:value` token is searched as free text.
-OPERATORS = frozenset({"from", "to", "subject", "in", "rfc822msgid"})
+#: `after:` / `before:` take Unix seconds, as Gmail does for exact times.
+OPERATORS = frozenset({"from", "to", "subject", "in", "rfc822msgid", "after", "before"})
 
 #: Gmail accepts both the singular and the plural for the drafts folder.
 FOLDER_ALIASES = {"draft": "drafts", "drafts": "drafts", "sent": "sent", "inbox": "inbox"}
@@ -59,8 +61,10 @@ def matches(
     subject: str,
     body: str,
     message_id: str,
+    date: datetime | None = None,
 ) -> bool:
-    """Whether one message satisfies every term and condition of the query."""
+    """Whether one message satisfies every term and condition of the query (a message of
+    unknown `date` matches no `after:` or `before:`)."""
     sender_l, subject_l, body_l = sender.lower(), subject.lower(), body.lower()
     recipients = " ".join([*to, *cc]).lower()
     for term in query.terms:
@@ -77,4 +81,17 @@ def matches(
             return False
         if operator == "rfc822msgid" and bare_message_id(value) != bare_message_id(message_id):
             return False
+        if operator in ("after", "before") and not _in_time(operator, value, date):
+            return False
     return True
+
+
+def _in_time(operator: str, value: str, date: datetime | None) -> bool:
+    try:
+        bound = float(value)
+    except ValueError:
+        return False
+    if date is None:
+        return False
+    seconds = (date if date.tzinfo else date.replace(tzinfo=UTC)).timestamp()
+    return seconds > bound if operator == "after" else seconds < bound

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -9,7 +10,7 @@ from sqlalchemy import select
 from store.db import Database
 from store.errors import NotFound
 from store.models import SandboxEmail
-from tools.email.message import normalize_message_id, snippet
+from tools.email.message import normalize_message_id, sender_address, snippet, thread_subject
 from tools.email.query import bare_message_id, matches, parse_query
 from tools.gate.destinations import parse_emails
 
@@ -153,6 +154,7 @@ class SandboxMailbox:
                 subject=row.subject,
                 body=row.body,
                 message_id=row.message_id,
+                date=_aware(row.created_at),
             ):
                 found.append(_summary(row))
                 if len(found) >= max_results:
@@ -166,6 +168,32 @@ class SandboxMailbox:
             if row is None or row.org_id != self.org_id:
                 raise NotFound(f"no message {message_id!r} in the sandbox mailbox")
             return _full(row)
+
+    def received(
+        self, after: datetime, before: datetime, max_results: int = 20
+    ) -> list[dict[str, Any]]:
+        """Inbox messages received in [after, before), newest first (no list headers: the
+        sandbox keeps none)."""
+        found = []
+        for row in self._rows("inbox"):
+            if _aware(after) <= _aware(row.created_at) < _aware(before):
+                found.append({**_full(row), "thread_id": "", "bulk_headers": {}})
+                if len(found) >= max_results:
+                    break
+        return found
+
+    def answered(self, message: dict[str, Any]) -> bool:
+        """Whether we sent the sender a message of the same conversation (its subject without
+        Re:/Fwd:) after it arrived: the sandbox's threads."""
+        sender = sender_address(message.get("from") or "")
+        subject = thread_subject(message.get("subject") or "")
+        arrived = _aware(datetime.fromisoformat(message["date"]))
+        return any(
+            _aware(row.created_at) > arrived
+            and thread_subject(row.subject) == subject
+            and sender in [a.lower() for a in [*(row.to or []), *(row.cc or [])]]
+            for row in self._rows("sent")
+        )
 
     def list_drafts(self, limit: int = 50) -> list[dict[str, Any]]:
         """The newest drafts, with bodies (for people looking at the sandbox)."""
@@ -186,3 +214,7 @@ class SandboxMailbox:
         statement = statement.order_by(SandboxEmail.created_at.desc(), SandboxEmail.id)
         with self.db.session(self.org_id) as session:
             return list(session.scalars(statement).all())
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -6,7 +6,7 @@ import os
 
 from store.db import Database
 from store.errors import ConfigurationError
-from tools.backends import Calendar, Mailbox
+from tools.backends import Calendar, Inbox, Mailbox
 
 EMAIL_BACKEND_VAR = "DELEGATE_EMAIL_BACKEND"
 CALENDAR_BACKEND_VAR = "DELEGATE_CALENDAR_BACKEND"
@@ -35,6 +35,17 @@ def calendar_backend_name() -> str:
 
 def get_mailbox(db: Database, org_id: str) -> Mailbox:
     """The organization's mailbox per DELEGATE_EMAIL_BACKEND (Gmail needs Google credentials)."""
+    if email_backend_name() == "gmail":
+        from tools.email.gmail import GmailMailbox
+
+        return GmailMailbox()
+    from tools.email.sandbox import SandboxMailbox
+
+    return SandboxMailbox(db, org_id)
+
+
+def get_inbox(db: Database, org_id: str) -> Inbox:
+    """The organization's mailbox as the autopilot reads it (DELEGATE_EMAIL_BACKEND)."""
     if email_backend_name() == "gmail":
         from tools.email.gmail import GmailMailbox
 

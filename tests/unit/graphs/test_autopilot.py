@@ -9,11 +9,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
-from graphs.autopilot import run_cycle
 from store.db import Database
-from store.models import SandboxEmail, Task
+from tests.fixtures.autopilot import cycle, org_tasks, sandbox_sent
 from tools.calendar.sandbox import SandboxCalendar
 
 ATTENDEES = ["ann@example.com", "bob@example.com"]
@@ -45,36 +43,12 @@ def _meeting(
     )
 
 
-def _cycle(db: Database, **request: Any) -> dict[str, Any]:
-    return dict(run_cycle(db, organization="default", request=request))  # type: ignore[arg-type]
-
-
-def _sent(db: Database, org_id: str) -> list[SandboxEmail]:
-    with db.session(org_id) as session:
-        return list(
-            session.scalars(
-                select(SandboxEmail).where(
-                    SandboxEmail.org_id == org_id, SandboxEmail.folder == "sent"
-                )
-            ).all()
-        )
-
-
-def _tasks(db: Database, org_id: str) -> list[Task]:
-    with db.session(org_id) as session:
-        return list(
-            session.scalars(
-                select(Task).where(Task.org_id == org_id).order_by(Task.created_at)
-            ).all()
-        )
-
-
 def test_meeting_without_agenda_gets_one_drafted_and_sent_to_exactly_its_attendees(
     db: Database, org_id: str
 ) -> None:
     _meeting(db, org_id)
 
-    result = _cycle(db)
+    result = cycle(db)
 
     titles = [c["title"] for c in result["created"]]
     assert titles == [
@@ -82,10 +56,10 @@ def test_meeting_without_agenda_gets_one_drafted_and_sent_to_exactly_its_attende
         "Send agenda to attendees of Quarterly planning planning1",
     ]
     assert [r["status"] for r in result["ran"]] == ["completed", "completed"]
-    draft, send = _tasks(db, org_id)
+    draft, send = org_tasks(db, org_id)
     agenda = draft.result["output"]  # type: ignore[index]
     assert agenda.strip() and agenda.strip() in send.description
-    sent = _sent(db, org_id)
+    sent = sandbox_sent(db, org_id)
     assert len(sent) == 1
     assert sorted(sent[0].to) == ATTENDEES and not sent[0].cc
     topics = re.findall(r"^\d+\.\s+(.+)$", agenda, re.MULTILINE)
@@ -95,35 +69,35 @@ def test_meeting_without_agenda_gets_one_drafted_and_sent_to_exactly_its_attende
 
 def test_a_second_cycle_creates_and_sends_nothing_again(db: Database, org_id: str) -> None:
     _meeting(db, org_id)
-    _cycle(db)
+    cycle(db)
 
-    again = _cycle(db)
+    again = cycle(db)
 
     assert again["created"] == [] and again["ran"] == []
     assert [s["reason"] for s in again["skipped"]] == [
         "agenda already sent or waiting for approval"
     ]
-    assert len(_tasks(db, org_id)) == 2
-    assert len(_sent(db, org_id)) == 1
+    assert len(org_tasks(db, org_id)) == 2
+    assert len(sandbox_sent(db, org_id)) == 1
 
 
 def test_concurrent_cycles_create_each_task_once(db: Database, org_id: str) -> None:
     _meeting(db, org_id)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(lambda _: _cycle(db), range(2)))
+        results = list(pool.map(lambda _: cycle(db), range(2)))
 
     assert sum(len(r["created"]) for r in results) == 2
-    assert len(_tasks(db, org_id)) == 2
-    assert len(_sent(db, org_id)) == 1
+    assert len(org_tasks(db, org_id)) == 2
+    assert len(sandbox_sent(db, org_id)) == 1
 
 
 def test_each_task_says_what_triggered_it(db: Database, org_id: str) -> None:
     event = _meeting(db, org_id)
 
-    _cycle(db)
+    cycle(db)
 
-    for task in _tasks(db, org_id):
+    for task in org_tasks(db, org_id):
         trigger = task.ai_context["trigger"]
         assert trigger["kind"] == "calendar_event"
         assert trigger["event_id"] == "planning1"
@@ -138,12 +112,12 @@ def test_meeting_someone_else_organised_waits_for_approval_before_sending(
 ) -> None:
     _meeting(db, org_id, organizer="carol@partner.example")
 
-    result = _cycle(db)
+    result = cycle(db)
 
     assert [r["status"] for r in result["ran"]] == ["completed", "paused"]
-    send = _tasks(db, org_id)[1]
+    send = org_tasks(db, org_id)[1]
     assert send.execution_type == "semi_automated"
-    assert _sent(db, org_id) == []
+    assert sandbox_sent(db, org_id) == []
 
 
 def test_meetings_with_an_agenda_or_beyond_a_day_are_left_alone(db: Database, org_id: str) -> None:
@@ -151,9 +125,9 @@ def test_meetings_with_an_agenda_or_beyond_a_day_are_left_alone(db: Database, or
     _meeting(db, org_id, "later6", hours=24 * 6)
     _meeting(db, org_id, "started", hours=-0.1)
 
-    result = _cycle(db)
+    result = cycle(db)
 
-    assert result["created"] == [] and _tasks(db, org_id) == []
+    assert result["created"] == [] and org_tasks(db, org_id) == []
 
 
 def test_the_budget_stops_a_cycle_and_the_next_one_carries_on(
@@ -163,18 +137,18 @@ def test_the_budget_stops_a_cycle_and_the_next_one_carries_on(
     _meeting(db, org_id, "second", hours=12)
     monkeypatch.setenv("DELEGATE_AUTOPILOT_MAX_TASKS", "3")
 
-    first = _cycle(db)
+    first = cycle(db)
 
     assert len(first["created"]) == 3
     assert first["stopped"] and "3 of 3 tasks created" in first["stopped"]
-    assert len(_tasks(db, org_id)) == 3
+    assert len(org_tasks(db, org_id)) == 3
 
-    second = _cycle(db)
+    second = cycle(db)
 
     assert [c["title"] for c in second["created"]] == [
         "Send agenda to attendees of Quarterly planning second"
     ]
-    assert len(_sent(db, org_id)) == 2
+    assert len(sandbox_sent(db, org_id)) == 2
 
 
 def test_a_bad_budget_is_refused_with_the_setting_named(
@@ -186,5 +160,5 @@ def test_a_bad_budget_is_refused_with_the_setting_named(
     monkeypatch.setenv("DELEGATE_AUTOPILOT_MAX_ACTIONS", "lots")
 
     with pytest.raises(InvalidInput, match="DELEGATE_AUTOPILOT_MAX_ACTIONS"):
-        _cycle(db)
-    assert _tasks(db, org_id) == []
+        cycle(db)
+    assert org_tasks(db, org_id) == []

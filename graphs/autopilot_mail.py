@@ -1,0 +1,113 @@
+"""The autopilot's inbox trigger: an important email nobody answered gets a drafted reply that
+waits for a person's approval.
+
+An inbox message that has waited longer than the reply delay, has no reply of ours in its
+thread, and that the model (EmailTriage, through the model factory) calls important and from
+a person (not a newsletter, a notification or a no-reply sender) becomes "Reply to <sender>:
+<subject>", a semi_automated task naming the email it answers: the reply is drafted and waits
+for approval; the automation rules alone may let it go out on its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from agents.email_triage import EmailTriage, triage_email
+from agents.models import get_chat_model
+from agents.planner import ModelOutputError
+from graphs.autopilot_cycle import Cycle, Trigger
+from store.enums import ExecutionType
+from tools.backends import Inbox
+from tools.email.message import sender_address
+
+#: Attempts at a usable triage answer before the email is left for the next cycle.
+TRIAGE_ATTEMPTS = 2
+#: How much of the email the reply task quotes.
+MAX_QUOTE = 4000
+
+
+def email_trigger(org_id: str, message: dict[str, Any]) -> Trigger:
+    """The trigger of one inbox message, keyed by its Message-ID (else the mailbox's id)."""
+    ident = (message.get("message_id") or "").strip().strip("<>") or str(message["id"])
+    if len(ident) > 200:
+        ident = hashlib.sha256(ident.encode()).hexdigest()
+    return Trigger(
+        "unanswered_email",
+        f"autopilot:{org_id}:email:{ident}",
+        message.get("subject") or "(no subject)",
+        {
+            "message_id": message.get("message_id") or "",
+            "email_id": str(message["id"]),
+            "thread_id": message.get("thread_id") or "",
+            "from": message.get("from") or "",
+            "subject": message.get("subject") or "",
+            "received_at": message.get("date") or "",
+        },
+    )
+
+
+def reply_for(message: dict[str, Any], cycle: Cycle, inbox: Inbox) -> None:
+    """Draft a reply to one waiting email, once, when the model says it needs one."""
+    trigger = email_trigger(cycle.org_id, message)
+    ids = {"email_id": str(message["id"])}
+    if cycle.existing(trigger, "reply") is not None:
+        cycle.skip(trigger, "reply already drafted", **ids)
+        return
+    sender = sender_address(message.get("from") or "")
+    if not sender:
+        cycle.skip(trigger, "no sender address to reply to", **ids)
+        return
+    if inbox.answered(message):
+        cycle.skip(trigger, "already answered in its thread", **ids)
+        return
+    verdict = _triage(cycle, message)
+    if verdict is None:
+        cycle.skip(trigger, "the model could not say whether it needs a reply", **ids)
+        return
+    if not verdict.from_a_person:
+        cycle.skip(trigger, f"not from a person: {verdict.reason}", **ids)
+        return
+    if not verdict.important:
+        cycle.skip(trigger, f"needs no reply: {verdict.reason}", **ids)
+        return
+    if not cycle.room(tasks=1, actions=1):
+        return
+    task = cycle.create(
+        trigger,
+        "reply",
+        f"Reply to {sender}: {trigger.title}",
+        description=_reply_brief(message, sender, verdict),
+        # A person approves the reply; the automation rules may say it can go on its own.
+        execution_type=ExecutionType.SEMI_AUTOMATED,
+        lost="another cycle is drafting this reply",
+        **ids,
+    )
+    if task is not None:
+        cycle.run(task)
+
+
+def _triage(cycle: Cycle, message: dict[str, Any]) -> EmailTriage | None:
+    model = get_chat_model(cycle.context.model)
+    for _ in range(TRIAGE_ATTEMPTS):
+        try:
+            return triage_email(model, message)
+        except ModelOutputError:
+            continue
+    return None
+
+
+def _reply_brief(message: dict[str, Any], sender: str, verdict: EmailTriage) -> str:
+    body = (message.get("body") or "").strip()
+    if len(body) > MAX_QUOTE:
+        body = body[:MAX_QUOTE].rstrip() + " (cut short)"
+    return "\n".join(
+        [
+            f"Reply to {sender}, answering their email of {message.get('date') or ''} "
+            f"(subject: {message.get('subject') or '(no subject)'}). Why it needs an answer: "
+            f"{verdict.reason}",
+            "",
+            "Their email:",
+            body,
+        ]
+    )

@@ -1,0 +1,151 @@
+"""The autopilot on the sandbox inbox (offline model): an important email a person sent that
+nobody answered gets a reply drafted that waits for approval, once; newsletters get nothing."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from graphs.runner import task_runner
+from store.db import Database
+from tests.fixtures.autopilot import cycle, org_tasks
+from tools.email.sandbox import SandboxMailbox
+
+QUESTION = (
+    "Hi,\n\nCan you confirm whether the Q3 budget includes the new laptops? "
+    "I need to know by Thursday.\n\nThanks,\nAnn"
+)
+
+
+@pytest.fixture(autouse=True)
+def offline_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DELEGATE_MODEL", "offline")
+
+
+def _later(hours: float = 6) -> str:
+    """A cycle's `now` this many hours after the mail arrived (the sandbox stamps it now)."""
+    return (datetime.now(UTC) + timedelta(hours=hours)).isoformat()
+
+
+def _cycle(db: Database, **request: Any) -> dict[str, Any]:
+    request.setdefault("now", _later())
+    return cycle(db, **request)
+
+
+def _ask(db: Database, org_id: str) -> dict[str, Any]:
+    return SandboxMailbox(db, org_id).deliver(
+        "Ann Lee <ann@example.com>", "delegate@sandbox.local", "Budget question", QUESTION
+    )
+
+
+def test_unanswered_important_email_gets_a_reply_waiting_for_approval(
+    db: Database, org_id: str
+) -> None:
+    _ask(db, org_id)
+
+    result = _cycle(db)
+
+    assert [c["title"] for c in result["created"]] == ["Reply to ann@example.com: Budget question"]
+    assert [r["status"] for r in result["ran"]] == ["paused"]
+    (task,) = org_tasks(db, org_id)
+    assert task.execution_type == "semi_automated"
+    with task_runner(db, organization="default") as runner:
+        approval = runner.pending_approval(task.id)
+    assert approval is not None
+    (request,) = approval["action_requests"]
+    assert request["name"] == "send_email"
+    assert request["args"]["to"] == ["ann@example.com"]
+    assert request["args"]["subject"] == "Re: Budget question"
+    assert "Q3 budget includes the new laptops" in request["args"]["body"]
+    assert SandboxMailbox(db, org_id).list_sent() == []
+
+
+def test_the_reply_task_names_the_email_it_answers(db: Database, org_id: str) -> None:
+    email = _ask(db, org_id)
+
+    _cycle(db)
+
+    (task,) = org_tasks(db, org_id)
+    trigger = task.ai_context["trigger"]
+    assert trigger["kind"] == "unanswered_email"
+    assert trigger["email_id"] == email["id"]
+    assert trigger["message_id"] == email["message_id"]
+    assert (trigger["from"], trigger["subject"]) == ("Ann Lee <ann@example.com>", "Budget question")
+    assert "Q3 budget includes the new laptops" in task.description
+    logged = [e for e in task.execution_log if e["event"] == "triggered"]
+    assert logged and logged[0]["trigger"]["email_id"] == email["id"]
+
+
+def test_newsletters_no_reply_senders_and_thanks_get_no_reply(db: Database, org_id: str) -> None:
+    mailbox = SandboxMailbox(db, org_id)
+    mailbox.deliver(
+        "Shop News <news@shop.example>",
+        "delegate@sandbox.local",
+        "Can you believe these prices?",
+        "Our spring sale ends Friday!\n\nUnsubscribe from this newsletter.",
+    )
+    mailbox.deliver(
+        "no-reply@bank.example", "delegate@sandbox.local", "Please confirm", "Please confirm."
+    )
+    mailbox.deliver("bob@example.com", "delegate@sandbox.local", "Thanks", "Lunch was great.")
+
+    result = _cycle(db)
+
+    assert result["created"] == [] and org_tasks(db, org_id) == []
+    reasons = sorted(s["reason"].split(":")[0] for s in result["skipped"])
+    assert reasons == ["needs no reply", "not from a person", "not from a person"]
+
+
+def test_an_email_we_already_answered_or_too_recent_gets_no_reply(
+    db: Database, org_id: str
+) -> None:
+    mailbox = SandboxMailbox(db, org_id)
+    _ask(db, org_id)
+    mailbox.send(["ann@example.com"], "Re: Budget question", "Yes, it does.")
+
+    assert _cycle(db)["created"] == []
+    assert _cycle(db, now=_later(1))["skipped"] == []  # waited 1 h of the default 4
+    assert org_tasks(db, org_id) == []
+
+
+def test_the_reply_delay_is_configurable(
+    db: Database, org_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _ask(db, org_id)
+    monkeypatch.setenv("DELEGATE_AUTOPILOT_REPLY_AFTER_HOURS", "8")
+
+    assert _cycle(db, now=_later(6))["created"] == []
+    assert len(_cycle(db, now=_later(6), reply_after_hours=2)["created"]) == 1
+
+
+def test_a_second_and_a_concurrent_cycle_draft_one_reply(db: Database, org_id: str) -> None:
+    _ask(db, org_id)
+    now = _later()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda _: _cycle(db, now=now), range(2)))
+    again = _cycle(db, now=now)
+
+    assert sum(len(r["created"]) for r in results) == 1
+    assert again["created"] == [] and [s["reason"] for s in again["skipped"]] == [
+        "reply already drafted"
+    ]
+    assert len(org_tasks(db, org_id)) == 1
+
+
+def test_the_budget_stops_a_reply_cycle(db: Database, org_id: str) -> None:
+    mailbox = SandboxMailbox(db, org_id)
+    _ask(db, org_id)
+    mailbox.deliver(
+        "raj@example.com", "delegate@sandbox.local", "Contract", "Could you sign off the draft?"
+    )
+
+    first = _cycle(db, max_tasks=1)
+    second = _cycle(db, max_tasks=1)
+
+    assert len(first["created"]) == 1 and first["stopped"]
+    assert len(second["created"]) == 1
+    assert len(org_tasks(db, org_id)) == 2

@@ -153,11 +153,12 @@ def _extract_action_items(cycle: Cycle, task_id: str, notes: str) -> None:
     """When the model did the summary some other way than the meeting_summary workflow, the
     action items still become tasks: through task extraction from the notes (de-duplicated
     against open tasks, and never twice for the same notes)."""
+    from agents.extraction import SourceKind
+    from graphs.extract_tasks import ExtractInput
     from graphs.extract_tasks import graph as extract_graph
 
-    extract_graph.invoke(
-        {"text": notes, "source": "meeting", "source_id": task_id}, context=cycle.context
-    )
+    request = ExtractInput(text=notes, source=SourceKind.MEETING, source_id=task_id)
+    extract_graph.invoke(request, context=cycle.context)
 
 
 def _summary_brief(notes: str, files: list[dict[str, Any]]) -> str:

@@ -8,8 +8,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from langchain_core.messages import BaseMessage
 
+from agents.extraction import ExtractedTask, ExtractedTasks
+from agents.scripted import ScriptedChatModel
 from store.db import Database
+from tests.fixtures.agent_runs import immediate
 from tests.fixtures.autopilot import cycle, org_tasks, sandbox_sent
 from tools.calendar.sandbox import SandboxCalendar
 
@@ -176,3 +180,40 @@ def test_a_bad_summary_window_is_refused_with_its_name(db: Database, org_id: str
 
     with pytest.raises(InvalidInput, match="summary_hours"):
         cycle(db, summary_hours="soon")
+
+
+def test_a_summary_made_outside_the_meeting_workflow_still_turns_action_items_into_tasks(
+    db: Database, org_id: str, scripted_model: ScriptedChatModel
+) -> None:
+    """The model may route the summary to another agent: the notes then go through task
+    extraction, so the action items still become tasks (and only once)."""
+    SandboxCalendar(db, org_id).create_event(
+        "solo1",
+        "Launch sync",
+        datetime.now(UTC) - timedelta(hours=2),
+        datetime.now(UTC) - timedelta(hours=1),
+        description=NOTES,
+    )
+
+    def answer(messages: list[BaseMessage], tools: list[str]) -> Any:
+        if "Classification" in tools:
+            return immediate("fully_automated", "writer", deliver=False)
+        if "ExtractedTasks" in tools:
+            quote = "Ann will draft the launch announcement by Friday."
+            found = ExtractedTask(title="Draft the launch announcement", quote=quote)
+            return ExtractedTasks(extracted_tasks=[found])
+        return "The launch moves to October 12; Ann drafts the announcement."
+
+    scripted_model.default = answer
+
+    first = cycle(db)
+    again = cycle(db)
+
+    assert [r["status"] for r in first["ran"]] == ["completed"]
+    assert [s["reason"] for s in first["skipped"]] == ["no attendees to send the summary to"]
+    assert again["created"] == []
+    titles = [t.title for t in org_tasks(db, org_id)]
+    assert titles == ["Summarize meeting Launch sync", "Draft the launch announcement"]
+    extracted = org_tasks(db, org_id)[1]
+    assert extracted.ai_context["source"]["kind"] == "meeting"
+    assert extracted.ai_context["source"]["id"] == org_tasks(db, org_id)[0].id

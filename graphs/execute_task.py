@@ -26,6 +26,7 @@ from agents.prompts import with_person_notes
 from agents.registry import WRITER, AgentSpec, get_agent
 from agents.routes import DELIVERING_TOOLS, is_workflow
 from agents.runner import record_agent, run_agent
+from graphs import run_claims
 from graphs.context import Context
 from graphs.execution_type_choice import (
     AUTOMATION,
@@ -44,8 +45,9 @@ from graphs.task_outcomes import (
 )
 from graphs.workflow_dispatch import run_workflow
 from graphs.workflow_support import MODEL_RETRY, STUDIO_SCHEMA
+from store import claims
 from store import tasks as repo
-from store.db import Transaction
+from store.db import Database, Transaction
 from store.enums import ExecutionStatus, ExecutionType, Priority, Strategy
 from store.errors import Conflict, DelegateError, InvalidInput, PolicyDenied
 from store.fencing import StaleClaim
@@ -161,9 +163,9 @@ def prepare(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
         with db.transaction() as conn:
             if not _is_uuid(task_id):
                 task_id = repo.resolve_task_id(conn, org_id, task_id)
-            fresh = _start(conn, org_id, task_id)
+            fresh = _claim_and_start(conn, db, org_id, task_id)
     else:
-        with db.session() as session:  # created and started in one transaction
+        with db.session() as session:  # created, claimed and started in one transaction
             thread_id = str(get_config().get("configurable", {}).get("thread_id") or "")
             task = repo.create_task(
                 session,
@@ -174,11 +176,25 @@ def prepare(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
                 priority=state.get("priority") or Priority.MEDIUM,
                 task_id=thread_id if _is_free_uuid(session, thread_id) else None,
             )
-            fresh = _start(session, org_id, task.id)
+            fresh = _claim_and_start(session, db, org_id, task.id)
     # Write only what changed: every channel written is a row in the checkpoint's writes.
     update: dict[str, Any] = {k: v for k, v in fresh.items() if state.get(k) != v}
     update.update({k: None for k in _OUTCOME_KEYS if state.get(k) is not None})
     return update
+
+
+def _claim_and_start(tx: Transaction, db: Database, org_id: str, task_id: str) -> dict[str, Any]:
+    """Start the task; a LangGraph server run claims it first, in the same transaction (a
+    TaskRunner has claimed it already). A refused claim or start writes nothing."""
+    claim = run_claims.claim_for_server_run(tx, db, org_id, task_id)
+    if claim is None:
+        return _start(tx, org_id, task_id)
+    try:
+        with claims.holding(claim):
+            return _start(tx, org_id, task_id)
+    except BaseException:
+        run_claims.abandon_run_claim(db, claim)  # rolled back with the transaction
+        raise
 
 
 def _start(tx: Transaction, org_id: str, task_id: str) -> dict[str, Any]:
@@ -242,9 +258,11 @@ def on_node_error(state: TaskRun, runtime: Runtime[Context], error: NodeError) -
     if isinstance(cause, StaleClaim):
         raise cause  # another run took the task over: this one may change nothing more
     ctx = runtime.context
+    db, org_id = ctx.database(), ctx.org_id()
     # Only ModelOutputError is retried, so reaching here with one means every attempt failed.
     attempts = MODEL_RETRY.max_attempts
-    outcome = record_failure(ctx.database(), ctx.org_id(), task_id, error.node, cause, attempts)
+    with run_claims.holding_run_claim(db, org_id, task_id, last=True, claim=False):
+        outcome = record_failure(db, org_id, task_id, error.node, cause, attempts)
     return Command(update=outcome, goto=END)
 
 
@@ -515,11 +533,13 @@ def build_graph(
     )
     # LangGraph's typed overloads don't list handlers taking `error: NodeError` yet.
     builder.set_node_defaults(error_handler=on_node_error)  # type: ignore[arg-type]
+    # A run the LangGraph server started holds its claim in every node (graphs/run_claims.py).
+    claimed = run_claims.under_run_claim
     builder.add_node("prepare", prepare)
-    builder.add_node("classify", classify, retry_policy=model_retry)
-    builder.add_node("execute", execute, retry_policy=model_retry)
-    builder.add_node("decompose", decompose)
-    builder.add_node("block", block)
+    builder.add_node("classify", claimed(classify), retry_policy=model_retry)
+    builder.add_node("execute", claimed(execute, last=True), retry_policy=model_retry)
+    builder.add_node("decompose", claimed(decompose, last=True))
+    builder.add_node("block", claimed(block, last=True))
     builder.add_edge(START, "prepare")
     builder.add_edge("prepare", "classify")
     builder.add_conditional_edges("classify", route)

@@ -407,21 +407,7 @@ class TaskRunner:
         outcome = {k: v for k, v in result.items() if v is not None and k != "__interrupt__"}
         interrupts = result.get("__interrupt__") or []
         if interrupts:
-            outcome.update(
-                task_id=task_id,
-                success=True,
-                status=ExecutionStatus.PAUSED.value,
-                message="Waiting for a person's approval",
-                approval=next(
-                    (
-                        i.value
-                        for i in interrupts
-                        if requested_action(getattr(i, "value", None)) is not None
-                    ),
-                    None,
-                ),
-            )
-            outcome.setdefault("strategy", "immediate")
+            outcome = interrupted_outcome(outcome, task_id, [i.value for i in interrupts])
         return outcome
 
     def _run_subtasks(self, subtasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -432,6 +418,23 @@ class TaskRunner:
                 sub = {**sub, "status": result.get("status"), "outcome": result}
             updated.append(sub)
         return updated
+
+
+def interrupted_outcome(
+    outcome: dict[str, Any], task_id: str, interrupt_values: list[Any]
+) -> dict[str, Any]:
+    """The outcome of a run that stopped at interrupts: paused, with the approval it asks."""
+    approval = next((v for v in interrupt_values if requested_action(v) is not None), None)
+    paused = {
+        **outcome,
+        "task_id": task_id,
+        "success": True,
+        "status": ExecutionStatus.PAUSED.value,
+        "message": "Waiting for a person's approval",
+        "approval": approval,
+    }
+    paused.setdefault("strategy", "immediate")
+    return paused
 
 
 @contextmanager

@@ -159,9 +159,9 @@ def _why_not_claimed(
 
 def stranded_filter(now: datetime) -> Any:
     """Runs whose owner stopped: in_progress tasks whose claim's lease expired, and paused
-    tasks an approver claimed (its decision recorded) and then stopped renewing. An
-    in_progress task no claim names (a run through the LangGraph server, which serialises
-    the runs of a thread itself) is not taken over: `recover` it by id."""
+    tasks an approver claimed (its decision recorded) and then stopped renewing (a LangGraph
+    server run claims its task too: graphs/run_claims.py). An in_progress task no claim
+    names is not taken over: `recover` it by id."""
     return and_(
         TASKS.c.execution_status.in_([S.IN_PROGRESS.value, S.PAUSED.value]),
         TASKS.c.claim_owner.is_not(None),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
@@ -28,6 +28,8 @@ class Caller:
 
     org_id: str
     org_name: str
+    authorization: str = field(default="", repr=False, compare=False)
+    """The request's `Authorization` header: a run through the LangGraph server carries it."""
 
 
 class ApiState:
@@ -47,6 +49,7 @@ class ApiState:
         self._resources: ExitStack | None = None
         self._checkpointer: Any = None
         self._runners: dict[str, TaskRunner] = {}
+        self._under_server: bool | None = None
 
     @property
     def db(self) -> Database:
@@ -69,7 +72,20 @@ class ApiState:
             return self._checkpointer
 
     def runner(self, caller: Caller) -> TaskRunner:
-        """The TaskRunner of the caller's organization (built once, then reused)."""
+        """The TaskRunner of the caller's organization (built once, then reused); under the
+        LangGraph server, one that runs tasks through the server for this caller."""
+        local = self._local_runner(caller)
+        if self._under_server is None:
+            from app.api.langgraph_runtime import under_langgraph_server
+
+            self._under_server = under_langgraph_server()
+        if not self._under_server:
+            return local
+        from app.api.langgraph_runtime import ServerTaskRunner
+
+        return ServerTaskRunner(local, caller.authorization)
+
+    def _local_runner(self, caller: Caller) -> TaskRunner:
         with self._lock:
             runner = self._runners.get(caller.org_id)
             if runner is None:
@@ -112,7 +128,7 @@ def current_caller(
     key = credentials.credentials if credentials is not None else None
     with get_state(request).db.session() as session:
         org = authenticate(session, key)
-        return Caller(org_id=org.id, org_name=org.name)
+        return Caller(org_id=org.id, org_name=org.name, authorization=f"Bearer {key}")
 
 
 CallerDep = Annotated[Caller, Depends(current_caller)]

@@ -1,0 +1,261 @@
+"""One runtime: under the LangGraph server, Delegate's HTTP API runs tasks through the server.
+
+When langgraph.json mounts the API next to the LangGraph server's routes, every run the API
+starts or resumes is a run of the server's `execute_task` assistant on the thread whose id is
+the task id, so LangGraph Studio and Agent Inbox see every task and its pending approval. The
+API reaches the server in-process (an ASGI transport to the server's own app) with the
+caller's `Authorization` header, so the custom auth (app/api/langgraph_auth.py) gives the run
+the caller's organization and tags the thread with it. A run claims its task itself
+(graphs/run_claims.py); the API refuses what cannot run before it starts one, with the
+same messages as standalone.
+
+Approvals are found wherever the run lives: on the task's thread, on a thread a LangGraph
+API client started for the task (`{"task_id"}` input), or in Delegate's own checkpointer (a
+run the CLI or a worker started); each is resumed where it lives. Standalone (`delegate
+serve`, the CLI, workers) nothing here is used: runs go through graphs/runner.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import anyio.from_thread
+import httpx
+from langgraph.types import Interrupt
+
+from graphs.runner import STARTABLE, TaskRunner, interrupted_outcome
+from store import task_rows
+from store.claims import AlreadyClaimed, Claim
+from store.enums import ExecutionStatus
+from store.errors import ConfigurationError, Conflict, DelegateError
+from store.models import utcnow
+from store.redaction import redact_value
+
+#: The graph (langgraph.json) the API's runs use.
+ASSISTANT = "execute_task"
+#: Who a claim names before the server run takes it (never stored: see ServerTaskRunner.claim).
+SERVER = "langgraph-server"
+RUNTIMES = ("langgraph", "standalone")
+
+S = ExecutionStatus
+T = TypeVar("T")
+
+
+def under_langgraph_server() -> bool:
+    """Whether this process is a LangGraph server serving execute_task.
+
+    DELEGATE_RUNTIME=langgraph|standalone says so explicitly; unset, the server's own setting
+    decides: `langgraph dev` and the server's image set LANGSERVE_GRAPHS (langgraph.json's
+    graphs) in the environment of the process that mounts this API."""
+    runtime = os.environ.get("DELEGATE_RUNTIME", "").strip().lower()
+    if runtime:
+        if runtime not in RUNTIMES:
+            raise ConfigurationError(
+                f"DELEGATE_RUNTIME must be langgraph or standalone, not {runtime!r}"
+            )
+        return runtime == "langgraph"
+    try:
+        graphs = json.loads(os.environ.get("LANGSERVE_GRAPHS") or "{}")
+    except ValueError:
+        return False
+    return isinstance(graphs, dict) and ASSISTANT in graphs
+
+
+def _server_client(authorization: str) -> Any:
+    """A langgraph_sdk client of the server this process serves, in-process.
+
+    `get_client()` without a URL would reach it through the server's auth-free loopback path,
+    where runs get no user and so no organization: this one goes through the custom auth."""
+    from langgraph_api.server import app as server_app
+    from langgraph_sdk.client import LangGraphClient
+
+    http = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=server_app),
+        base_url="http://langgraph-server",
+        headers={"Authorization": authorization},
+        timeout=httpx.Timeout(connect=5, read=None, write=30, pool=5),
+    )
+    return LangGraphClient(http)
+
+
+def _delegate_error(name: str, message: str) -> Exception:
+    """The DelegateError a server run failed with, rebuilt from its class name (a 409 stays a
+    409 through the API); any other failure as a RuntimeError."""
+    pending: list[type[DelegateError]] = [DelegateError]
+    while pending:
+        cls = pending.pop()
+        if cls.__name__ == name:
+            return cls(message)
+        pending.extend(cls.__subclasses__())
+    return RuntimeError(f"the execute_task run failed: {name}")
+
+
+class ServerTaskRunner(TaskRunner):
+    """A TaskRunner whose runs are LangGraph server runs, for one API request's caller.
+
+    It shares the organization's standalone runner (its store, context and checkpointer, for
+    runs that live there) and overrides where a run is claimed and carried out: `claim`
+    checks, without writing, that the run may start (the server run claims the task itself)
+    and `run_claimed` starts or resumes the server run. Everything else (which answers are
+    valid, the inbox rows, a person completing or retrying a task) is TaskRunner's."""
+
+    def __init__(self, local: TaskRunner, authorization: str) -> None:
+        # The organization's runner, not a copy: its graph, context and leases are shared.
+        self.__dict__.update(vars(local))
+        self._authorization = authorization
+        self._threads: dict[str, str] = {}  # task id -> thread with its pending interrupt
+        self._decisions: dict[str, Any] = {}  # task id -> the answer to resume it with
+
+    def _call(self, work: Callable[[Any], Awaitable[T]]) -> T:
+        """Run `work(client)` on the server's event loop (API routes run in worker threads)."""
+
+        async def call() -> T:
+            client = _server_client(self._authorization)
+            try:
+                return await work(client)
+            finally:
+                await client.aclose()
+
+        return anyio.from_thread.run(call)
+
+    # -- where a task's pending interrupt lives ------------------------------------------------
+
+    def pending_interrupts(self, task_id: str) -> list[Any]:
+        """The task's interrupts on the server (its own thread, else a thread a LangGraph API
+        client ran it on), else in the standalone checkpointer."""
+
+        async def find(client: Any) -> tuple[str, list[dict[str, Any]]] | None:
+            threads = []
+            try:
+                threads.append(await client.threads.get(task_id))
+            except httpx.HTTPStatusError as exc:
+                if exc.response.status_code != 404:
+                    raise
+            threads += await client.threads.search(
+                values={"task_id": task_id}, status="interrupted", limit=10
+            )
+            for thread in threads:
+                found = [i for group in (thread.get("interrupts") or {}).values() for i in group]
+                if found and (thread.get("values") or {}).get("task_id") in (task_id, None):
+                    return str(thread["thread_id"]), found
+            return None
+
+        on_server = self._call(find)
+        if on_server is None:
+            self._threads.pop(task_id, None)
+            return super().pending_interrupts(task_id)
+        thread_id, interrupts = on_server
+        self._threads[task_id] = thread_id
+        return [Interrupt(value=i.get("value"), id=str(i.get("id"))) for i in interrupts]
+
+    # -- claim and run -------------------------------------------------------------------------
+
+    def claim(
+        self,
+        task_id: str,
+        statuses: frozenset[ExecutionStatus],
+        *,
+        decision: dict[str, Any] | None = None,
+    ) -> Claim:
+        """Check that a run may start now (the task is in `statuses`, no live claim holds
+        it), writing nothing: the server run claims the task in its first node. A run that
+        lives in the standalone checkpointer is claimed there."""
+        with self.db.read_transaction(self.org_id) as conn:
+            row = task_rows.read(conn, self.org_id, task_id)
+        if row is None:
+            return super().claim(task_id, statuses, decision=decision)  # its NotFound
+        if self._lives_locally(row):
+            return super().claim(task_id, statuses, decision=decision)
+        now = utcnow()
+        expires = row.lease_expires_at
+        if row.claim_owner and expires is not None and expires > now:
+            since = row.claimed_at.strftime("%Y-%m-%d %H:%M:%S UTC") if row.claimed_at else "?"
+            raise AlreadyClaimed(
+                f"task {task_id} is already running since {since}, owner {row.claim_owner}, "
+                f"lease until {expires:%H:%M:%S} UTC"
+            )
+        status = S(row.execution_status)
+        if status not in statuses:
+            allowed = ", ".join(s.value for s in statuses)
+            raise Conflict(f"task {task_id} is {status.value}; this needs it {allowed}")
+        if decision is not None:
+            self._decisions[task_id] = decision.get("value")
+        return Claim(self.org_id, task_id, SERVER, int(row.claim_token or 0), status, now)
+
+    def _lives_locally(self, row: Any) -> bool:
+        """A run of the standalone checkpointer: its interrupt is there, or its owner was a
+        standalone runner (not a server run) and the task is still mid-run."""
+        if row.execution_status == S.PAUSED.value:
+            return self._threads.get(row.id) is None and bool(super().pending_interrupts(row.id))
+        owner = row.claim_owner or ""
+        return (
+            row.execution_status == S.IN_PROGRESS.value
+            and bool(owner)
+            and (not owner.startswith("langgraph-run/"))
+        )
+
+    def run_claimed(self, claim: Claim, *, run_subtasks: bool = False) -> dict[str, Any]:
+        """Start or resume the server run for a checked claim (see `claim`)."""
+        if claim.owner != SERVER:
+            return super().run_claimed(claim, run_subtasks=run_subtasks)
+        task_id = claim.task_id
+        thread_id, request = self._request_for(claim)
+
+        async def run(client: Any) -> tuple[Any, Any]:
+            await client.threads.create(thread_id=thread_id, if_exists="do_nothing")
+            try:
+                values = await client.runs.wait(
+                    thread_id, ASSISTANT, multitask_strategy="reject", raise_error=False, **request
+                )
+            except httpx.HTTPStatusError as exc:
+                if exc.response.status_code == 409:  # the thread has a run in progress
+                    raise AlreadyClaimed(f"task {task_id} is already running") from None
+                raise
+            return values, await client.threads.get_state(thread_id)
+
+        values, state = self._call(run)
+        if isinstance(values, dict) and isinstance(values.get("__error__"), dict):
+            error = values["__error__"]
+            raise _delegate_error(str(error.get("error")), str(error.get("message") or ""))
+        outcome = {k: v for k, v in (values or {}).items() if v is not None and k[:2] != "__"}
+        outcome = redact_value(outcome)
+        interrupts = [i.get("value") for i in state.get("interrupts") or []]
+        if interrupts:
+            outcome = interrupted_outcome(outcome, task_id, interrupts)
+        if run_subtasks and outcome.get("strategy") == "decompose":
+            outcome["subtasks"] = self._run_subtasks(outcome.get("subtasks") or [])
+        return outcome
+
+    def _request_for(self, claim: Claim) -> tuple[str, dict[str, Any]]:
+        """The thread and the run request (input or resume command) for a checked claim."""
+        task_id = claim.task_id
+        if claim.status in STARTABLE:
+            return task_id, {"input": {"task_id": task_id}}
+        pending = self._approval_interrupt(task_id)
+        thread_id = self._threads.get(task_id, task_id)
+        if pending is not None:
+            if task_id not in self._decisions:
+                raise Conflict(f"task {task_id} is waiting for approval: approve or reject it")
+            resume = {pending.id: self._decisions.pop(task_id)}
+            return thread_id, {"command": {"resume": resume}}
+        if claim.status is S.PAUSED:
+            raise Conflict(f"task {task_id} is paused: it waits on a person or its subtasks")
+        # A server run that died mid-run: carry on from its thread's last checkpoint.
+        return thread_id, {"input": None} if self._has_next(thread_id) else {
+            "input": {"task_id": task_id}
+        }
+
+    def _has_next(self, thread_id: str) -> bool:
+        async def next_nodes(client: Any) -> bool:
+            try:
+                state = await client.threads.get_state(thread_id)
+            except httpx.HTTPStatusError as exc:
+                if exc.response.status_code == 404:
+                    return False
+                raise
+            return bool(state.get("next"))
+
+        return self._call(next_nodes)

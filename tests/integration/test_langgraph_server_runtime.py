@@ -1,0 +1,216 @@
+"""One runtime under the LangGraph server (`langgraph dev`), through langgraph_sdk and the
+mounted task API: a task the API runs is a server thread (thread id = task id) with its
+interrupt; a standard HITL decision through the SDK resumes it; a run started through the
+LangGraph API is in Delegate's approvals inbox and is approved through Delegate's API; a
+server run owns its task (a second claimant gets the clear 409).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from langgraph_sdk import get_sync_client
+from langgraph_sdk.client import SyncLangGraphClient
+
+from agents.classification import Classification
+from store.enums import ExecutionStatus, ExecutionType
+from tests.fixtures.langgraph_server import LangGraphServer
+from tests.fixtures.openai_standin import StandinRequest, ToolCall
+from tests.integration.test_langgraph_server import (
+    EMAIL,
+    EMAIL_TITLE,
+    _decision,
+    _sent_with,
+    _stored,
+    answering,
+)
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
+
+DEADLINE_S = 60.0
+
+
+@pytest.fixture
+def server(langgraph_server: LangGraphServer) -> Iterator[LangGraphServer]:
+    """The session's server; each test says how its model answers, and the answer is reset."""
+    yield langgraph_server
+    langgraph_server.model.default = None
+
+
+@pytest.fixture
+def sdk(server: LangGraphServer) -> SyncLangGraphClient:
+    return get_sync_client(url=server.url, headers=server.api_headers)
+
+
+def _email_decision() -> Classification:
+    return _decision(execution_type=ExecutionType.SEMI_AUTOMATED, route="email")
+
+
+def _answer_with_an_email(server: LangGraphServer) -> str:
+    """The model proposes sending one email with a unique subject; returns the subject."""
+    subject = f"Thursday's review ({uuid.uuid4().hex[:8]})"
+    email = {**EMAIL, "subject": subject}
+    server.model.default = answering(
+        _email_decision(),
+        deliverable="I sent Maria the confirmation.",
+        tool_call=ToolCall("send_email", email),
+        email=email,
+    )
+    return subject
+
+
+def _api(server: LangGraphServer, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    return httpx.request(
+        method, f"{server.url}{path}", headers=server.api_headers, timeout=60, **kwargs
+    )
+
+
+def _create_task(server: LangGraphServer) -> str:
+    created = _api(
+        server,
+        "POST",
+        "/api/tasks",
+        json={"title": EMAIL_TITLE, "execution_type": "semi_automated"},
+    )
+    assert created.status_code == 201, created.text
+    return str(created.json()["id"])
+
+
+def _execute_through_the_api(server: LangGraphServer) -> tuple[str, str, dict[str, Any]]:
+    subject = _answer_with_an_email(server)
+    task_id = _create_task(server)
+    executed = _api(server, "POST", "/api/tasks/execute", json={"taskId": task_id})
+    assert executed.status_code == 200, executed.text
+    return task_id, subject, executed.json()
+
+
+def test_task_executed_through_the_api_is_a_thread_with_its_interrupt(
+    server: LangGraphServer, sdk: SyncLangGraphClient
+) -> None:
+    task_id, subject, answer = _execute_through_the_api(server)
+
+    thread = sdk.threads.get(task_id)
+
+    assert thread["status"] == "interrupted"
+    (interrupt,) = sdk.threads.get_state(task_id)["interrupts"]
+    [action] = interrupt["value"]["action_requests"]
+    assert (action["name"], action["args"]["subject"]) == ("send_email", subject)
+    assert answer["success"] is True
+    assert answer["approval"] == interrupt["value"]
+    assert _stored(server, task_id)["status"] == ExecutionStatus.PAUSED.value
+    assert _sent_with(server, subject) == []
+
+
+def test_standard_hitl_approve_through_the_sdk_sends_the_api_task_email_once(
+    server: LangGraphServer, sdk: SyncLangGraphClient
+) -> None:
+    task_id, subject, _ = _execute_through_the_api(server)
+
+    output = sdk.runs.wait(
+        task_id, "execute_task", command={"resume": {"decisions": [{"type": "approve"}]}}
+    )
+
+    assert isinstance(output, dict)
+    assert output["status"] == ExecutionStatus.COMPLETED.value
+    assert _stored(server, task_id)["status"] == ExecutionStatus.COMPLETED.value
+    (sent,) = _sent_with(server, subject)
+    assert sent.to == EMAIL["to"]
+    again = _api(server, "POST", f"/api/tasks/{task_id}/approve")
+    assert again.status_code == 409
+    assert len(_sent_with(server, subject)) == 1
+
+
+@pytest.mark.parametrize("started_with", ["title", "task_id"])
+def test_run_started_through_the_langgraph_api_is_approved_through_delegates_api(
+    server: LangGraphServer, sdk: SyncLangGraphClient, started_with: str
+) -> None:
+    subject = _answer_with_an_email(server)
+    thread = sdk.threads.create()
+    if started_with == "title":
+        run_input: dict[str, Any] = {"title": EMAIL_TITLE, "execution_type": "semi_automated"}
+        task_id = str(thread["thread_id"])
+    else:  # an existing task, run on a thread of the client's own
+        task_id = _create_task(server)
+        run_input = {"task_id": task_id}
+    run = sdk.runs.create(thread["thread_id"], "execute_task", input=run_input)
+    sdk.runs.join(thread["thread_id"], run["run_id"])
+
+    inbox = _api(server, "GET", "/api/approvals").json()["approvals"]
+    approved = _api(server, "POST", f"/api/tasks/{task_id}/approve")
+
+    listed = [item for item in inbox if item["task_id"] == task_id]
+    assert len(listed) == 1
+    assert listed[0]["approval"]["action_requests"][0]["args"]["subject"] == subject
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["success"] is True
+    assert _stored(server, task_id)["status"] == ExecutionStatus.COMPLETED.value
+    assert sdk.threads.get_state(thread["thread_id"])["interrupts"] == []
+    assert len(_sent_with(server, subject)) == 1
+
+
+def _wait_for(condition: Any, what: str) -> Any:
+    started = time.monotonic()
+    pause = threading.Event()
+    while time.monotonic() - started < DEADLINE_S:
+        found = condition()
+        if found:
+            return found
+        pause.wait(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _claim_of(server: LangGraphServer, task_id: str) -> tuple[str, str | None]:
+    db = server.database
+    try:
+        with db.session() as session:
+            from store.models import Task
+
+            task = session.get(Task, task_id)
+            assert task is not None
+            return task.execution_status, task.claim_owner
+    finally:
+        db.dispose()
+
+
+def test_api_execute_of_a_task_a_server_run_owns_is_refused_with_409(
+    server: LangGraphServer, sdk: SyncLangGraphClient
+) -> None:
+    release = threading.Event()
+    writing = answering(_decision())
+
+    def slow_writer(request: StandinRequest) -> Any:
+        if "Classification" not in request.tool_names:
+            release.wait(DEADLINE_S)  # the run stays in execute until the test has tried
+        return writing(request)
+
+    server.model.default = slow_writer
+    task_id = str(
+        _api(server, "POST", "/api/tasks", json={"title": "Draft a note to the team"}).json()["id"]
+    )
+    thread = sdk.threads.create()
+    run = sdk.runs.create(thread["thread_id"], "execute_task", input={"task_id": task_id})
+    try:
+        _, owner = _wait_for(
+            lambda: (s := _claim_of(server, task_id))[1] and s, "the server run's claim"
+        )
+        log_before = len(_stored(server, task_id)["log"])
+
+        refused = _api(server, "POST", "/api/tasks/execute", json={"taskId": task_id})
+    finally:
+        release.set()
+    sdk.runs.join(thread["thread_id"], run["run_id"])
+
+    assert owner == f"langgraph-run/{run['run_id']}"
+    assert refused.status_code == 409
+    assert "already running since" in refused.json()["detail"]
+    assert owner in refused.json()["detail"]
+    stored = _stored(server, task_id)
+    assert stored["status"] == ExecutionStatus.COMPLETED.value
+    assert len([e for e in stored["log"][log_before:] if e.get("event") == "started"]) == 0
+    assert _claim_of(server, task_id) == (ExecutionStatus.COMPLETED.value, None)

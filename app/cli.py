@@ -4,14 +4,12 @@ Heavy libraries (SQLAlchemy, LangGraph, LangChain) are imported inside the comma
 `delegate --help` answers at once.
 """
 
-from __future__ import annotations
-
 import importlib
 import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
@@ -30,9 +28,6 @@ from app.cli_base import (
     state,
     task_json,
 )
-
-if TYPE_CHECKING:
-    pass
 
 
 @app.command()
@@ -205,25 +200,20 @@ def tasks(
     as_json: JsonFlag = False,
 ) -> None:
     """List tasks, newest first (`log ID` shows a task's steps)."""
-    from app.render import print_json, tasks_table
-    from store.tasks import list_tasks, parse_execution_type, parse_status
+    from app.json_output import print_json
+    from app.task_reads import list_task_rows
+    from store.enums import parse_execution_type, parse_status
 
-    db = open_db()
-    org_id = current_org_id(db)
-    with db.session() as session:
-        rows = [
-            task_json(t)
-            for t in list_tasks(
-                session,
-                org_id,
-                status=parse_status(status) if status else None,
-                execution_type=parse_execution_type(execution_type) if execution_type else None,
-                limit=limit,
-            )
-        ]
+    rows = list_task_rows(
+        status=parse_status(status) if status else None,
+        execution_type=parse_execution_type(execution_type) if execution_type else None,
+        limit=limit,
+    )
     if as_json:
         print_json(out, rows)
     elif rows:
+        from app.render import tasks_table
+
         out.print(tasks_table(rows))
     else:
         out.print(

@@ -1,8 +1,6 @@
 """CLI administration: the database, API keys, the allowlist, budgets, the sandbox, serving,
 the demo."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -61,7 +59,7 @@ def init(as_json: JsonFlag = False) -> None:
         out.print("API keys exist already; `delegate keys create --org NAME` makes another.")
 
 
-def _sync_agents(db: Database) -> None:
+def _sync_agents(db: "Database") -> None:
     try:
         from agents.registry import sync_agents
     except ImportError:

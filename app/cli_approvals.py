@@ -1,8 +1,6 @@
 """CLI for what people do to runs: answer approvals (list, approve with edits, reject),
 finish a task by hand (done), retry a blocked one with a note, recover a crashed run."""
 
-from __future__ import annotations
-
 import json
 from typing import Annotated, Any
 

@@ -1,7 +1,5 @@
 """`delegate autopilot --once`: one autopilot cycle, and what it created, ran and skipped."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

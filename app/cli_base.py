@@ -1,12 +1,12 @@
 """The CLI's shared parts: the Typer app, its consoles, options and error handling.
 
 Heavy libraries (SQLAlchemy, LangGraph, LangChain, Rich's console) are imported inside the
-commands so that `delegate --help` answers at once (benchmarks/cli_startup.py). Help is
-plain text (flags without types, like gh and kubectl) and every error, a usage error too, is
-one line on stderr with a non-zero exit.
+commands so that `delegate --help` answers at once (benchmarks/cli_startup.py). The command
+modules leave out `from __future__ import annotations`: Typer would then compile every
+parameter's annotation string on each start (half the time it takes to build the commands).
+Help is plain text (flags without types, like gh and kubectl) and every error, a usage error
+too, is one line on stderr with a non-zero exit.
 """
-
-from __future__ import annotations
 
 import os
 import sys
@@ -100,6 +100,13 @@ class _LazyConsole:
         self._options = options
         self._console: SafeConsole | None = None
 
+    @property
+    def file(self) -> Any:
+        """Where output goes, as Rich's console finds it, without making one (`--json`)."""
+        if self._console is not None:
+            return self._console.file
+        return sys.stderr if self._options.get("stderr") else sys.stdout
+
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
@@ -155,7 +162,7 @@ def _root(
     configure_logging(json_logs=log_json or None, level="INFO" if verbose else None)
 
 
-def open_db() -> Database:
+def open_db() -> "Database":
     from store.db import Database
 
     db = Database()
@@ -163,13 +170,13 @@ def open_db() -> Database:
     return db
 
 
-def open_runner(db: Database) -> Any:
+def open_runner(db: "Database") -> Any:
     from graphs.runner import task_runner
 
     return task_runner(db, organization=state.org)
 
 
-def current_org_id(db: Database) -> str:
+def current_org_id(db: "Database") -> str:
     from store.orgs import ensure_organization
 
     with db.session() as session:

@@ -1,7 +1,5 @@
 """CLI for changing a task's fields (`edit`) and deleting a task with its subtasks (`delete`)."""
 
-from __future__ import annotations
-
 from datetime import UTC, datetime
 from typing import Annotated, Any
 

@@ -1,7 +1,5 @@
 """`delegate eval`: score the configured model on labelled task sets (agents.evaluation)."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -126,7 +124,7 @@ EXTRACTION_TITLES = {
 }
 
 
-def _extraction_table(extraction: dict[str, Any], title: str) -> Table:
+def _extraction_table(extraction: dict[str, Any], title: str) -> "Table":
     from rich.table import Table
 
     table = Table(title=title)
@@ -144,7 +142,7 @@ def _extraction_table(extraction: dict[str, Any], title: str) -> Table:
     return table
 
 
-def _class_table(dimension: str, scores: dict[str, Any]) -> Table:
+def _class_table(dimension: str, scores: dict[str, Any]) -> "Table":
     from rich.table import Table
 
     accuracy = scores["accuracy"]
@@ -158,7 +156,7 @@ def _class_table(dimension: str, scores: dict[str, Any]) -> Table:
     return table
 
 
-def _confusion_table(dimension: str, confusion: dict[str, dict[str, int]]) -> Table:
+def _confusion_table(dimension: str, confusion: dict[str, dict[str, int]]) -> "Table":
     from rich.table import Table
 
     labels = sorted(set(confusion) | {g for row in confusion.values() for g in row})
@@ -174,7 +172,7 @@ def _confusion_table(dimension: str, confusion: dict[str, dict[str, int]]) -> Ta
     return table
 
 
-def _failures_table(failures: list[dict[str, Any]], total: int) -> Table:
+def _failures_table(failures: list[dict[str, Any]], total: int) -> "Table":
     from rich.table import Table
 
     table = Table(title=f"failures ({len(failures)} of {total} shown)")

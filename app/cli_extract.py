@@ -1,7 +1,5 @@
 """`delegate extract`: the tasks a chat message, an email or meeting notes ask for."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 import typer

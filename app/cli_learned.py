@@ -1,8 +1,6 @@
 """`delegate feedback` (rate a finished task, optionally with your edited version) and
 `delegate learned` (what Delegate learned from feedback, and why; `--reset` forgets it)."""
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import Annotated
 

@@ -1,7 +1,5 @@
 """`delegate rules`: the organization's automation rules — show, add, remove, thresholds."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -23,7 +21,7 @@ app.add_typer(rules_app, name="rules")
 ListOption = Annotated[list[str] | None, typer.Option()]
 
 
-def _load() -> tuple[str, AutomationRules]:
+def _load() -> tuple[str, "AutomationRules"]:
     from store.orgs import get_automation_rules
     from tools.gate.automation import parse_rules
 
@@ -33,7 +31,7 @@ def _load() -> tuple[str, AutomationRules]:
         return org_id, parse_rules(get_automation_rules(session, org_id), where="rules")
 
 
-def _save(org_id: str, data: dict[str, Any]) -> AutomationRules:
+def _save(org_id: str, data: dict[str, Any]) -> "AutomationRules":
     from store.orgs import set_automation_rules
     from tools.gate.automation import parse_rules, rules_as_stored
 
@@ -44,7 +42,7 @@ def _save(org_id: str, data: dict[str, Any]) -> AutomationRules:
     return rules
 
 
-def _print(rules: AutomationRules, as_json: bool) -> None:
+def _print(rules: "AutomationRules", as_json: bool) -> None:
     from rich.table import Table
 
     from app.render import print_json

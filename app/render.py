@@ -6,10 +6,12 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console, Group
+from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
+
+from app.json_output import print_json as print_json  # re-exported for the commands
 
 if TYPE_CHECKING:
     from rich.markdown import Markdown
@@ -27,12 +29,6 @@ STATUS_STYLE = {
 
 def status_text(status: str) -> Text:
     return Text(status, style=STATUS_STYLE.get(status, "white"))
-
-
-def print_json(console: Console, data: Any) -> None:
-    """Plain JSON on stdout for scripts (no colour, no wrapping)."""
-    console.file.write(json.dumps(data, indent=2, default=str) + "\n")
-    console.file.flush()
 
 
 def tasks_table(tasks: list[dict[str, Any]]) -> Table:

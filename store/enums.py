@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from store.errors import InvalidInput
+
 
 class ExecutionType(StrEnum):
     """Who does the work: a person, the AI with a person's approval, or the AI alone."""
@@ -53,3 +55,27 @@ class Priority(StrEnum):
 
 
 _PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.MEDIUM: 2, Priority.LOW: 3}
+
+
+def parse_execution_type(value: str | ExecutionType) -> ExecutionType:
+    try:
+        return ExecutionType(value)
+    except ValueError:
+        allowed = ", ".join(t.value for t in ExecutionType)
+        raise InvalidInput(f"unknown execution type {value!r}; use one of: {allowed}") from None
+
+
+def parse_priority(value: str | Priority) -> Priority:
+    try:
+        return Priority(value)
+    except ValueError:
+        allowed = ", ".join(p.value for p in Priority)
+        raise InvalidInput(f"unknown priority {value!r}; use one of: {allowed}") from None
+
+
+def parse_status(value: str | ExecutionStatus) -> ExecutionStatus:
+    try:
+        return ExecutionStatus(value)
+    except ValueError:
+        allowed = ", ".join(s.value for s in ExecutionStatus)
+        raise InvalidInput(f"unknown status {value!r}; use one of: {allowed}") from None

@@ -17,7 +17,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.enums import AssigneeType, ExecutionStatus, ExecutionType, Priority
+from store.enums import (
+    AssigneeType,
+    ExecutionStatus,
+    ExecutionType,
+    Priority,
+    parse_execution_type,
+    parse_priority,
+    parse_status,
+)
 from store.errors import Conflict, InvalidInput
 from store.execution import (
     DEFAULT_EXECUTOR_ID,
@@ -66,30 +74,6 @@ _EDITABLE_FIELDS = {
     "workflow_id",
     "agent_id",
 }
-
-
-def parse_execution_type(value: str | ExecutionType) -> ExecutionType:
-    try:
-        return ExecutionType(value)
-    except ValueError:
-        allowed = ", ".join(t.value for t in ExecutionType)
-        raise InvalidInput(f"unknown execution type {value!r}; use one of: {allowed}") from None
-
-
-def parse_priority(value: str | Priority) -> Priority:
-    try:
-        return Priority(value)
-    except ValueError:
-        allowed = ", ".join(p.value for p in Priority)
-        raise InvalidInput(f"unknown priority {value!r}; use one of: {allowed}") from None
-
-
-def parse_status(value: str | ExecutionStatus) -> ExecutionStatus:
-    try:
-        return ExecutionStatus(value)
-    except ValueError:
-        allowed = ", ".join(s.value for s in ExecutionStatus)
-        raise InvalidInput(f"unknown status {value!r}; use one of: {allowed}") from None
 
 
 def _clean_title(title: str) -> str:

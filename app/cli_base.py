@@ -171,8 +171,14 @@ def open_db() -> "Database":
 
 
 def open_runner(db: "Database") -> Any:
+    """The organization's task runner: through the LangGraph server DELEGATE_LANGGRAPH_URL
+    names (app/langgraph_runtime.py), else standalone on the store's checkpointer."""
+    from app.langgraph_runtime import configured_server, server_task_runner
     from graphs.runner import task_runner
 
+    server = configured_server()
+    if server is not None:
+        return server_task_runner(db, state.org, *server)
     return task_runner(db, organization=state.org)
 
 

@@ -76,12 +76,12 @@ class ApiState:
         LangGraph server, one that runs tasks through the server for this caller."""
         local = self._local_runner(caller)
         if self._under_server is None:
-            from app.api.langgraph_runtime import under_langgraph_server
+            from app.langgraph_runtime import under_langgraph_server
 
             self._under_server = under_langgraph_server()
         if not self._under_server:
             return local
-        from app.api.langgraph_runtime import ServerTaskRunner
+        from app.langgraph_runtime import ServerTaskRunner
 
         return ServerTaskRunner(local, caller.authorization)
 

@@ -126,6 +126,27 @@ def test_a_key_runs_in_its_own_organization_and_sees_only_its_threads(
     assert mine["thread_id"] in listed and theirs["thread_id"] not in listed
 
 
+def test_a_task_the_api_runs_through_the_server_is_a_thread_of_the_callers_organization(
+    server: LangGraphServer, globex_headers: dict[str, str]
+) -> None:
+    created = httpx.post(f"{server.url}/api/tasks", headers=globex_headers, json={"title": TITLE})
+    task_id = created.json()["id"]
+
+    executed = httpx.post(
+        f"{server.url}/api/tasks/execute",
+        headers=globex_headers,
+        json={"taskId": task_id},
+        timeout=60,
+    )
+
+    assert executed.status_code == 200, executed.text
+    globex = get_sync_client(url=server.url, headers=globex_headers)
+    assert globex.threads.get(task_id)["status"] == "idle"
+    with pytest.raises(NotFoundError):
+        get_sync_client(url=server.url, headers=server.api_headers).threads.get(task_id)
+    assert _org_of_task(server, task_id) == _org_id(server, "globex")
+
+
 def test_docs_under_the_server_are_the_local_page_under_a_csp(server: LangGraphServer) -> None:
     page = httpx.get(f"{server.url}/docs")
     bundle = httpx.get(f"{server.url}/docs/assets/swagger-ui-bundle.js")

@@ -7,6 +7,7 @@ server run owns its task (a second claimant gets the clear 409).
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
@@ -17,8 +18,10 @@ import httpx
 import pytest
 from langgraph_sdk import get_sync_client
 from langgraph_sdk.client import SyncLangGraphClient
+from typer.testing import CliRunner
 
 from agents.classification import Classification
+from app.cli import app
 from store.enums import ExecutionStatus, ExecutionType
 from tests.fixtures.langgraph_server import LangGraphServer
 from tests.fixtures.openai_standin import StandinRequest, ToolCall
@@ -214,3 +217,34 @@ def test_api_execute_of_a_task_a_server_run_owns_is_refused_with_409(
     assert stored["status"] == ExecutionStatus.COMPLETED.value
     assert len([e for e in stored["log"][log_before:] if e.get("event") == "started"]) == 0
     assert _claim_of(server, task_id) == (ExecutionStatus.COMPLETED.value, None)
+
+
+def test_delegate_approvals_lists_a_server_run_and_delegate_approve_resumes_it(
+    server: LangGraphServer, sdk: SyncLangGraphClient
+) -> None:
+    subject = _answer_with_an_email(server)
+    thread = sdk.threads.create()
+    task_id = str(thread["thread_id"])
+    sdk.runs.wait(
+        task_id,
+        "execute_task",
+        input={"title": EMAIL_TITLE, "execution_type": "semi_automated"},
+    )
+    cli = CliRunner()
+    env = {
+        "DELEGATE_DATABASE_URL": server.database_url,
+        "DELEGATE_LANGGRAPH_URL": server.url,
+        "DELEGATE_API_KEY": server.api_key,
+    }
+
+    listed = cli.invoke(app, ["approvals", "--json"], env=env)
+    approved = cli.invoke(app, ["approve", task_id, "--json"], env=env)
+
+    assert listed.exit_code == 0, listed.output
+    (item,) = [i for i in json.loads(listed.stdout) if i["task_id"] == task_id]
+    assert item["approval"]["action_requests"][0]["args"]["subject"] == subject
+    assert approved.exit_code == 0, approved.output
+    assert json.loads(approved.stdout)["success"] is True
+    assert _stored(server, task_id)["status"] == ExecutionStatus.COMPLETED.value
+    assert sdk.threads.get_state(task_id)["interrupts"] == []
+    assert len(_sent_with(server, subject)) == 1

@@ -1,25 +1,28 @@
-"""One runtime: under the LangGraph server, Delegate's HTTP API runs tasks through the server.
+"""One runtime: under the LangGraph server, tasks run as server runs wherever they are started.
 
-When langgraph.json mounts the API next to the LangGraph server's routes, every run the API
-starts or resumes is a run of the server's `execute_task` assistant on the thread whose id is
-the task id, so LangGraph Studio and Agent Inbox see every task and its pending approval. The
-API reaches the server in-process (an ASGI transport to the server's own app) with the
-caller's `Authorization` header, so the custom auth (app/api/langgraph_auth.py) gives the run
-the caller's organization and tags the thread with it. A run claims its task itself
-(graphs/run_claims.py); the API refuses what cannot run before it starts one, with the
-same messages as standalone.
+When langgraph.json mounts Delegate's HTTP API next to the LangGraph server's routes, every
+run the API starts or resumes is a run of the server's `execute_task` assistant on the thread
+whose id is the task id, so LangGraph Studio and Agent Inbox see every task and its pending
+approval. The API reaches the server in-process (an ASGI transport to the server's own app)
+with the caller's `Authorization` header, so the custom auth (app/api/langgraph_auth.py)
+gives the run the caller's organization and tags the thread with it. The CLI does the same
+over HTTP when DELEGATE_LANGGRAPH_URL and DELEGATE_API_KEY name a server. A run claims its
+task itself (graphs/run_claims.py); before starting one, the runner refuses what cannot run
+with the same messages as standalone.
 
 Approvals are found wherever the run lives: on the task's thread, on a thread a LangGraph
-API client started for the task (`{"task_id"}` input), or in Delegate's own checkpointer (a
-run the CLI or a worker started); each is resumed where it lives. Standalone (`delegate
-serve`, the CLI, workers) nothing here is used: runs go through graphs/runner.py.
+API client ran the task on (`{"task_id"}` input), or in Delegate's own checkpointer (a run
+the CLI or a worker started standalone); each is resumed where it lives. Standalone
+(`delegate serve`, the CLI, workers without a server) runs go through graphs/runner.py.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import anyio.from_thread
@@ -29,6 +32,7 @@ from langgraph.types import Interrupt
 from graphs.runner import STARTABLE, TaskRunner, interrupted_outcome
 from store import task_rows
 from store.claims import AlreadyClaimed, Claim
+from store.db import Database
 from store.enums import ExecutionStatus
 from store.errors import ConfigurationError, Conflict, DelegateError
 from store.models import utcnow
@@ -64,17 +68,38 @@ def under_langgraph_server() -> bool:
     return isinstance(graphs, dict) and ASSISTANT in graphs
 
 
-def _server_client(authorization: str) -> Any:
-    """A langgraph_sdk client of the server this process serves, in-process.
+def configured_server() -> tuple[str, str] | None:
+    """(URL, API key) of the LangGraph server the CLI runs tasks through, from
+    DELEGATE_LANGGRAPH_URL and DELEGATE_API_KEY; None when no server is named."""
+    url = os.environ.get("DELEGATE_LANGGRAPH_URL", "").strip().rstrip("/")
+    if not url:
+        return None
+    key = os.environ.get("DELEGATE_API_KEY", "").strip()
+    if not key:
+        raise ConfigurationError(
+            "DELEGATE_LANGGRAPH_URL needs DELEGATE_API_KEY (a key from `delegate keys create`)"
+        )
+    return url, key
 
-    `get_client()` without a URL would reach it through the server's auth-free loopback path,
-    where runs get no user and so no organization: this one goes through the custom auth."""
-    from langgraph_api.server import app as server_app
+
+def _server_client(authorization: str, url: str | None) -> Any:
+    """A langgraph_sdk client of the server at `url`, or of the one this process serves.
+
+    In-process, `get_client()` without a URL would reach the server through its auth-free
+    loopback path, where runs get no user and so no organization: this client goes through
+    the custom auth with the caller's key, like any client of the server."""
     from langgraph_sdk.client import LangGraphClient
 
+    transport: httpx.AsyncBaseTransport
+    if url is None:
+        from langgraph_api.server import app as server_app
+
+        transport = httpx.ASGITransport(app=server_app)
+    else:
+        transport = httpx.AsyncHTTPTransport(retries=2)
     http = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=server_app),
-        base_url="http://langgraph-server",
+        transport=transport,
+        base_url=url or "http://langgraph-server",
         headers={"Authorization": authorization},
         timeout=httpx.Timeout(connect=5, read=None, write=30, pool=5),
     )
@@ -102,23 +127,28 @@ class ServerTaskRunner(TaskRunner):
     and `run_claimed` starts or resumes the server run. Everything else (which answers are
     valid, the inbox rows, a person completing or retrying a task) is TaskRunner's."""
 
-    def __init__(self, local: TaskRunner, authorization: str) -> None:
+    def __init__(self, local: TaskRunner, authorization: str, url: str | None = None) -> None:
         # The organization's runner, not a copy: its graph, context and leases are shared.
         self.__dict__.update(vars(local))
         self._authorization = authorization
+        self._url = url
+        """The server's URL; None: the server this process serves (in-process)."""
         self._threads: dict[str, str] = {}  # task id -> thread with its pending interrupt
         self._decisions: dict[str, Any] = {}  # task id -> the answer to resume it with
 
     def _call(self, work: Callable[[Any], Awaitable[T]]) -> T:
-        """Run `work(client)` on the server's event loop (API routes run in worker threads)."""
+        """Run `work(client)`: in-process on the server's event loop (the API's routes run in
+        its worker threads), else on an event loop of its own (the CLI)."""
 
         async def call() -> T:
-            client = _server_client(self._authorization)
+            client = _server_client(self._authorization, self._url)
             try:
                 return await work(client)
             finally:
                 await client.aclose()
 
+        if self._url is not None:
+            return asyncio.run(call())
         return anyio.from_thread.run(call)
 
     # -- where a task's pending interrupt lives ------------------------------------------------
@@ -259,3 +289,23 @@ class ServerTaskRunner(TaskRunner):
             return bool(state.get("next"))
 
         return self._call(next_nodes)
+
+
+@contextmanager
+def server_task_runner(
+    db: Database, organization: str, url: str, key: str
+) -> Iterator[ServerTaskRunner]:
+    """For the CLI: a runner whose runs go through the server at `url` with API key `key`,
+    for the key's organization (ConfigurationError when `organization` is another one)."""
+    from graphs.runner import task_runner
+    from store.orgs import authenticate
+
+    with db.session() as session:
+        owner = authenticate(session, key).name
+    if owner != organization:
+        raise ConfigurationError(
+            f"DELEGATE_API_KEY belongs to organization {owner!r}, not {organization!r}: "
+            f"run with --org {owner}"
+        )
+    with task_runner(db, organization=owner) as local:
+        yield ServerTaskRunner(local, f"Bearer {key}", url=url)

@@ -225,25 +225,22 @@ def tasks(
 @app.command()
 def show(task_id: TaskIdArg, as_json: JsonFlag = False) -> None:
     """Show one task with its result, subtasks, and the action it waits on, if any."""
-    from rich.panel import Panel
-    from rich.table import Table
+    from app.json_output import print_json
+    from app.task_reads import task_detail
 
-    from app.render import approval_panel, print_json, readable, status_text, tasks_table
-    from store.tasks import get_task, resolve_task_id
-
-    db = open_db()
-    org_id = current_org_id(db)
-    with db.session() as session:
-        task = get_task(session, org_id, resolve_task_id(session, org_id, task_id))
-        data = task_json(task, with_log=True)
-        data["subtasks"] = [task_json(s) for s in task.subtasks]
+    data = task_detail(task_id)
     data["approval"] = None
-    if data["execution_status"] == "paused":
-        with open_runner(db) as runner:
+    if data["execution_status"] == "paused":  # the action it waits on is in its checkpoint
+        with open_runner(open_db()) as runner:
             data["approval"] = runner.pending_approval(data["id"])
     if as_json:
         print_json(out, data)
         return
+    from rich.panel import Panel
+    from rich.table import Table
+
+    from app.render import approval_panel, readable, status_text, tasks_table
+
     table = Table(box=None, show_header=False)
     table.add_column(style="dim")
     table.add_column()
@@ -288,22 +285,20 @@ def log_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Show every step of a task's runs, in order, with timestamps and executor."""
-    from app.render import checkpoint_table, log_table, print_json
-    from store.tasks import get_task, resolve_task_id
+    from app.json_output import print_json
+    from app.task_reads import task_detail
 
-    db = open_db()
-    org_id = current_org_id(db)
-    with db.session() as session:
-        task = get_task(session, org_id, resolve_task_id(session, org_id, task_id))
-        entries = list(task.execution_log or [])
-        title, full_id = task.title, task.id
+    data = task_detail(task_id, with_subtasks=False)
+    entries, title, full_id = data["execution_log"], data["title"], data["id"]
     history: list[dict[str, Any]] = []
     if checkpoints:
-        with open_runner(db) as runner:
+        with open_runner(open_db()) as runner:
             history = runner.checkpoint_history(full_id)
     if as_json:
         print_json(out, {"log": entries, "checkpoints": history} if checkpoints else entries)
         return
+    from app.render import checkpoint_table, log_table
+
     out.print(log_table(entries, f"Execution log: {title}"))
     if checkpoints:
         out.print(checkpoint_table(history, thread_id=full_id))

@@ -1,7 +1,7 @@
-"""CLI start-up: `delegate --help` and `delegate tasks` beside `python -c 'import typer, rich'`.
+"""CLI start-up: `delegate --help`, `tasks`, `show` and `log` beside `import typer, rich`.
 
 Each command is a new process, started `--runs` times, interleaved with the baseline, in a
-folder whose SQLite store already exists (so `tasks` lists, it does not migrate); medians are
+folder whose SQLite store already exists (so the reads list, they do not migrate); medians are
 reported. One untimed round first, with Python allowed to write its bytecode cache (as on an
 ordinary machine: PYTHONDONTWRITEBYTECODE is dropped), so no side is timed compiling. Goal:
 each within 2x of the baseline measured in the same run.
@@ -16,6 +16,7 @@ Run: `.venv/bin/python benchmarks/cli_startup.py [--runs N]`.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -62,6 +63,15 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="delegate-bench-") as folder:
         cwd = Path(folder)
         (cwd / "typer_floor.py").write_text(TYPER_FLOOR, encoding="utf-8")
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("DELEGATE_") and k != "PYTHONDONTWRITEBYTECODE"
+        }
+        env["DELEGATE_DATABASE_URL"] = f"sqlite:///{cwd / 'delegate.db'}"
+        add = [delegate, "add", "Write the weekly report", "--json"]
+        added = subprocess.run(add, cwd=cwd, env=env, check=True, capture_output=True, text=True)
+        task_id = json.loads(added.stdout)["id"][:8]
         commands = {
             "baseline: python -c 'import typer, rich'": [
                 sys.executable,
@@ -71,16 +81,10 @@ def main(argv: list[str] | None = None) -> int:
             "delegate --help": [delegate, "--help"],
             "delegate tasks": [delegate, "tasks"],
             "delegate tasks --json": [delegate, "tasks", "--json"],
+            "delegate show ID": [delegate, "show", task_id],
+            "delegate log ID": [delegate, "log", task_id],
             FLOOR: [sys.executable, str(cwd / "typer_floor.py"), "tasks"],
         }
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith("DELEGATE_") and k != "PYTHONDONTWRITEBYTECODE"
-        }
-        env["DELEGATE_DATABASE_URL"] = f"sqlite:///{cwd / 'delegate.db'}"
-        add = [delegate, "add", "Write the weekly report"]
-        subprocess.run(add, cwd=cwd, env=env, check=True, capture_output=True)
         for command in commands.values():  # the untimed round
             seconds(command, cwd, env)
         timings: dict[str, list[float]] = {name: [] for name in commands}

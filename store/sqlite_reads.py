@@ -20,7 +20,9 @@ from typing import Any, TypeVar
 
 from store.database_url import default_database_url, sqlite_file
 from store.enums import ExecutionStatus, ExecutionType
+from store.errors import NotFound
 from store.schema_version import migration_heads
+from store.task_refs import resolve_ref
 
 T = TypeVar("T")
 
@@ -81,6 +83,7 @@ _JSON_COLUMNS: dict[str, Callable[[], Any]] = {
     "result": lambda: None,
 }
 _SELECT_TASKS = f"SELECT {', '.join(TASK_FIELDS)} FROM tasks"
+_SELECT_TASKS_WITH_LOG = f"SELECT {', '.join(TASK_FIELDS)}, execution_log FROM tasks"
 
 
 class SqliteReads:
@@ -114,6 +117,37 @@ class SqliteReads:
         query = f"{_SELECT_TASKS} WHERE {' AND '.join(where)} ORDER BY created_at DESC, id LIMIT ?"
         rows = self._conn.execute(query, (*params, limit)).fetchall()
         return [task_json(row) for row in rows]
+
+    def resolve_task_id(self, org_id: str, ref: str) -> str:
+        """store.task_queries.resolve_task_id: the full id of an id or a unique prefix."""
+
+        def exact(task_id: str) -> str | None:
+            query = "SELECT id FROM tasks WHERE id = ? AND org_id = ?"
+            row = self._conn.execute(query, (task_id, org_id)).fetchone()
+            return None if row is None else str(row[0])
+
+        def starting_with(prefix: str) -> list[str]:
+            # The prefix is hex and dashes (resolve_ref checks): no LIKE wildcard in it.
+            query = "SELECT id FROM tasks WHERE org_id = ? AND id LIKE ? || '%' LIMIT 2"
+            return [str(row[0]) for row in self._conn.execute(query, (org_id, prefix))]
+
+        return resolve_ref(ref, exact, starting_with)
+
+    def task_with_log(self, org_id: str, task_id: str) -> dict[str, Any]:
+        """The task (store.task_queries.get_task) with its execution log, as `show` prints
+        it; NotFound for another organization's task."""
+        query = f"{_SELECT_TASKS_WITH_LOG} WHERE id = ? AND org_id = ?"
+        row = self._conn.execute(query, (task_id, org_id)).fetchone()
+        if row is None:
+            raise NotFound(f"no task {task_id!r}")
+        data = task_json(row)
+        data["execution_log"] = json.loads(row["execution_log"] or "null") or []
+        return data
+
+    def subtasks(self, org_id: str, task_id: str) -> list[dict[str, Any]]:
+        """The task's direct subtasks in creation order (the ORM's `Task.subtasks`)."""
+        query = f"{_SELECT_TASKS} WHERE parent_task_id = ? AND org_id = ? ORDER BY created_at"
+        return [task_json(row) for row in self._conn.execute(query, (task_id, org_id))]
 
 
 def task_json(row: sqlite3.Row) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,8 +11,9 @@ from sqlalchemy.orm import Session
 from store import task_rows
 from store.db import Transaction
 from store.enums import ExecutionStatus, ExecutionType, Priority
-from store.errors import InvalidInput, NotFound
+from store.errors import NotFound
 from store.models import Task
+from store.task_refs import resolve_ref
 from store.task_rows import TASKS
 
 S = ExecutionStatus
@@ -72,31 +72,15 @@ def get_task_by_ref(session: Session, org_id: str, ref: str) -> Task:
     return task or get_task(session, org_id, resolve_task_id(session, org_id, ref))
 
 
-#: The fewest characters of an id that name a task (as people type them).
-MIN_PREFIX = 4
-
-
 def resolve_task_id(tx: Transaction, org_id: str, ref: str) -> str:
     """A full task id from an id or a unique prefix of one (as people type them)."""
-    ref = ref.strip()
-    if not ref:
-        raise InvalidInput("a task id is required")
-    exact = tx.scalar(_TASK_ID_BY_ID, {"task_id": ref, "org_id": org_id})
-    if exact:
-        return exact
-    if len(ref) < MIN_PREFIX:
-        raise InvalidInput(
-            f"task id prefix {ref!r} is too short; give at least {MIN_PREFIX} characters"
-        )
-    if re.fullmatch(r"[0-9a-fA-F-]+", ref):
-        matches = tx.scalars(
-            select(Task.id).where(Task.org_id == org_id, Task.id.startswith(ref.lower())).limit(2)
-        ).all()
-        if len(matches) == 1:
-            return matches[0]
-        if len(matches) > 1:
-            raise InvalidInput(f"task id prefix {ref!r} is ambiguous; give more characters")
-    raise NotFound(f"no task {ref!r}")
+    return resolve_ref(
+        ref,
+        lambda full_id: tx.scalar(_TASK_ID_BY_ID, {"task_id": full_id, "org_id": org_id}),
+        lambda prefix: tx.scalars(
+            select(Task.id).where(Task.org_id == org_id, Task.id.startswith(prefix)).limit(2)
+        ).all(),
+    )
 
 
 def list_tasks(

@@ -74,12 +74,17 @@ def test_tasks_on_a_new_store_creates_it_without_a_model_or_client_library(
     assert "no tasks yet" in stdout
 
 
-@pytest.mark.parametrize("args", [["tasks"], ["tasks", "--json"]], ids=["table", "json"])
-def test_tasks_on_a_current_sqlite_store_reads_it_without_sqlalchemy(
+@pytest.mark.parametrize(
+    "args",
+    [["tasks"], ["tasks", "--json"], ["show", "{id}"], ["show", "{id}", "--json"], ["log", "{id}"]],
+    ids=["tasks", "tasks-json", "show", "show-json", "log"],
+)
+def test_reads_of_a_current_sqlite_store_import_no_sqlalchemy(
     tmp_path: Path, args: list[str]
 ) -> None:
-    imported_by(["add", "Write the weekly report"], tmp_path)
-    imported, stdout = imported_by(args, tmp_path)
+    _, added = imported_by(["add", "Write the weekly report", "--json"], tmp_path)
+    task_id = json.loads(added)["id"]
+    imported, stdout = imported_by([a.format(id=task_id[:8]) for a in args], tmp_path)
     assert "Write the weekly report" in stdout
     assert packages(imported).isdisjoint({*HEAVY, "sqlalchemy"})
     assert "app.api.schemas" not in imported  # nor the API's pydantic models

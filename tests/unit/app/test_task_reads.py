@@ -91,6 +91,7 @@ def varied_store(sqlite_db: Database) -> str:
     )
     with sqlite_db.session() as session:
         repo.create_subtask(session, org_id, done, "Send the summary", execution_type="manual")
+        repo.create_subtask(session, org_id, done, "Archive the notes")
     twins = [_add(sqlite_db, org_id, f"Twin {n}") for n in (1, 2)]
     for twin in twins:  # the same creation time: the id decides their order
         _set(sqlite_db, twin, created_at=T0)
@@ -191,4 +192,76 @@ def test_reads_happen_in_one_snapshot_that_takes_no_write_lock(
 
     assert "Written meanwhile" not in (
         read_sqlite(read_while_another_connection_writes, sqlite_db.url) or []
+    )
+
+
+def _repository_detail(db: Database, org_id: str, ref: str) -> dict[str, Any]:
+    with db.session() as session:
+        task = repo.get_task(session, org_id, repo.resolve_task_id(session, org_id, ref))
+        data = task_json(task, with_log=True)
+        data["subtasks"] = [task_json(s) for s in task.subtasks]
+        return data
+
+
+def _sqlite_detail(db: Database, org_id: str, ref: str) -> dict[str, Any] | None:
+    def detail(reads: SqliteReads) -> dict[str, Any]:
+        data = reads.task_with_log(org_id, reads.resolve_task_id(org_id, ref))
+        data["subtasks"] = reads.subtasks(org_id, data["id"])
+        return data
+
+    return read_sqlite(detail, db.url)
+
+
+def test_sqlite_task_detail_agrees_with_the_repository_for_every_task(
+    sqlite_db: Database, varied_store: str
+) -> None:
+    ids = [t["id"] for t in _repository_listing(sqlite_db, varied_store)]
+    for task_id in ids:
+        assert _sqlite_detail(sqlite_db, varied_store, task_id) == _repository_detail(
+            sqlite_db, varied_store, task_id
+        )
+    with_subtasks = [_repository_detail(sqlite_db, varied_store, i)["subtasks"] for i in ids]
+    assert any(with_subtasks)  # the decomposed task's subtask is compared too
+
+
+def _outcome(read: Any) -> Any:
+    try:
+        return read()
+    except Exception as exc:
+        return type(exc).__name__, str(exc)
+
+
+def test_sqlite_id_lookup_agrees_with_the_repository(
+    sqlite_db: Database, varied_store: str
+) -> None:
+    ids = [t["id"] for t in _repository_listing(sqlite_db, varied_store)]
+    with sqlite_db.session() as session:
+        foreign = repo.list_tasks(session, _org(sqlite_db, "other"))[0].id
+    refs = [ids[0], ids[0][:8], ids[0][:8].upper(), f"  {ids[1][:6]} ", ids[0][:3], "", "zzzz"]
+    refs += ["ffffffff", foreign, foreign[:8], "%", "____"]
+    for ref in refs:
+        through_sqlite = _outcome(
+            lambda ref=ref: read_sqlite(
+                lambda reads: reads.resolve_task_id(varied_store, ref), sqlite_db.url
+            )
+        )
+        with sqlite_db.session() as session:
+            through_repository = _outcome(
+                lambda ref=ref: repo.resolve_task_id(session, varied_store, ref)
+            )
+        assert through_sqlite == through_repository, ref
+
+
+def test_an_ambiguous_prefix_is_refused_alike(sqlite_db: Database) -> None:
+    org_id = _org(sqlite_db, "default")
+    for tail in ("1111", "2222"):
+        _add(sqlite_db, org_id, f"Task {tail}", task_id=f"abcd{tail}-0000-4000-8000-000000000000")
+    with sqlite_db.session() as session:
+        expected = _outcome(lambda: repo.resolve_task_id(session, org_id, "abcd"))
+    assert expected[0] == "InvalidInput"
+    assert (
+        _outcome(
+            lambda: read_sqlite(lambda reads: reads.resolve_task_id(org_id, "abcd"), sqlite_db.url)
+        )
+        == expected
     )

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from langchain_core.messages import BaseMessage, ToolMessage
+from langchain_core.messages import ToolMessage
 
-from agents.scripted import ScriptedChatModel, tool_call_message
+from agents.scripted import ScriptedChatModel
 from graphs.runner import TaskRunner
 from store.db import Database
-from tests.fixtures.agent_runs import events, load_task, routed_to
+from tests.fixtures.agent_runs import events, load_task, run_one_tool, stored_result
 from tests.fixtures.web_standin import WebPages
 from tools.browser.settings import DEBIAN_CHROMIUM
 
@@ -21,35 +21,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 if not Path(DEBIAN_CHROMIUM).is_file():
     pytest.skip("Debian's chromium is not installed", allow_module_level=True)
-
-
-def tool_output(messages: list[BaseMessage], tools: list[str]) -> str:
-    """The agent's final answer: what the last tool returned, so the result shows the data."""
-    last = messages[-1]
-    assert isinstance(last, ToolMessage), "the final answer follows a tool result"
-    return f"Tool said: {last.content}"
-
-
-def run_task(
-    runner: TaskRunner,
-    model: ScriptedChatModel,
-    title: str,
-    tool: str,
-    args: dict[str, Any],
-    answer: Any = tool_output,
-    **fields: Any,
-) -> tuple[str, dict[str, Any]]:
-    """Create a task and run it with the model calling `tool` once, then answering."""
-    model.script = [routed_to(tool), tool_call_message(tool, args), answer]
-    task_id = runner.create(title, **fields)
-    return task_id, runner.execute(task_id)
-
-
-def stored_result(db: Database, org_id: str, task_id: str) -> dict[str, Any]:
-    """The task's stored result (it must have one)."""
-    result = load_task(db, org_id, task_id).result
-    assert result is not None
-    return result
 
 
 def page_requests(pages: WebPages, method: str, path: str) -> list[Any]:
@@ -66,7 +37,7 @@ def test_open_url_returns_the_pages_readable_text(
 ) -> None:
     url = browser_env.url("/contact")
 
-    task_id, outcome = run_task(
+    task_id, outcome = run_one_tool(
         runner, scripted_model, f"What are the opening hours on {url}?", "open_url", {"url": url}
     )
 
@@ -95,7 +66,7 @@ def test_fill_form_submits_the_form_on_the_named_page(
         "submit_selector": "Book now",
     }
 
-    task_id, outcome = run_task(
+    task_id, outcome = run_one_tool(
         runner,
         scripted_model,
         f"Book a table for 4 for Ann (ann@example.com) on {url}",
@@ -130,7 +101,7 @@ def test_click_presses_the_button_and_returns_the_changed_page(
 ) -> None:
     url = browser_env.url("/button")
 
-    task_id, outcome = run_task(
+    task_id, outcome = run_one_tool(
         runner,
         scripted_model,
         f"Find today's opening hours on {url}",
@@ -155,7 +126,7 @@ def test_page_after_a_click_reaches_the_model_marked_untrusted(
 ) -> None:
     url = browser_env.url("/button")
 
-    run_task(
+    run_one_tool(
         runner,
         scripted_model,
         f"Find today's opening hours on {url}",
@@ -181,7 +152,7 @@ def test_screenshot_saves_a_png_of_the_named_page(
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where screenshots are saved
     url = browser_env.url("/contact")
 
-    task_id, outcome = run_task(
+    task_id, outcome = run_one_tool(
         runner, scripted_model, f"Take a screenshot of {url}", "screenshot", {"url": url}
     )
 
@@ -205,7 +176,7 @@ def test_page_that_never_loads_fails_the_task_instead_of_hanging(
     monkeypatch.setenv("DELEGATE_BROWSER_TIMEOUT", "1")
     url = browser_env.url("/hang")
 
-    task_id, outcome = run_task(
+    task_id, outcome = run_one_tool(
         runner,
         scripted_model,
         f"Read the page {url}",

@@ -13,33 +13,22 @@ import pytest
 from langchain.agents.middleware.human_in_the_loop import HITLRequest
 from pydantic import TypeAdapter
 
-from agents.scripted import ScriptedChatModel, tool_call_message
+from agents.scripted import ScriptedChatModel
 from graphs.runner import TaskRunner
 from store.db import Database
 from store.errors import Conflict, InvalidInput
-from tests.fixtures.agent_runs import events, load_task, routed_to
+from tests.fixtures.agent_runs import (
+    REPLY_EMAIL,
+    REPLY_TITLE,
+    events,
+    load_task,
+    paused_reply,
+    run_one_tool,
+)
 from tests.fixtures.google_standin import GoogleStandIn
 
 SEND = "/gmail/v1/users/me/messages/send"
-TITLE = "Reply to john@example.com thanking him for the meeting"  # the email agent path
-EMAIL = {
-    "to": ["john@example.com"],
-    "subject": "Thank you",
-    "body": "Hi John,\n\nThank you for the meeting today.\n\nDelegate",
-}
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _paused_send(runner: TaskRunner, scripted_model: ScriptedChatModel) -> str:
-    scripted_model.script = [
-        routed_to("send_email", "semi_automated"),
-        tool_call_message("send_email", dict(EMAIL)),
-        "I sent John a thank-you email.",
-    ]
-    task_id = runner.create(TITLE, execution_type="semi_automated")
-    outcome = runner.execute(task_id)
-    assert outcome["status"] == "paused"
-    return task_id
 
 
 def test_semi_automated_email_waits_for_approval(
@@ -49,7 +38,7 @@ def test_semi_automated_email_waits_for_approval(
     db: Database,
     org_id: str,
 ) -> None:
-    task_id = _paused_send(runner, scripted_model)
+    task_id = paused_reply(runner, scripted_model)
 
     assert gmail_env.calls("POST", SEND) == []
     assert load_task(db, org_id, task_id).execution_status == "paused"
@@ -61,14 +50,14 @@ def test_approval_payload_is_a_langchain_hitl_request(
     scripted_model: ScriptedChatModel,
     gmail_env: GoogleStandIn,
 ) -> None:
-    task_id = _paused_send(runner, scripted_model)
+    task_id = paused_reply(runner, scripted_model)
 
     payload = runner.pending_approval(task_id)
 
     assert payload is not None
     TypeAdapter(HITLRequest).validate_python(payload)
     [action] = payload["action_requests"]
-    assert (action["name"], action["args"]) == ("send_email", {**EMAIL, "cc": []})
+    assert (action["name"], action["args"]) == ("send_email", {**REPLY_EMAIL, "cc": []})
     assert "send_email" in action["description"]
     assert payload["review_configs"][0]["allowed_decisions"] == [
         "approve",
@@ -87,7 +76,7 @@ def test_approved_email_is_sent_exactly_once(
     db: Database,
     org_id: str,
 ) -> None:
-    task_id = _paused_send(runner, scripted_model)
+    task_id = paused_reply(runner, scripted_model)
 
     outcome = runner.approve(task_id)
 
@@ -110,7 +99,7 @@ def test_edited_email_is_what_gets_sent(
     scripted_model: ScriptedChatModel,
     gmail_env: GoogleStandIn,
 ) -> None:
-    task_id = _paused_send(runner, scripted_model)
+    task_id = paused_reply(runner, scripted_model)
 
     runner.approve(task_id, {"body": "Thanks a lot, John! See you Friday."})
 
@@ -124,7 +113,7 @@ def test_edit_may_name_a_recipient_the_person_chose(
     scripted_model: ScriptedChatModel,
     gmail_env: GoogleStandIn,
 ) -> None:
-    task_id = _paused_send(runner, scripted_model)
+    task_id = paused_reply(runner, scripted_model)
 
     runner.approve(task_id, {"to": ["john.smith@partner.example"]})
 
@@ -139,7 +128,7 @@ def test_rejection_sends_nothing_and_blocks_with_the_reason(
     db: Database,
     org_id: str,
 ) -> None:
-    task_id = _paused_send(runner, scripted_model)
+    task_id = paused_reply(runner, scripted_model)
 
     outcome = runner.reject(task_id, "John already got a call from me")
 
@@ -158,7 +147,7 @@ def test_resume_moves_the_task_back_to_in_progress_once(
     db: Database,
     org_id: str,
 ) -> None:
-    task_id = _paused_send(runner, scripted_model)
+    task_id = paused_reply(runner, scripted_model)
 
     runner.approve(task_id)
 
@@ -173,7 +162,7 @@ def test_bad_edit_is_refused_before_anything_runs(
     scripted_model: ScriptedChatModel,
     gmail_env: GoogleStandIn,
 ) -> None:
-    task_id = _paused_send(runner, scripted_model)
+    task_id = paused_reply(runner, scripted_model)
 
     with pytest.raises(InvalidInput, match="to"):
         runner.approve(task_id, {"to": "not-a-list"})
@@ -187,7 +176,7 @@ def test_reject_needs_a_reason(
     scripted_model: ScriptedChatModel,
     gmail_env: GoogleStandIn,
 ) -> None:
-    task_id = _paused_send(runner, scripted_model)
+    task_id = paused_reply(runner, scripted_model)
 
     with pytest.raises(InvalidInput, match="reason"):
         runner.reject(task_id, "  ")
@@ -209,7 +198,7 @@ def test_approval_in_a_second_process_resumes_the_run(
     db: Database,
     org_id: str,
 ) -> None:
-    task_id = _paused_send(runner, scripted_model)
+    task_id = paused_reply(runner, scripted_model)
     code = (
         "import json, os, sys\n"
         "from agents.models import register_model\n"
@@ -246,14 +235,15 @@ def test_draft_needs_no_approval_in_semi_automated_mode(
     scripted_model: ScriptedChatModel,
     gmail_env: GoogleStandIn,
 ) -> None:
-    scripted_model.script = [
-        routed_to("draft_email", "semi_automated"),
-        tool_call_message("draft_email", dict(EMAIL)),
+    _task_id, outcome = run_one_tool(
+        runner,
+        scripted_model,
+        REPLY_TITLE,
+        "draft_email",
+        dict(REPLY_EMAIL),
         "Drafted.",
-    ]
-    task_id = runner.create(TITLE, execution_type="semi_automated")
-
-    outcome = runner.execute(task_id)
+        execution_type="semi_automated",
+    )
 
     assert outcome["status"] == "completed"
     assert len(gmail_env.calls("POST", "/gmail/v1/users/me/drafts")) == 1

@@ -10,28 +10,16 @@ import pytest
 from agents.scripted import ScriptedChatModel, tool_call_message
 from graphs.runner import TaskRunner
 from store.db import Database
-from tests.fixtures.agent_runs import events, load_task, routed_to
+from tests.fixtures.agent_runs import (
+    REPLY_EMAIL,
+    events,
+    load_task,
+    paused_reply,
+)
 from tests.fixtures.google_standin import GoogleStandIn
 
 SEND = "/gmail/v1/users/me/messages/send"
-TITLE = "Reply to john@example.com thanking him for the meeting"  # the email agent path
-EMAIL = {
-    "to": ["john@example.com"],
-    "subject": "Thank you",
-    "body": "Hi John,\n\nThank you for the meeting today.\n\nDelegate",
-}
-REVISED = {**EMAIL, "body": "Hi John,\n\nThank you for Tuesday's meeting.\n\nDelegate"}
-
-
-def _paused(runner: TaskRunner, model: ScriptedChatModel, *after: Any) -> str:
-    model.script = [
-        routed_to("send_email", "semi_automated"),
-        tool_call_message("send_email", dict(EMAIL)),
-        *(after or ("I sent John a thank-you email.",)),
-    ]
-    task_id = runner.create(TITLE, execution_type="semi_automated")
-    assert runner.execute(task_id)["status"] == "paused"
-    return task_id
+REVISED = {**REPLY_EMAIL, "body": "Hi John,\n\nThank you for Tuesday's meeting.\n\nDelegate"}
 
 
 @pytest.mark.parametrize(
@@ -46,7 +34,7 @@ def _paused(runner: TaskRunner, model: ScriptedChatModel, *after: Any) -> str:
 def test_approve_in_every_shape_sends_the_email_once(
     runner: TaskRunner, scripted_model: ScriptedChatModel, gmail_env: GoogleStandIn, answer: Any
 ) -> None:
-    task_id = _paused(runner, scripted_model)
+    task_id = paused_reply(runner, scripted_model)
 
     outcome = runner.answer(task_id, answer)
 
@@ -58,7 +46,7 @@ def test_approve_in_every_shape_sends_the_email_once(
 def test_hitl_edit_sends_the_edited_action(
     runner: TaskRunner, scripted_model: ScriptedChatModel, gmail_env: GoogleStandIn
 ) -> None:
-    task_id = _paused(runner, scripted_model)
+    task_id = paused_reply(runner, scripted_model)
     edited = {"type": "edit", "edited_action": {"name": "send_email", "args": REVISED}}
 
     runner.answer(task_id, {"decisions": [edited]})
@@ -70,8 +58,8 @@ def test_hitl_edit_sends_the_edited_action(
 def test_agent_inbox_edit_with_recipients_as_text_sends_to_each(
     runner: TaskRunner, scripted_model: ScriptedChatModel, gmail_env: GoogleStandIn
 ) -> None:
-    task_id = _paused(runner, scripted_model)
-    args = {**EMAIL, "to": "john@example.com, Ann <ann@example.com>"}
+    task_id = paused_reply(runner, scripted_model)
+    args = {**REPLY_EMAIL, "to": "john@example.com, Ann <ann@example.com>"}
 
     runner.answer(task_id, [{"type": "edit", "args": {"action": "send_email", "args": args}}])
 
@@ -86,7 +74,7 @@ def test_reject_message_blocks_the_task_and_sends_nothing(
     db: Database,
     org_id: str,
 ) -> None:
-    task_id = _paused(runner, scripted_model)
+    task_id = paused_reply(runner, scripted_model)
 
     outcome = runner.answer(task_id, {"type": "reject", "message": "I called him"})
 
@@ -111,7 +99,7 @@ def test_respond_has_the_agent_revise_and_ask_again(
     org_id: str,
     answer: Any,
 ) -> None:
-    task_id = _paused(
+    task_id = paused_reply(
         runner, scripted_model, tool_call_message("send_email", dict(REVISED)), "Sent."
     )
 
@@ -128,7 +116,7 @@ def test_respond_has_the_agent_revise_and_ask_again(
 def test_a_revised_action_is_sent_once_approved(
     runner: TaskRunner, scripted_model: ScriptedChatModel, gmail_env: GoogleStandIn
 ) -> None:
-    task_id = _paused(
+    task_id = paused_reply(
         runner, scripted_model, tool_call_message("send_email", dict(REVISED)), "Sent."
     )
     runner.answer(task_id, {"type": "respond", "message": "mention Tuesday"})
@@ -147,7 +135,7 @@ def test_ignore_skips_the_action_and_the_run_goes_on(
     db: Database,
     org_id: str,
 ) -> None:
-    task_id = _paused(runner, scripted_model, "I did not send the email: it was skipped.")
+    task_id = paused_reply(runner, scripted_model, "I did not send the email: it was skipped.")
 
     outcome = runner.answer(task_id, [{"type": "ignore", "args": None}])
 
@@ -167,7 +155,7 @@ def test_resolved_completes_the_task_with_the_persons_note(
     db: Database,
     org_id: str,
 ) -> None:
-    task_id = _paused(runner, scripted_model)
+    task_id = paused_reply(runner, scripted_model)
 
     outcome = runner.answer(task_id, [{"type": "resolved", "args": "Thanked him in person"}])
 

@@ -15,12 +15,11 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
-from langchain_core.messages import BaseMessage, ToolMessage
 
-from agents.scripted import ScriptedChatModel, tool_call_message
+from agents.scripted import ScriptedChatModel
 from graphs.runner import TaskRunner
 from store.db import Database
-from tests.fixtures.agent_runs import GOOGLE_TOKEN, events, load_task, routed_to
+from tests.fixtures.agent_runs import GOOGLE_TOKEN, events, load_task, run_one_tool, stored_result
 from tests.fixtures.google_standin import GoogleStandIn, RecordedRequest
 
 pytestmark = pytest.mark.integration
@@ -30,13 +29,6 @@ EVENTS = "/calendar/v3/calendars/primary/events"
 BEARER = f"Bearer {GOOGLE_TOKEN}"
 REPLY_TITLE = "Reply to john@example.com thanking him for the meeting"  # the email agent
 EMAIL = {"to": ["john@example.com"], "subject": "Thank you", "body": "Thanks for today, John."}
-
-
-def tool_output(messages: list[BaseMessage], tools: list[str]) -> str:
-    """The agent's final answer: what the last tool returned, so the result shows the data."""
-    last = messages[-1]
-    assert isinstance(last, ToolMessage), "the final answer follows a tool result"
-    return f"Tool said: {last.content}"
 
 
 def decoded(raw: str) -> EmailMessage:
@@ -58,32 +50,6 @@ def requests_to(standin: GoogleStandIn, method: str, path: str) -> list[Recorded
     return [r for r in standin.calls(method, path) if r.path == path]
 
 
-def run_task(
-    runner: TaskRunner,
-    model: ScriptedChatModel,
-    title: str,
-    tool: str,
-    args: dict[str, Any],
-    answer: Any = tool_output,
-    **fields: Any,
-) -> tuple[str, dict[str, Any]]:
-    """Create a task and run it with the model calling `tool` once, then answering."""
-    model.script = [
-        routed_to(tool, fields.get("execution_type", "fully_automated")),
-        tool_call_message(tool, args),
-        answer,
-    ]
-    task_id = runner.create(title, **fields)
-    return task_id, runner.execute(task_id)
-
-
-def stored_result(db: Database, org_id: str, task_id: str) -> dict[str, Any]:
-    """The task's stored result (it must have one)."""
-    result = load_task(db, org_id, task_id).result
-    assert result is not None
-    return result
-
-
 def tool_calls(db: Database, org_id: str, task_id: str) -> list[str]:
     """The tools the execution log says were called, in order."""
     return [e["tool"] for e in events(db, org_id, task_id, "tool_called")]
@@ -99,7 +65,7 @@ def test_draft_email_creates_a_gmail_draft(
     db: Database,
     org_id: str,
 ) -> None:
-    task_id, outcome = run_task(
+    task_id, outcome = run_one_tool(
         runner, scripted_model, REPLY_TITLE, "draft_email", EMAIL, "Drafted a reply to John."
     )
 
@@ -125,7 +91,7 @@ def test_send_email_sends_through_gmail(
     db: Database,
     org_id: str,
 ) -> None:
-    task_id, outcome = run_task(
+    task_id, outcome = run_one_tool(
         runner, scripted_model, REPLY_TITLE, "send_email", EMAIL, "Sent John a thank-you."
     )
 
@@ -155,7 +121,7 @@ def test_search_email_lists_and_fetches_matching_gmail_messages(
     )
     gmail_env.seed_message("ann@example.com", "me@standin.test", "Lunch?", "Noon works.")
 
-    task_id, outcome = run_task(
+    task_id, outcome = run_one_tool(
         runner,
         scripted_model,
         "Find the invoice email from billing@vendor.example in my inbox",
@@ -186,7 +152,7 @@ def test_read_email_fetches_the_full_gmail_message(
         "ann@example.com", "me@standin.test", "Offsite", "The offsite moves to Thursday."
     )
 
-    task_id, outcome = run_task(
+    task_id, outcome = run_one_tool(
         runner,
         scripted_model,
         "Read the offsite email in my inbox",
@@ -229,7 +195,7 @@ def test_list_events_reads_the_google_calendar_window(
         "evt00002", "Next month", "2030-06-01T10:00:00+00:00", "2030-06-01T11:00:00+00:00"
     )
 
-    task_id, outcome = run_task(
+    task_id, outcome = run_one_tool(
         runner,
         scripted_model,
         "What is on my calendar on 1 May 2030?",
@@ -262,7 +228,7 @@ def test_create_calendar_event_inserts_a_google_event_with_attendees(
         "attendees": ["ann@example.com"],
     }
 
-    task_id, outcome = run_task(
+    task_id, outcome = run_one_tool(
         runner,
         scripted_model,
         "Schedule a design review with ann@example.com on 1 May 2030 at 15:00 UTC",
@@ -298,7 +264,7 @@ def test_find_free_time_returns_the_gaps_between_google_events_in_the_windows_of
         "evt00003", "Standup", "2030-05-01T03:00:00-07:00", "2030-05-01T04:00:00-07:00"
     )
 
-    task_id, outcome = run_task(
+    task_id, outcome = run_one_tool(
         runner,
         scripted_model,
         "Find free time for an hour on my calendar on the morning of 1 May 2030",
@@ -336,7 +302,9 @@ def test_gmail_4xx_fails_the_task_with_the_providers_reason(
         f"{GMAIL}/messages/send", 400, message="Invalid To header", reason="invalidArgument"
     )
 
-    task_id, outcome = run_task(runner, scripted_model, REPLY_TITLE, "send_email", EMAIL, "Sent.")
+    task_id, outcome = run_one_tool(
+        runner, scripted_model, REPLY_TITLE, "send_email", EMAIL, "Sent."
+    )
 
     assert outcome["status"] == "failed"
     assert outcome["success"] is False
@@ -361,7 +329,9 @@ def test_gmail_429_is_retried_and_the_task_completes(
         f"{GMAIL}/messages/send", 429, message="Too many requests", reason="rateLimitExceeded"
     )
 
-    task_id, outcome = run_task(runner, scripted_model, REPLY_TITLE, "send_email", EMAIL, "Sent.")
+    task_id, outcome = run_one_tool(
+        runner, scripted_model, REPLY_TITLE, "send_email", EMAIL, "Sent."
+    )
 
     assert outcome["status"] == "completed"
     assert len(gmail_env.calls("POST", f"{GMAIL}/messages/send")) == 2
@@ -383,7 +353,7 @@ def test_calendar_insert_whose_answer_was_lost_is_retried_without_a_second_event
     gmail_env.fail_next(EVENTS, 503, method="POST", after_processing=True)
     args = {"summary": "Sync", "start": "2030-05-02T09:00:00+00:00", "end": "2030-05-02T09:30:00"}
 
-    task_id, outcome = run_task(
+    task_id, outcome = run_one_tool(
         runner,
         scripted_model,
         "Schedule a sync on 2 May 2030",

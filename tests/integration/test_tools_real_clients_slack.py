@@ -6,27 +6,17 @@ deployment would set them; the scripted model calls one tool per task.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from langchain_core.messages import BaseMessage, ToolMessage
 
-from agents.scripted import ScriptedChatModel, tool_call_message
+from agents.scripted import ScriptedChatModel
 from graphs.runner import TaskRunner
 from store.db import Database
-from tests.fixtures.agent_runs import events, load_task, routed_to
+from tests.fixtures.agent_runs import events, load_task, run_one_tool, stored_result
 from tests.fixtures.slack_standin import SlackRequest, SlackStandin
 
 pytestmark = pytest.mark.integration
 
 POST_TITLE = "Post the launch note to #general on Slack"
-
-
-def tool_output(messages: list[BaseMessage], tools: list[str]) -> str:
-    """The agent's final answer: what the last tool returned, so the result shows the data."""
-    last = messages[-1]
-    assert isinstance(last, ToolMessage), "the final answer follows a tool result"
-    return f"Tool said: {last.content}"
 
 
 def assert_slack_request(request: SlackRequest, standin: SlackStandin, http_method: str) -> None:
@@ -36,27 +26,6 @@ def assert_slack_request(request: SlackRequest, standin: SlackStandin, http_meth
     assert "slackclient" in request.headers["user-agent"].lower()
 
 
-def run_task(
-    runner: TaskRunner,
-    model: ScriptedChatModel,
-    title: str,
-    tool: str,
-    args: dict[str, Any],
-    answer: Any = tool_output,
-) -> tuple[str, dict[str, Any]]:
-    """Create a task and run it with the model calling `tool` once, then answering."""
-    model.script = [routed_to(tool), tool_call_message(tool, args), answer]
-    task_id = runner.create(title)
-    return task_id, runner.execute(task_id)
-
-
-def stored_result(db: Database, org_id: str, task_id: str) -> dict[str, Any]:
-    """The task's stored result (it must have one)."""
-    result = load_task(db, org_id, task_id).result
-    assert result is not None
-    return result
-
-
 def test_post_slack_message_posts_to_the_named_channel(
     runner: TaskRunner,
     scripted_model: ScriptedChatModel,
@@ -64,7 +33,7 @@ def test_post_slack_message_posts_to_the_named_channel(
     db: Database,
     org_id: str,
 ) -> None:
-    task_id, outcome = run_task(
+    task_id, outcome = run_one_tool(
         runner,
         scripted_model,
         POST_TITLE,
@@ -97,7 +66,7 @@ def test_list_slack_channels_reads_conversations_list(
     db: Database,
     org_id: str,
 ) -> None:
-    task_id, outcome = run_task(
+    task_id, outcome = run_one_tool(
         runner,
         scripted_model,
         "List the channels of our Slack workspace",
@@ -126,7 +95,7 @@ def test_lookup_slack_user_finds_the_person_by_email(
     db: Database,
     org_id: str,
 ) -> None:
-    task_id, outcome = run_task(
+    task_id, outcome = run_one_tool(
         runner,
         scripted_model,
         "Look up john@example.com on Slack",
@@ -151,7 +120,7 @@ def test_slack_429_is_retried_after_retry_after_and_the_post_completes(
 ) -> None:
     slack_env.fail_next("chat.postMessage", status=429, retry_after=0)
 
-    task_id, outcome = run_task(
+    task_id, outcome = run_one_tool(
         runner,
         scripted_model,
         POST_TITLE,

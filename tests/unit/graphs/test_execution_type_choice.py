@@ -9,17 +9,34 @@ import pytest
 
 from agents.classification import Classification, SubtaskPlan
 from agents.scripted import ScriptedChatModel, tool_call_message
-from graphs.runner import task_runner
+from graphs.runner import TaskRunner, task_runner
 from store import tasks as repo
 from store.db import Database
 from store.enums import ExecutionStatus
 from store.orgs import set_automation_rules
 from store.task_queries import get_executable_tasks
-from tests.fixtures.agent_runs import immediate
+from tests.fixtures.agent_runs import immediate, run_one_tool
 from tools.slack.sandbox import SandboxChat
 
 POST_TITLE = "Post the release note in #general: version 2.3 is out"
 POST = {"channel": "#general", "text": "Version 2.3 is out."}
+
+
+def _post(
+    runner: TaskRunner, model: ScriptedChatModel, execution_type: str | None
+) -> tuple[str, dict[str, Any]]:
+    """Run the release-note task, set to `execution_type`: the model classifies it
+    fully_automated for the Slack agent, which posts POST."""
+    return run_one_tool(
+        runner,
+        model,
+        POST_TITLE,
+        "post_slack_message",
+        POST,
+        "Posted.",
+        classified_as="fully_automated",
+        execution_type=execution_type,
+    )
 
 
 def _stored(db: Database, org_id: str, task_id: str) -> Any:
@@ -64,16 +81,9 @@ def test_a_type_a_person_set_is_kept_and_the_log_says_a_person_chose_it(
 
 
 def test_an_outward_action_of_an_ai_typed_task_waits_for_approval(
-    db: Database, org_id: str, scripted_model: ScriptedChatModel
+    runner: TaskRunner, db: Database, org_id: str, scripted_model: ScriptedChatModel
 ) -> None:
-    scripted_model.script = [
-        immediate("fully_automated", "slack"),
-        tool_call_message("post_slack_message", POST),
-        "Posted.",
-    ]
-    with task_runner(db) as runner:
-        task_id = runner.create(POST_TITLE, execution_type=None)
-        outcome = runner.execute(task_id)
+    task_id, outcome = _post(runner, scripted_model, None)
 
     assert outcome["status"] == ExecutionStatus.PAUSED.value
     assert outcome["approval"]
@@ -83,32 +93,20 @@ def test_an_outward_action_of_an_ai_typed_task_waits_for_approval(
 
 
 def test_the_organizations_rules_let_an_ai_typed_task_act(
-    db: Database, org_id: str, scripted_model: ScriptedChatModel
+    runner: TaskRunner, db: Database, org_id: str, scripted_model: ScriptedChatModel
 ) -> None:
     with db.session() as session:
         set_automation_rules(session, org_id, {"thresholds": {"act": 0.8}})
-    scripted_model.script = [
-        immediate("fully_automated", "slack"),  # confidence 0.9
-        tool_call_message("post_slack_message", POST),
-        "Posted.",
-    ]
-    with task_runner(db) as runner:
-        outcome = runner.execute(runner.create(POST_TITLE, execution_type=None))
+    _task_id, outcome = _post(runner, scripted_model, None)
 
     assert outcome["status"] == ExecutionStatus.COMPLETED.value
     assert [m["text"] for m in SandboxChat(db, org_id).history("general")] == [POST["text"]]
 
 
 def test_a_person_typed_fully_automated_task_acts_without_asking(
-    db: Database, org_id: str, scripted_model: ScriptedChatModel
+    runner: TaskRunner, db: Database, org_id: str, scripted_model: ScriptedChatModel
 ) -> None:
-    scripted_model.script = [
-        immediate("fully_automated", "slack"),
-        tool_call_message("post_slack_message", POST),
-        "Posted.",
-    ]
-    with task_runner(db) as runner:
-        outcome = runner.execute(runner.create(POST_TITLE, execution_type="fully_automated"))
+    _task_id, outcome = _post(runner, scripted_model, "fully_automated")
 
     assert outcome["status"] == ExecutionStatus.COMPLETED.value
     assert len(SandboxChat(db, org_id).history("general")) == 1
@@ -143,7 +141,7 @@ def test_an_untyped_task_is_executable(db: Database, org_id: str) -> None:
 
 
 def test_an_organization_rule_for_a_category_makes_a_person_typed_task_ask_first(
-    db: Database, org_id: str, scripted_model: ScriptedChatModel
+    runner: TaskRunner, db: Database, org_id: str, scripted_model: ScriptedChatModel
 ) -> None:
     with db.session() as session:
         set_automation_rules(
@@ -151,14 +149,7 @@ def test_an_organization_rule_for_a_category_makes_a_person_typed_task_ask_first
             org_id,
             {"rules": [{"name": "slack asks", "when": {"category": ["slack"]}, "then": "ask"}]},
         )
-    scripted_model.script = [
-        immediate("fully_automated", "slack"),
-        tool_call_message("post_slack_message", POST),
-        "Posted.",
-    ]
-    with task_runner(db) as runner:
-        task_id = runner.create(POST_TITLE, execution_type="fully_automated")
-        outcome = runner.execute(task_id)
+    task_id, outcome = _post(runner, scripted_model, "fully_automated")
 
     assert outcome["status"] == ExecutionStatus.PAUSED.value
     assert SandboxChat(db, org_id).history("general") == []
@@ -167,16 +158,9 @@ def test_an_organization_rule_for_a_category_makes_a_person_typed_task_ask_first
 
 
 def test_a_person_typed_task_with_no_rule_acts_as_typed(
-    db: Database, org_id: str, scripted_model: ScriptedChatModel
+    runner: TaskRunner, db: Database, org_id: str, scripted_model: ScriptedChatModel
 ) -> None:
-    scripted_model.script = [
-        immediate("fully_automated", "slack"),
-        tool_call_message("post_slack_message", POST),
-        "Posted.",
-    ]
-    with task_runner(db) as runner:
-        task_id = runner.create(POST_TITLE, execution_type="fully_automated")
-        outcome = runner.execute(task_id)
+    task_id, outcome = _post(runner, scripted_model, "fully_automated")
 
     assert outcome["status"] == ExecutionStatus.COMPLETED.value
     assert len(SandboxChat(db, org_id).history("general")) == 1
@@ -255,17 +239,14 @@ def _slack_is_for_people(db: Database, org_id: str) -> None:
 
 @pytest.mark.parametrize("person_set", ["fully_automated", "semi_automated", "manual"])
 def test_a_rule_that_says_person_leaves_a_person_typed_task_with_a_person_unasked(
-    db: Database, org_id: str, scripted_model: ScriptedChatModel, person_set: str
+    runner: TaskRunner,
+    db: Database,
+    org_id: str,
+    scripted_model: ScriptedChatModel,
+    person_set: str,
 ) -> None:
     _slack_is_for_people(db, org_id)
-    scripted_model.script = [
-        immediate("fully_automated", "slack"),
-        tool_call_message("post_slack_message", POST),
-        "Posted.",
-    ]
-    with task_runner(db) as runner:
-        task_id = runner.create(POST_TITLE, execution_type=person_set)
-        outcome = runner.execute(task_id)
+    task_id, outcome = _post(runner, scripted_model, person_set)
 
     assert outcome["status"] == ExecutionStatus.BLOCKED.value
     assert "approval" not in outcome
@@ -283,17 +264,10 @@ def test_a_rule_that_says_person_leaves_a_person_typed_task_with_a_person_unaske
 
 
 def test_a_rule_that_says_person_makes_an_ai_typed_task_manual(
-    db: Database, org_id: str, scripted_model: ScriptedChatModel
+    runner: TaskRunner, db: Database, org_id: str, scripted_model: ScriptedChatModel
 ) -> None:
     _slack_is_for_people(db, org_id)
-    scripted_model.script = [
-        immediate("fully_automated", "slack"),
-        tool_call_message("post_slack_message", POST),
-        "Posted.",
-    ]
-    with task_runner(db) as runner:
-        task_id = runner.create(POST_TITLE, execution_type=None)
-        outcome = runner.execute(task_id)
+    task_id, outcome = _post(runner, scripted_model, None)
 
     assert outcome["status"] == ExecutionStatus.BLOCKED.value
     assert SandboxChat(db, org_id).history("general") == []

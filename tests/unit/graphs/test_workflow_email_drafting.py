@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from langchain_core.runnables import RunnableConfig
-from langgraph.checkpoint.memory import InMemorySaver
-from langgraph.graph.state import CompiledStateGraph
-from langgraph.types import Command
 
 from agents.classification import Classification
 from agents.scripted import ScriptedChatModel
 from agents.workflow_schemas import EmailDraft
-from graphs.context import Context, ProcessContext
-from graphs.email_drafting import build_graph
 from graphs.runner import task_runner
 from store import tasks as repo
 from store.db import Database
 from store.enums import ExecutionStatus, ExecutionType, Strategy
+from tests.fixtures.agent_runs import WorkflowRun
 from tools.email.sandbox import SandboxMailbox
 
 TITLE = "Email john@example.com thanking him for the meeting"
@@ -31,66 +25,35 @@ EMAIL = EmailDraft(
 
 
 @pytest.fixture
-def context(db: Database) -> Context:
-    return ProcessContext(model="scripted", database_url=db.url)
-
-
-@pytest.fixture
-def workflow() -> CompiledStateGraph[Any, Any, Any, Any]:
-    return build_graph().compile(checkpointer=InMemorySaver())
-
-
-@pytest.fixture
 def mailbox(db: Database, org_id: str) -> SandboxMailbox:
     return SandboxMailbox(db, org_id)
 
 
-def _running_task(db: Database, org_id: str, execution_type: str, title: str = TITLE) -> str:
-    with db.session() as session:
-        task = repo.create_task(
-            session, org_id, title, description=DETAILS, execution_type=execution_type
-        )
-        repo.start_task_execution(session, org_id, task.id)
-        return task.id
+def _running_task(run: WorkflowRun, execution_type: str, title: str = TITLE) -> str:
+    return run.running_task(title, description=DETAILS, execution_type=execution_type)
 
 
-def _status(db: Database, org_id: str, task_id: str) -> ExecutionStatus:
-    with db.session() as session:
-        return repo.get_task(session, org_id, task_id).status
+def _waiting_for_approval(run: WorkflowRun, model: ScriptedChatModel) -> str:
+    """A semi_automated task whose drafted EMAIL waits for a person's answer: its id."""
+    model.script = [EMAIL]
+    task_id = _running_task(run, "semi_automated")
+    run.run(task_id)
+    return task_id
 
 
 def _sent(mailbox: SandboxMailbox) -> list[tuple[list[str], str, str]]:
     return [(m["to"], m["subject"], m["body"]) for m in mailbox.list_sent()]
 
 
-def _run(
-    workflow: CompiledStateGraph[Any, Any, Any, Any],
-    context: Context,
-    task_id: str,
-    value: Any = None,
-    *,
-    deliver: bool = True,
-) -> dict[str, Any]:
-    config: RunnableConfig = {"configurable": {"thread_id": task_id}}
-    payload: Any = (
-        {"task_id": task_id, "deliver": deliver} if value is None else Command(resume=value)
-    )
-    out: dict[str, Any] = workflow.invoke(payload, config, context=context)
-    return out
-
-
 def test_semi_automated_email_waits_for_approval(
     scripted_model: ScriptedChatModel,
-    context: Context,
-    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    email_workflow: WorkflowRun,
     mailbox: SandboxMailbox,
-    db: Database,
-    org_id: str,
 ) -> None:
     scripted_model.script = [EMAIL]
-    task_id = _running_task(db, org_id, "semi_automated")
+    task_id = _running_task(email_workflow, "semi_automated")
 
-    paused = _run(workflow, context, task_id)
+    paused = email_workflow.run(task_id)
 
     (request,) = [i.value for i in paused["__interrupt__"]]
     [action] = request["action_requests"]
@@ -100,22 +63,17 @@ def test_semi_automated_email_waits_for_approval(
     assert [(d["to"], d["subject"]) for d in mailbox.list_drafts()] == [
         (["john@example.com"], "Thank you for Tuesday")
     ]
-    assert _status(db, org_id, task_id) is ExecutionStatus.PAUSED
+    assert email_workflow.status(task_id) is ExecutionStatus.PAUSED
 
 
 def test_approved_email_is_sent_exactly_as_drafted(
     scripted_model: ScriptedChatModel,
-    context: Context,
-    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    email_workflow: WorkflowRun,
     mailbox: SandboxMailbox,
-    db: Database,
-    org_id: str,
 ) -> None:
-    scripted_model.script = [EMAIL]
-    task_id = _running_task(db, org_id, "semi_automated")
-    _run(workflow, context, task_id)
+    task_id = _waiting_for_approval(email_workflow, scripted_model)
 
-    out = _run(workflow, context, task_id, {"type": "approve"})
+    out = email_workflow.run(task_id, {"type": "approve"})
 
     assert out["status"] == "sent"
     assert _sent(mailbox) == [(EMAIL.to, EMAIL.subject, EMAIL.body)]
@@ -125,18 +83,13 @@ def test_approved_email_is_sent_exactly_as_drafted(
 
 def test_edited_email_is_the_version_sent(
     scripted_model: ScriptedChatModel,
-    context: Context,
-    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    email_workflow: WorkflowRun,
     mailbox: SandboxMailbox,
-    db: Database,
-    org_id: str,
 ) -> None:
-    scripted_model.script = [EMAIL]
-    task_id = _running_task(db, org_id, "semi_automated")
-    _run(workflow, context, task_id)
+    task_id = _waiting_for_approval(email_workflow, scripted_model)
     edited = {**EMAIL.model_dump(), "body": "Hi John,\n\nThanks again for Tuesday!\n\nAnna"}
 
-    out = _run(workflow, context, task_id, {"type": "edit", "args": edited})
+    out = email_workflow.run(task_id, {"type": "edit", "args": edited})
 
     assert _sent(mailbox) == [(EMAIL.to, EMAIL.subject, edited["body"])]
     assert out["email"]["body"] == edited["body"]
@@ -144,20 +97,21 @@ def test_edited_email_is_the_version_sent(
 
 def test_replaying_the_send_step_sends_nothing_twice(
     scripted_model: ScriptedChatModel,
-    context: Context,
-    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    email_workflow: WorkflowRun,
     mailbox: SandboxMailbox,
     db: Database,
     org_id: str,
 ) -> None:
-    scripted_model.script = [EMAIL]
-    task_id = _running_task(db, org_id, "semi_automated")
-    _run(workflow, context, task_id)
-    _run(workflow, context, task_id, {"type": "approve"})
+    task_id = _waiting_for_approval(email_workflow, scripted_model)
+    email_workflow.run(task_id, {"type": "approve"})
     config: RunnableConfig = {"configurable": {"thread_id": task_id}}
-    before_send = next(s for s in workflow.get_state_history(config) if s.next == ("send",))
+    before_send = next(
+        s for s in email_workflow.workflow.get_state_history(config) if s.next == ("send",)
+    )
 
-    replayed = workflow.invoke(None, before_send.config, context=context)
+    replayed = email_workflow.workflow.invoke(
+        None, before_send.config, context=email_workflow.context
+    )
 
     assert replayed["status"] == "sent"
     assert len(_sent(mailbox)) == 1
@@ -168,17 +122,12 @@ def test_replaying_the_send_step_sends_nothing_twice(
 
 def test_rejected_email_sends_nothing(
     scripted_model: ScriptedChatModel,
-    context: Context,
-    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    email_workflow: WorkflowRun,
     mailbox: SandboxMailbox,
-    db: Database,
-    org_id: str,
 ) -> None:
-    scripted_model.script = [EMAIL]
-    task_id = _running_task(db, org_id, "semi_automated")
-    _run(workflow, context, task_id)
+    task_id = _waiting_for_approval(email_workflow, scripted_model)
 
-    out = _run(workflow, context, task_id, {"type": "reject", "reason": "wrong tone"})
+    out = email_workflow.run(task_id, {"type": "reject", "reason": "wrong tone"})
 
     assert out["status"] == "rejected"
     assert "wrong tone" in out["reason"]
@@ -187,17 +136,14 @@ def test_rejected_email_sends_nothing(
 
 def test_an_email_with_a_placeholder_is_drafted_but_never_offered_for_sending(
     scripted_model: ScriptedChatModel,
-    context: Context,
-    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    email_workflow: WorkflowRun,
     mailbox: SandboxMailbox,
-    db: Database,
-    org_id: str,
 ) -> None:
     templated = EMAIL.model_copy(update={"body": "Hi John,\n\n[The update in a sentence.]"})
     scripted_model.script = [templated]
-    task_id = _running_task(db, org_id, "semi_automated")
+    task_id = _running_task(email_workflow, "semi_automated")
 
-    out = _run(workflow, context, task_id)
+    out = email_workflow.run(task_id)
 
     assert "__interrupt__" not in out
     assert (out["status"], out["rule"]) == ("denied", "placeholder_content")
@@ -208,18 +154,13 @@ def test_an_email_with_a_placeholder_is_drafted_but_never_offered_for_sending(
 
 def test_a_person_s_edit_with_a_placeholder_is_not_sent(
     scripted_model: ScriptedChatModel,
-    context: Context,
-    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    email_workflow: WorkflowRun,
     mailbox: SandboxMailbox,
-    db: Database,
-    org_id: str,
 ) -> None:
-    scripted_model.script = [EMAIL]
-    task_id = _running_task(db, org_id, "semi_automated")
-    _run(workflow, context, task_id)
+    task_id = _waiting_for_approval(email_workflow, scripted_model)
     edited = {**EMAIL.model_dump(), "body": "Hi John,\n\nSee you on <insert date>."}
 
-    out = _run(workflow, context, task_id, {"type": "edit", "args": edited})
+    out = email_workflow.run(task_id, {"type": "edit", "args": edited})
 
     assert (out["status"], out["rule"]) == ("denied", "placeholder_content")
     assert _sent(mailbox) == []
@@ -227,17 +168,14 @@ def test_a_person_s_edit_with_a_placeholder_is_not_sent(
 
 def test_an_email_not_to_be_delivered_is_saved_as_a_draft_and_not_sent(
     scripted_model: ScriptedChatModel,
-    context: Context,
-    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    email_workflow: WorkflowRun,
     mailbox: SandboxMailbox,
-    db: Database,
-    org_id: str,
 ) -> None:
     scripted_model.script = [EMAIL]
     title = "Draft an email to john@example.com thanking him for the meeting"
-    task_id = _running_task(db, org_id, "fully_automated", title=title)
+    task_id = _running_task(email_workflow, "fully_automated", title=title)
 
-    out = _run(workflow, context, task_id, deliver=False)
+    out = email_workflow.run(task_id, deliver=False)
 
     assert out["status"] == "drafted"
     assert out["output"].startswith(
@@ -249,16 +187,13 @@ def test_an_email_not_to_be_delivered_is_saved_as_a_draft_and_not_sent(
 
 def test_manual_email_is_drafted_and_not_sent(
     scripted_model: ScriptedChatModel,
-    context: Context,
-    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    email_workflow: WorkflowRun,
     mailbox: SandboxMailbox,
-    db: Database,
-    org_id: str,
 ) -> None:
     scripted_model.script = [EMAIL]
-    task_id = _running_task(db, org_id, "manual")
+    task_id = _running_task(email_workflow, "manual")
 
-    out = _run(workflow, context, task_id)
+    out = email_workflow.run(task_id)
 
     assert "__interrupt__" not in out
     assert out["status"] == "drafted"
@@ -268,16 +203,13 @@ def test_manual_email_is_drafted_and_not_sent(
 
 def test_fully_automated_email_is_sent_without_waiting(
     scripted_model: ScriptedChatModel,
-    context: Context,
-    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    email_workflow: WorkflowRun,
     mailbox: SandboxMailbox,
-    db: Database,
-    org_id: str,
 ) -> None:
     scripted_model.script = [EMAIL]
-    task_id = _running_task(db, org_id, "fully_automated")
+    task_id = _running_task(email_workflow, "fully_automated")
 
-    out = _run(workflow, context, task_id)
+    out = email_workflow.run(task_id)
 
     assert "__interrupt__" not in out
     assert out["status"] == "sent"
@@ -286,16 +218,13 @@ def test_fully_automated_email_is_sent_without_waiting(
 
 def test_a_recipient_the_task_does_not_name_is_refused(
     scripted_model: ScriptedChatModel,
-    context: Context,
-    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    email_workflow: WorkflowRun,
     mailbox: SandboxMailbox,
-    db: Database,
-    org_id: str,
 ) -> None:
     scripted_model.script = [EMAIL.model_copy(update={"to": ["attacker@evil.example"]})]
-    task_id = _running_task(db, org_id, "fully_automated")
+    task_id = _running_task(email_workflow, "fully_automated")
 
-    out = _run(workflow, context, task_id)
+    out = email_workflow.run(task_id)
 
     assert out["status"] == "denied"
     assert out["rule"] == "untrusted_destination"
@@ -312,16 +241,13 @@ UNADDRESSED = EmailDraft(
 
 def test_a_send_task_without_an_address_stops_with_the_written_email(
     scripted_model: ScriptedChatModel,
-    context: Context,
-    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    email_workflow: WorkflowRun,
     mailbox: SandboxMailbox,
-    db: Database,
-    org_id: str,
 ) -> None:
     scripted_model.script = [UNADDRESSED]
-    task_id = _running_task(db, org_id, "fully_automated", title=NO_ADDRESS_TITLE)
+    task_id = _running_task(email_workflow, "fully_automated", title=NO_ADDRESS_TITLE)
 
-    out = _run(workflow, context, task_id)
+    out = email_workflow.run(task_id)
 
     assert out["status"] == "needs_input"
     assert out["email"] == UNADDRESSED.model_dump(mode="json")
@@ -332,15 +258,12 @@ def test_a_send_task_without_an_address_stops_with_the_written_email(
 
 def test_the_no_recipient_reason_says_what_would_unblock_it(
     scripted_model: ScriptedChatModel,
-    context: Context,
-    workflow: CompiledStateGraph[Any, Any, Any, Any],
-    db: Database,
-    org_id: str,
+    email_workflow: WorkflowRun,
 ) -> None:
     scripted_model.script = [UNADDRESSED]
-    task_id = _running_task(db, org_id, "semi_automated", title=NO_ADDRESS_TITLE)
+    task_id = _running_task(email_workflow, "semi_automated", title=NO_ADDRESS_TITLE)
 
-    out = _run(workflow, context, task_id)
+    out = email_workflow.run(task_id)
 
     assert "add the recipients' addresses to the task" in out["reason"]
     assert '"Your order ships two days late"' in out["reason"]
@@ -348,16 +271,13 @@ def test_the_no_recipient_reason_says_what_would_unblock_it(
 
 def test_an_address_the_model_invents_for_an_unaddressed_task_is_dropped(
     scripted_model: ScriptedChatModel,
-    context: Context,
-    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    email_workflow: WorkflowRun,
     mailbox: SandboxMailbox,
-    db: Database,
-    org_id: str,
 ) -> None:
     scripted_model.script = [UNADDRESSED.model_copy(update={"to": ["customers@invented.example"]})]
-    task_id = _running_task(db, org_id, "fully_automated", title=NO_ADDRESS_TITLE)
+    task_id = _running_task(email_workflow, "fully_automated", title=NO_ADDRESS_TITLE)
 
-    out = _run(workflow, context, task_id)
+    out = email_workflow.run(task_id)
 
     assert out["status"] == "needs_input"
     assert out["email"]["to"] == []
@@ -366,16 +286,13 @@ def test_an_address_the_model_invents_for_an_unaddressed_task_is_dropped(
 
 def test_an_unaddressed_email_not_to_be_delivered_ends_with_the_draft(
     scripted_model: ScriptedChatModel,
-    context: Context,
-    workflow: CompiledStateGraph[Any, Any, Any, Any],
-    db: Database,
-    org_id: str,
+    email_workflow: WorkflowRun,
 ) -> None:
     scripted_model.script = [UNADDRESSED]
     title = "Draft an email to the customers about the shipping delay"
-    task_id = _running_task(db, org_id, "fully_automated", title=title)
+    task_id = _running_task(email_workflow, "fully_automated", title=title)
 
-    out = _run(workflow, context, task_id, deliver=False)
+    out = email_workflow.run(task_id, deliver=False)
 
     assert out["status"] == "drafted"
     assert out["email"]["subject"] == UNADDRESSED.subject
@@ -413,15 +330,14 @@ def test_execute_task_blocks_an_unaddressed_email_task_with_the_email_in_its_res
 
 def test_an_email_described_directly_records_and_ends_its_task(
     scripted_model: ScriptedChatModel,
-    context: Context,
-    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    email_workflow: WorkflowRun,
     mailbox: SandboxMailbox,
     db: Database,
     org_id: str,
 ) -> None:
     scripted_model.script = [EMAIL]
 
-    out = workflow.invoke(
+    out = email_workflow.workflow.invoke(
         {
             "to": ["john@example.com"],
             "purpose": "thank him for the meeting",
@@ -429,7 +345,7 @@ def test_an_email_described_directly_records_and_ends_its_task(
             "execution_type": "fully_automated",
         },
         {"configurable": {"thread_id": "direct"}},
-        context=context,
+        context=email_workflow.context,
     )
 
     assert out["status"] == "sent"
@@ -443,18 +359,15 @@ def test_an_email_described_directly_records_and_ends_its_task(
 
 def test_a_reviewers_note_redrafts_the_email_and_asks_again(
     scripted_model: ScriptedChatModel,
-    context: Context,
-    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    email_workflow: WorkflowRun,
     mailbox: SandboxMailbox,
-    db: Database,
-    org_id: str,
 ) -> None:
     revised = EMAIL.model_copy(update={"body": "Hi John,\n\nThanks for Tuesday!\n\nAnna"})
     scripted_model.script = [EMAIL, revised]
-    task_id = _running_task(db, org_id, "semi_automated")
-    _run(workflow, context, task_id)
+    task_id = _running_task(email_workflow, "semi_automated")
+    email_workflow.run(task_id)
 
-    paused = _run(workflow, context, task_id, {"type": "respond", "message": "sign it Anna"})
+    paused = email_workflow.run(task_id, {"type": "respond", "message": "sign it Anna"})
 
     (request,) = [i.value for i in paused["__interrupt__"]]
     assert request["action_requests"][0]["args"]["body"] == revised.body
@@ -464,17 +377,12 @@ def test_a_reviewers_note_redrafts_the_email_and_asks_again(
 
 def test_an_ignored_send_sends_nothing_and_says_so(
     scripted_model: ScriptedChatModel,
-    context: Context,
-    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    email_workflow: WorkflowRun,
     mailbox: SandboxMailbox,
-    db: Database,
-    org_id: str,
 ) -> None:
-    scripted_model.script = [EMAIL]
-    task_id = _running_task(db, org_id, "semi_automated")
-    _run(workflow, context, task_id)
+    task_id = _waiting_for_approval(email_workflow, scripted_model)
 
-    out = _run(workflow, context, task_id, {"type": "ignore"})
+    out = email_workflow.run(task_id, {"type": "ignore"})
 
     assert out["status"] == "skipped"
     assert out["output"].startswith("Email not sent: a person chose to skip it.")
@@ -483,17 +391,12 @@ def test_an_ignored_send_sends_nothing_and_says_so(
 
 def test_a_send_resolved_by_a_person_ends_with_their_note(
     scripted_model: ScriptedChatModel,
-    context: Context,
-    workflow: CompiledStateGraph[Any, Any, Any, Any],
+    email_workflow: WorkflowRun,
     mailbox: SandboxMailbox,
-    db: Database,
-    org_id: str,
 ) -> None:
-    scripted_model.script = [EMAIL]
-    task_id = _running_task(db, org_id, "semi_automated")
-    _run(workflow, context, task_id)
+    task_id = _waiting_for_approval(email_workflow, scripted_model)
 
-    out = _run(workflow, context, task_id, {"type": "resolved", "args": "I phoned John"})
+    out = email_workflow.run(task_id, {"type": "resolved", "args": "I phoned John"})
 
     assert (out["status"], out["reason"]) == ("done_by_person", "I phoned John")
     assert _sent(mailbox) == []

@@ -22,7 +22,12 @@ from langgraph.config import get_config
 from agents.models import configured_model_name
 from store.db import Database, get_database
 from store.errors import Unauthorized
-from store.orgs import DEFAULT_ORG, ensure_organization
+from store.orgs import (
+    DEFAULT_ORG,
+    ensure_organization,
+    org_id_from_identity,
+    organization_name_by_id,
+)
 
 #: The key LangGraph's server puts the authenticated user under, in a run's configurable.
 AUTH_USER_KEY = "langgraph_auth_user"
@@ -48,11 +53,20 @@ class Context:
         returned; a server without custom auth serves its configured organization only."""
         user = _auth_user()
         if user is not None:
-            org = _user_field(user, "org_name")
+            org = _user_field(user, "org_name") or self._named_by_identity(user)
             if not org:
                 raise Unauthorized("the authenticated caller has no organization")
             return str(org)
         return os.environ.get("DELEGATE_ORG", "").strip() or DEFAULT_ORG
+
+    def _named_by_identity(self, user: Any) -> str | None:
+        """A cron's run carries only the identity it was created with (`org:<id>`, the
+        server's cron scheduler keeps no more of the user): that organization's name."""
+        org_id = org_id_from_identity(str(_user_field(user, "identity") or ""))
+        if org_id is None:
+            return None
+        with self.database().session() as session:
+            return organization_name_by_id(session, org_id)
 
     def org_id(self) -> str:
         """The organization's id: looked up (or created) once per database and name.

@@ -16,6 +16,21 @@ from store.models import ApiKey, Organization, utcnow
 
 DEFAULT_ORG = "default"
 KEY_PREFIX = "dlg_"
+#: How the LangGraph server knows an API key's caller: `org:<organization id>`.
+IDENTITY_PREFIX = "org:"
+
+
+def org_id_from_identity(identity: str | None) -> str | None:
+    """The organization id in an `org:<id>` identity, else None."""
+    if identity and identity.startswith(IDENTITY_PREFIX) and len(identity) > len(IDENTITY_PREFIX):
+        return identity[len(IDENTITY_PREFIX) :]
+    return None
+
+
+def organization_name_by_id(session: Session, org_id: str) -> str | None:
+    """The name of the organization with this id, or None."""
+    org = session.get(Organization, org_id)
+    return org.name if org is not None else None
 
 
 def _clean_name(name: str) -> str:

@@ -20,6 +20,7 @@ from langgraph_sdk.auth.types import StudioUser
 
 from store.db import get_database
 from store.errors import Unauthorized
+from store.orgs import IDENTITY_PREFIX, org_id_from_identity
 from store.orgs import authenticate as authenticate_key
 
 auth = Auth()
@@ -49,7 +50,7 @@ async def authenticate(authorization: str | None) -> Auth.types.MinimalUserDict:
     except Unauthorized as exc:
         raise Auth.exceptions.HTTPException(status_code=401, detail=str(exc)) from None
     user: dict[str, Any] = {
-        "identity": f"org:{org_id}",
+        "identity": f"{IDENTITY_PREFIX}{org_id}",
         "display_name": org_name,
         "permissions": [],
         "org_id": org_id,
@@ -58,12 +59,27 @@ async def authenticate(authorization: str | None) -> Auth.types.MinimalUserDict:
     return user  # type: ignore[return-value]  # extra fields reach runs as the auth user
 
 
+def _org_id_of(user: Any) -> str:
+    """The caller's organization: the org_id authenticate() returned or, for a run the
+    server's cron scheduler starts (it keeps only the identity the cron was created with),
+    the id in that identity."""
+    try:
+        return str(user["org_id"])
+    except KeyError:
+        org_id = org_id_from_identity(str(getattr(user, "identity", "") or ""))
+        if org_id is None:
+            raise Auth.exceptions.HTTPException(
+                status_code=403, detail="the caller has no organization"
+            ) from None
+        return org_id
+
+
 @auth.on
 async def scope_to_organization(ctx: Auth.types.AuthContext, value: Any) -> Auth.types.FilterType:
     """Tag what is created with the caller's organization and see only what carries it."""
     if isinstance(ctx.user, StudioUser):
         return {}
-    org_id = ctx.user["org_id"]
+    org_id = _org_id_of(ctx.user)
     if isinstance(value, dict) and ctx.action in ("create", "create_run", "update"):
         metadata = value.get("metadata")
         if not isinstance(metadata, dict):

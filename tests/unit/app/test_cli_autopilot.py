@@ -128,3 +128,20 @@ def test_worker_runs_an_autopilot_cycle_only_when_one_is_due(
 
     cycles = [r for r in caplog.records if r.getMessage().startswith("autopilot cycle:")]
     assert 2 <= len(cycles) < 12
+
+
+def test_schedule_without_a_server_is_a_one_line_error(db: Database) -> None:
+    result = runner.invoke(app, ["autopilot", "--schedule", "*/15 * * * *"])
+
+    assert result.exit_code != 0
+    assert "--server" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_schedule_with_an_unreachable_server_is_a_one_line_error(db: Database) -> None:
+    from tests.fixtures.langgraph_server import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"
+    result = runner.invoke(app, ["autopilot", "--schedule", "*/15 * * * *", "--server", url])
+
+    assert result.exit_code != 0
+    assert "cannot reach the server" in result.stderr and "Traceback" not in result.stderr

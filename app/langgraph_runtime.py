@@ -6,9 +6,9 @@ whose id is the task id, so LangGraph Studio and Agent Inbox see every task and 
 approval. The API reaches the server in-process (an ASGI transport to the server's own app)
 with the caller's `Authorization` header, so the custom auth (app/api/langgraph_auth.py)
 gives the run the caller's organization and tags the thread with it. The CLI does the same
-over HTTP when DELEGATE_LANGGRAPH_URL and DELEGATE_API_KEY name a server. A run claims its
-task itself (graphs/run_claims.py); before starting one, the runner refuses what cannot run
-with the same messages as standalone.
+over HTTP when DELEGATE_LANGGRAPH_URL and DELEGATE_API_KEY name a server. The runner claims
+the task as standalone does (a second claimant gets the 409, and no run is started), and the
+server run takes the claim over in its first node (graphs/run_claims.py).
 
 Approvals are found wherever the run lives: on the task's thread, on a thread a LangGraph
 API client ran the task on (`{"task_id"}` input), or in Delegate's own checkpointer (a run
@@ -29,19 +29,18 @@ import anyio.from_thread
 import httpx
 from langgraph.types import Interrupt
 
+from graphs import run_claims
 from graphs.runner import STARTABLE, TaskRunner, interrupted_outcome
-from store import task_rows
+from store import claims, task_rows
+from store.approval_decisions import recorded_decision
 from store.claims import AlreadyClaimed, Claim
 from store.db import Database
 from store.enums import ExecutionStatus
 from store.errors import ConfigurationError, Conflict, DelegateError
-from store.models import utcnow
 from store.redaction import redact_value
 
 #: The graph (langgraph.json) the API's runs use.
 ASSISTANT = "execute_task"
-#: Who a claim names before the server run takes it (never stored: see ServerTaskRunner.claim).
-SERVER = "langgraph-server"
 RUNTIMES = ("langgraph", "standalone")
 
 S = ExecutionStatus
@@ -119,13 +118,13 @@ def _delegate_error(name: str, message: str) -> Exception:
 
 
 class ServerTaskRunner(TaskRunner):
-    """A TaskRunner whose runs are LangGraph server runs, for one API request's caller.
+    """A TaskRunner whose runs are LangGraph server runs, for one caller (API request, CLI).
 
     It shares the organization's standalone runner (its store, context and checkpointer, for
-    runs that live there) and overrides where a run is claimed and carried out: `claim`
-    checks, without writing, that the run may start (the server run claims the task itself)
-    and `run_claimed` starts or resumes the server run. Everything else (which answers are
-    valid, the inbox rows, a person completing or retrying a task) is TaskRunner's."""
+    runs that live there) and overrides where interrupts are found (`pending_interrupts`) and
+    where a claimed run is carried out (`run_claimed`: the server, which takes the claim
+    over). Everything else (the claim itself, which answers are valid, the inbox rows, a
+    person completing or retrying a task) is TaskRunner's."""
 
     def __init__(self, local: TaskRunner, authorization: str, url: str | None = None) -> None:
         # The organization's runner, not a copy: its graph, context and leases are shared.
@@ -134,7 +133,7 @@ class ServerTaskRunner(TaskRunner):
         self._url = url
         """The server's URL; None: the server this process serves (in-process)."""
         self._threads: dict[str, str] = {}  # task id -> thread with its pending interrupt
-        self._decisions: dict[str, Any] = {}  # task id -> the answer to resume it with
+        self._local: dict[str, bool] = {}  # task id -> its run lives in the checkpointer
 
     def _call(self, work: Callable[[Any], Awaitable[T]]) -> T:
         """Run `work(client)`: in-process on the server's event loop (the API's routes run in
@@ -190,30 +189,15 @@ class ServerTaskRunner(TaskRunner):
         *,
         decision: dict[str, Any] | None = None,
     ) -> Claim:
-        """Check that a run may start now (the task is in `statuses`, no live claim holds
-        it), writing nothing: the server run claims the task in its first node. A run that
-        lives in the standalone checkpointer is claimed there."""
+        """Claim the task for this request as standalone does (a second claimant gets
+        AlreadyClaimed and nothing is written, on the server neither); the server run this
+        runner starts then takes the claim over in its first node. Notes where the run
+        lives, before the claim replaces the owner that tells."""
         with self.db.read_transaction(self.org_id) as conn:
             row = task_rows.read(conn, self.org_id, task_id)
-        if row is None:
-            return super().claim(task_id, statuses, decision=decision)  # its NotFound
-        if self._lives_locally(row):
-            return super().claim(task_id, statuses, decision=decision)
-        now = utcnow()
-        expires = row.lease_expires_at
-        if row.claim_owner and expires is not None and expires > now:
-            since = row.claimed_at.strftime("%Y-%m-%d %H:%M:%S UTC") if row.claimed_at else "?"
-            raise AlreadyClaimed(
-                f"task {task_id} is already running since {since}, owner {row.claim_owner}, "
-                f"lease until {expires:%H:%M:%S} UTC"
-            )
-        status = S(row.execution_status)
-        if status not in statuses:
-            allowed = ", ".join(s.value for s in statuses)
-            raise Conflict(f"task {task_id} is {status.value}; this needs it {allowed}")
-        if decision is not None:
-            self._decisions[task_id] = decision.get("value")
-        return Claim(self.org_id, task_id, SERVER, int(row.claim_token or 0), status, now)
+        if row is not None:
+            self._local[task_id] = self._lives_locally(row)
+        return super().claim(task_id, statuses, decision=decision)
 
     def _lives_locally(self, row: Any) -> bool:
         """A run of the standalone checkpointer: its interrupt is there, or its owner was a
@@ -224,24 +208,44 @@ class ServerTaskRunner(TaskRunner):
         return (
             row.execution_status == S.IN_PROGRESS.value
             and bool(owner)
-            and (not owner.startswith("langgraph-run/"))
+            and not owner.startswith(run_claims.OWNER_PREFIX)
         )
 
     def run_claimed(self, claim: Claim, *, run_subtasks: bool = False) -> dict[str, Any]:
-        """Start or resume the server run for a checked claim (see `claim`)."""
-        if claim.owner != SERVER:
+        """Start or resume the claimed task's run where it lives: on the server, which takes
+        the claim over (this request renews it until then and releases what is left)."""
+        local = self._local.pop(claim.task_id, None)
+        if local or (local is None and not self._on_server(claim.task_id)):
             return super().run_claimed(claim, run_subtasks=run_subtasks)
+        self.leases.keep(claim)
+        try:
+            outcome = self._run_on_server(claim)
+        finally:
+            self.leases.drop(claim)
+            with self.db.transaction(self.org_id) as conn:
+                claims.release(conn, claim)  # a no-op once the server run took it over
+        if run_subtasks and outcome.get("strategy") == "decompose":
+            outcome["subtasks"] = self._run_subtasks(outcome.get("subtasks") or [])
+        return outcome
+
+    def _run_on_server(self, claim: Claim) -> dict[str, Any]:
         task_id = claim.task_id
         thread_id, request = self._request_for(claim)
+        handed = {run_claims.HANDED_OWNER: claim.owner, run_claims.HANDED_TOKEN: claim.token}
 
         async def run(client: Any) -> tuple[Any, Any]:
             await client.threads.create(thread_id=thread_id, if_exists="do_nothing")
             try:
                 values = await client.runs.wait(
-                    thread_id, ASSISTANT, multitask_strategy="reject", raise_error=False, **request
+                    thread_id,
+                    ASSISTANT,
+                    config={"configurable": handed},
+                    multitask_strategy="reject",
+                    raise_error=False,
+                    **request,
                 )
             except httpx.HTTPStatusError as exc:
-                if exc.response.status_code == 409:  # the thread has a run in progress
+                if exc.response.status_code == 409:  # a run of its thread is in progress
                     raise AlreadyClaimed(f"task {task_id} is already running") from None
                 raise
             return values, await client.threads.get_state(thread_id)
@@ -255,28 +259,32 @@ class ServerTaskRunner(TaskRunner):
         interrupts = [i.get("value") for i in state.get("interrupts") or []]
         if interrupts:
             outcome = interrupted_outcome(outcome, task_id, interrupts)
-        if run_subtasks and outcome.get("strategy") == "decompose":
-            outcome["subtasks"] = self._run_subtasks(outcome.get("subtasks") or [])
         return outcome
 
     def _request_for(self, claim: Claim) -> tuple[str, dict[str, Any]]:
-        """The thread and the run request (input or resume command) for a checked claim."""
+        """The thread and the run request (input or resume command) for a claimed task."""
         task_id = claim.task_id
         if claim.status in STARTABLE:
             return task_id, {"input": {"task_id": task_id}}
         pending = self._approval_interrupt(task_id)
         thread_id = self._threads.get(task_id, task_id)
         if pending is not None:
-            if task_id not in self._decisions:
+            decision = recorded_decision(self.db, self.org_id, task_id, pending.id)
+            if decision is None:
                 raise Conflict(f"task {task_id} is waiting for approval: approve or reject it")
-            resume = {pending.id: self._decisions.pop(task_id)}
-            return thread_id, {"command": {"resume": resume}}
+            return thread_id, {"command": {"resume": {pending.id: decision}}}
         if claim.status is S.PAUSED:
             raise Conflict(f"task {task_id} is paused: it waits on a person or its subtasks")
         # A server run that died mid-run: carry on from its thread's last checkpoint.
-        return thread_id, {"input": None} if self._has_next(thread_id) else {
-            "input": {"task_id": task_id}
-        }
+        if self._has_next(thread_id):
+            return thread_id, {"input": None}
+        return thread_id, {"input": {"task_id": task_id}}
+
+    def _on_server(self, task_id: str) -> bool:
+        """Whether the task has a thread on the server (for a claim this runner did not
+        make itself, e.g. `recover_all`'s)."""
+        self.pending_interrupts(task_id)  # notes a thread another client ran it on
+        return task_id in self._threads or self._has_next(task_id)
 
     def _has_next(self, thread_id: str) -> bool:
         async def next_nodes(client: Any) -> bool:

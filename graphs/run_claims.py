@@ -38,15 +38,44 @@ RESUMABLE = frozenset({S.PAUSED, S.IN_PROGRESS})
 OWNER_PREFIX = "langgraph-run/"
 
 
+#: The configurable keys of a claim the caller hands to the run (Delegate's API under the
+#: server claims the task before it starts the run, so a second request is refused at once).
+HANDED_OWNER = "delegate_claim_owner"
+HANDED_TOKEN = "delegate_claim_token"
+
+
+def _configurable() -> dict[str, Any]:
+    try:
+        return dict(get_config().get("configurable") or {})
+    except RuntimeError:  # outside a run
+        return {}
+
+
 def server_run_id() -> str | None:
     """The LangGraph server's id of the current run; None outside a server run (a TaskRunner
     or a direct `invoke` has none)."""
-    try:
-        configurable = get_config().get("configurable") or {}
-    except RuntimeError:  # outside a run
-        return None
-    run_id = configurable.get("run_id")
+    run_id = _configurable().get("run_id")
     return str(run_id) if run_id else None
+
+
+def _take(
+    tx: Transaction,
+    org_id: str,
+    task_id: str,
+    run_id: str,
+    statuses: frozenset[ExecutionStatus],
+    lease: float,
+) -> Claim:
+    """Claim the task for the run, or take over the claim its caller handed it."""
+    configurable = _configurable()
+    owner, token = configurable.get(HANDED_OWNER), configurable.get(HANDED_TOKEN)
+    if isinstance(owner, str) and isinstance(token, int):
+        return claims.hand_over(
+            tx, org_id, task_id, owner, token, OWNER_PREFIX + run_id, lease=lease
+        )
+    return claims.claim_task(
+        tx, org_id, task_id, OWNER_PREFIX + run_id, statuses=statuses, lease=lease
+    )
 
 
 class _RunClaims(LeaseKeeper):
@@ -107,9 +136,7 @@ def claim_for_server_run(tx: Transaction, db: Database, org_id: str, task_id: st
     mine = keeper.held(run_id, task_id)
     if mine is not None:  # prepare again in the same run (a retry): its claim still holds
         return mine
-    claim = claims.claim_task(
-        tx, org_id, task_id, OWNER_PREFIX + run_id, statuses=STARTABLE, lease=keeper.lease
-    )
+    claim = _take(tx, org_id, task_id, run_id, STARTABLE, keeper.lease)
     keeper.hold(run_id, claim)
     return claim
 
@@ -130,9 +157,7 @@ def holding_run_claim(
     held = keeper.held(run_id, task_id)
     if held is None and claim:
         with db.transaction(org_id) as conn:
-            held = claims.claim_task(
-                conn, org_id, task_id, OWNER_PREFIX + run_id, statuses=RESUMABLE, lease=keeper.lease
-            )
+            held = _take(conn, org_id, task_id, run_id, RESUMABLE, keeper.lease)
         keeper.hold(run_id, held)
     if held is None:
         yield

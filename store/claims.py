@@ -44,6 +44,7 @@ __all__ = [
     "StaleClaim",
     "claim_batch",
     "claim_task",
+    "hand_over",
     "holding",
     "lease_seconds",
     "release",
@@ -274,6 +275,42 @@ def release(tx: Transaction, claim: Claim, *, now: datetime | None = None) -> No
                 (running, literal(now or utcnow(), TASKS.c.lease_expires_at.type)), else_=None
             ),
         )
+    )
+
+
+def hand_over(
+    tx: Transaction,
+    org_id: str,
+    task_id: str,
+    from_owner: str,
+    token: int,
+    to_owner: str,
+    *,
+    lease: float | None = None,
+    now: datetime | None = None,
+) -> Claim:
+    """Pass the claim `from_owner` holds (with fencing `token`) to `to_owner`, with a new
+    token, in one conditional UPDATE (the API hands its claim to the LangGraph server run it
+    started). StaleClaim when that claim is no longer the task's; nothing is written."""
+    now = now or utcnow()
+    lease = lease_seconds() if lease is None else lease
+    conn = connection_of(tx)
+    row = conn.execute(
+        update(TASKS)
+        .where(
+            TASKS.c.id == task_id,
+            TASKS.c.org_id == org_id,
+            TASKS.c.claim_owner == from_owner,
+            TASKS.c.claim_token == token,
+        )
+        .values(_claim_values(to_owner, now, lease))
+        .returning(*_CLAIM_COLUMNS)
+    ).first()
+    if row is None:
+        raise StaleClaim(f"task {task_id}: the claim {token} of {from_owner} was taken over")
+    forget(conn, task_id)
+    return Claim(
+        org_id, task_id, to_owner, row.claim_token, S(row.execution_status), now + _secs(lease)
     )
 
 

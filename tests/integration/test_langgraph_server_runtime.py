@@ -248,3 +248,32 @@ def test_delegate_approvals_lists_a_server_run_and_delegate_approve_resumes_it(
     assert _stored(server, task_id)["status"] == ExecutionStatus.COMPLETED.value
     assert sdk.threads.get_state(task_id)["interrupts"] == []
     assert len(_sent_with(server, subject)) == 1
+
+
+def test_concurrent_api_executes_start_one_server_run_with_one_approval(
+    server: LangGraphServer, sdk: SyncLangGraphClient
+) -> None:
+    subject = _answer_with_an_email(server)
+    task_id = _create_task(server)
+    start = threading.Barrier(5)
+    answers: list[httpx.Response] = []
+
+    def execute() -> None:
+        start.wait(DEADLINE_S)
+        answers.append(_api(server, "POST", "/api/tasks/execute", json={"taskId": task_id}))
+
+    clicks = [threading.Thread(target=execute) for _ in range(5)]
+    for click in clicks:
+        click.start()
+    for click in clicks:
+        click.join(DEADLINE_S)
+
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [200, 409, 409, 409, 409], [a.text for a in answers]
+    assert len(sdk.runs.list(task_id)) == 1
+    (interrupt,) = sdk.threads.get_state(task_id)["interrupts"]
+    assert interrupt["value"]["action_requests"][0]["args"]["subject"] == subject
+    inbox = _api(server, "GET", "/api/approvals").json()["approvals"]
+    assert [i["task_id"] for i in inbox].count(task_id) == 1
+    started = [e for e in _stored(server, task_id)["log"] if e.get("event") == "started"]
+    assert len(started) == 1

@@ -20,6 +20,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 import graphs.execute_task as execute_task
 from agents.classification import Classification
 from agents.scripted import ScriptedChatModel
+from graphs import run_claims
 from graphs.context import ProcessContext
 from graphs.runner import TaskRunner
 from store import claims
@@ -181,3 +182,60 @@ def test_server_run_refuses_a_task_that_waits_on_a_person(
 
     assert stored(db, task_id).execution_log == before
     assert stored(db, task_id).claim_owner is None
+
+
+def run_handed(db: Database, task_id: str, owner: str, token: int) -> dict[str, Any]:
+    graph = execute_task.build_graph().compile(checkpointer=InMemorySaver())
+    configurable = {
+        "thread_id": task_id,
+        "run_id": RUN_ID,
+        run_claims.HANDED_OWNER: owner,
+        run_claims.HANDED_TOKEN: token,
+    }
+    result: dict[str, Any] = graph.invoke(
+        {"task_id": task_id},
+        {"configurable": configurable},
+        context=ProcessContext(model="scripted", database_url=db.url),
+    )
+    return result
+
+
+def api_claim(db: Database, org_id: str, task_id: str) -> claims.Claim:
+    with db.transaction() as conn:
+        return claims.claim_task(
+            conn, org_id, task_id, "api-request", statuses={ExecutionStatus.PENDING}
+        )
+
+
+def test_server_run_takes_over_the_claim_its_caller_handed_it(
+    db: Database, org_id: str, scripted_model: ScriptedChatModel
+) -> None:
+    task_id = new_task(db, org_id)
+    handed = api_claim(db, org_id, task_id)
+    seen: list[tuple[str | None, int]] = []
+
+    def owner_now() -> None:
+        task = stored(db, task_id)
+        seen.append((task.claim_owner, task.claim_token))
+
+    scripted_model.script = [classifying(owner_now), "Dear team, thank you."]
+
+    outcome = run_handed(db, task_id, handed.owner, handed.token)
+
+    assert seen == [(f"langgraph-run/{RUN_ID}", handed.token + 1)]
+    assert outcome["status"] == ExecutionStatus.COMPLETED.value
+
+
+def test_server_run_handed_a_stale_claim_writes_nothing(
+    db: Database, org_id: str, scripted_model: ScriptedChatModel
+) -> None:
+    task_id = new_task(db, org_id)
+    handed = api_claim(db, org_id, task_id)
+
+    with pytest.raises(StaleClaim):
+        run_handed(db, task_id, handed.owner, handed.token - 1)
+
+    task = stored(db, task_id)
+    assert (task.claim_owner, task.claim_token) == ("api-request", handed.token)
+    assert task.execution_status == ExecutionStatus.PENDING.value
+    assert scripted_model.calls == []

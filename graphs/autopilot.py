@@ -18,7 +18,9 @@ a LangGraph server runs this graph as a cron (`delegate autopilot --schedule`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from langgraph.graph import END, START, StateGraph
@@ -34,6 +36,7 @@ from graphs.runner import task_runner
 from graphs.workflow_support import STUDIO_SCHEMA
 from store.db import Database
 from store.errors import InvalidInput
+from tools.backends import ProviderError
 from tools.google.backends import get_calendar, get_inbox
 
 HORIZON = timedelta(hours=24)
@@ -94,6 +97,8 @@ class AutopilotState(AutopilotInput, AutopilotOutput, total=False):
     """The meetings that ended within the summary window, earliest first."""
     emails: list[dict[str, Any]]
     """Inbox messages waiting longer than the reply delay, newest first."""
+    unavailable: list[dict[str, Any]]
+    """[{title, reason}] for a calendar or mailbox that could not be read this cycle."""
 
 
 def _now(state: AutopilotInput) -> datetime:
@@ -119,13 +124,29 @@ def scan(state: AutopilotState, runtime: Runtime[Context]) -> dict[str, Any]:
     wait = _hours(state, "reply_after_hours", REPLY_AFTER_HOURS_ENV, DEFAULT_REPLY_AFTER_HOURS)
     days = setting(dict(state), "inbox_days", INBOX_DAYS_ENV, DEFAULT_INBOX_DAYS)
     db, org_id = ctx.database(), ctx.org_id()
-    around = get_calendar(db, org_id).list_events(now - window, now + HORIZON, max_results=250)
     oldest = now - wait - timedelta(days=days)
+    unavailable: list[dict[str, Any]] = []
+    # One service down must not cost the cycle the other's triggers.
+    try:
+        around = get_calendar(db, org_id).list_events(now - window, now + HORIZON, 250)
+    except ProviderError as exc:
+        around = []
+        unavailable.append(_unreadable("calendar", exc))
+    try:
+        emails = get_inbox(db, org_id).received(oldest, now - wait, MAX_EMAILS)
+    except ProviderError as exc:
+        emails = []
+        unavailable.append(_unreadable("inbox", exc))
     return {
         "events": [e for e in around if needs_agenda(e, now, HORIZON)],
         "ended": [e for e in around if just_ended(e, now, window)],
-        "emails": get_inbox(db, org_id).received(oldest, now - wait, MAX_EMAILS),
+        "emails": emails,
+        "unavailable": unavailable,
     }
+
+
+def _unreadable(title: str, exc: ProviderError) -> dict[str, Any]:
+    return {"title": title, "reason": f"could not be read this cycle: {exc}"}
 
 
 def act(state: AutopilotState, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -138,19 +159,21 @@ def act(state: AutopilotState, runtime: Runtime[Context]) -> dict[str, Any]:
     }
     with task_runner(ctx.database(), organization=ctx.organization(), model=ctx.model) as runner:
         cycle = Cycle(ctx, runner, **limits)
+        cycle.skipped.extend(state.get("unavailable") or [])
         inbox = get_inbox(cycle.db, cycle.org_id)
-        work = [
-            *((agenda_for, e) for e in state.get("events") or []),
-            *((summary_for, e) for e in state.get("ended") or []),
+        work: list[tuple[Callable[[dict[str, Any]], None], dict[str, Any]]] = [
+            *((partial(agenda_for, cycle=cycle), e) for e in state.get("events") or []),
+            *((partial(summary_for, cycle=cycle), e) for e in state.get("ended") or []),
+            *((partial(reply_for, cycle=cycle, inbox=inbox), m) for m in state.get("emails") or []),
         ]
-        for flow, event in work:
+        for flow, item in work:
             if cycle.stopped:
                 break
-            flow(event, cycle)
-        for message in state.get("emails") or []:
-            if cycle.stopped:
-                break
-            reply_for(message, cycle, inbox)
+            try:
+                flow(item)
+            except ProviderError as exc:  # this trigger waits for the next cycle
+                title = item.get("summary") or item.get("subject") or "(untitled)"
+                cycle.skipped.append({"title": title, "reason": f"a service failed: {exc}"})
     return cycle.outcome()
 
 

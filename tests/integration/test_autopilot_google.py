@@ -15,6 +15,7 @@ from sqlalchemy import select
 from graphs.autopilot import run_cycle
 from store.db import Database
 from store.models import Task
+from tests.fixtures.agent_runs import GOOGLE_TOKEN
 from tests.fixtures.google_standin import GoogleStandIn
 
 pytestmark = pytest.mark.integration
@@ -188,3 +189,17 @@ def test_a_gmail_thread_we_replied_in_and_a_newsletter_get_no_reply(
     reasons = sorted(s["reason"] for s in result["skipped"])
     assert reasons[0] == "already answered in its thread"
     assert reasons[1].startswith("not from a person") and "list-unsubscribe" in reasons[1].lower()
+
+
+def test_an_unreadable_inbox_leaves_the_calendar_triggers_working(
+    db: Database, org_id: str, gmail_env: GoogleStandIn
+) -> None:
+    _seed(gmail_env, "roadmap02", "Roadmap review", {"email": "me@corp.com", "self": True})
+    gmail_env.fail_next("/gmail/v1/users/me/messages", 403, method="GET", reason="forbidden")
+
+    result = dict(run_cycle(db, organization="default"))
+
+    assert [r["status"] for r in result["ran"]] == ["completed", "completed"]
+    (skipped,) = result["skipped"]
+    assert skipped["title"] == "inbox" and "could not be read" in skipped["reason"]
+    assert GOOGLE_TOKEN not in skipped["reason"]

@@ -13,17 +13,16 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
-from langchain_core.runnables import Runnable
-from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import BaseModel, ConfigDict, PrivateAttr
+
+from agents.local_model import LocalChatModel
 
 ScriptItem = Any
 
@@ -53,7 +52,7 @@ def tool_call_message(name: str, args: dict[str, Any], content: str = "") -> AIM
     )
 
 
-class ScriptedChatModel(BaseChatModel):
+class ScriptedChatModel(LocalChatModel):
     """Answers from `script` in order, then from `default`; records every call in `calls`."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -71,16 +70,6 @@ class ScriptedChatModel(BaseChatModel):
     @property
     def remaining(self) -> int:
         return len(self.script) - self._position
-
-    def bind_tools(
-        self,
-        tools: Sequence[Any],
-        *,
-        tool_choice: Any = None,
-        **kwargs: Any,
-    ) -> Runnable[LanguageModelInput, AIMessage]:
-        formatted = [convert_to_openai_tool(t) for t in tools]
-        return self.bind(tools=formatted, tool_choice=tool_choice, **kwargs)
 
     def _next_item(self, messages: list[BaseMessage], tools: list[str]) -> ScriptItem:
         with self._lock:

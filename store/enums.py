@@ -1,6 +1,7 @@
 """The enums shared by the ORM, the API models and the graph state: one definition each."""
 
 from enum import StrEnum
+from typing import TypeVar
 
 from store.errors import InvalidInput
 
@@ -58,24 +59,24 @@ _PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.MEDIUM: 2, Prio
 
 
 def parse_execution_type(value: str | ExecutionType) -> ExecutionType:
-    try:
-        return ExecutionType(value)
-    except ValueError:
-        allowed = ", ".join(t.value for t in ExecutionType)
-        raise InvalidInput(f"unknown execution type {value!r}; use one of: {allowed}") from None
+    return _parse(ExecutionType, value, "execution type")
 
 
 def parse_priority(value: str | Priority) -> Priority:
-    try:
-        return Priority(value)
-    except ValueError:
-        allowed = ", ".join(p.value for p in Priority)
-        raise InvalidInput(f"unknown priority {value!r}; use one of: {allowed}") from None
+    return _parse(Priority, value, "priority")
 
 
 def parse_status(value: str | ExecutionStatus) -> ExecutionStatus:
+    return _parse(ExecutionStatus, value, "status")
+
+
+_Enum = TypeVar("_Enum", bound=StrEnum)
+
+
+def _parse(kind: type[_Enum], value: str | _Enum, what: str) -> _Enum:
+    """`value` as a member of `kind`, or InvalidInput naming `what` and the allowed values."""
     try:
-        return ExecutionStatus(value)
+        return kind(value)
     except ValueError:
-        allowed = ", ".join(s.value for s in ExecutionStatus)
-        raise InvalidInput(f"unknown status {value!r}; use one of: {allowed}") from None
+        allowed = ", ".join(member.value for member in kind)
+        raise InvalidInput(f"unknown {what} {value!r}; use one of: {allowed}") from None

@@ -8,17 +8,15 @@ all from the task text with heuristics (the modules of this package).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, SystemMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable
-from langchain_core.utils.function_calling import convert_to_openai_tool
 
+from agents.local_model import LocalChatModel
 from agents.offline.classifier import classify
 from agents.offline.routing import registered_routes, route_fields
 from agents.offline.schema import fill_schema
@@ -40,7 +38,7 @@ AGENT_TOOLS = frozenset(
 CLASSIFICATION_TOOL = "Classification"
 
 
-class OfflineChatModel(BaseChatModel):
+class OfflineChatModel(LocalChatModel):
     """A rule-based chat model that needs no API key and gives useful, repeatable answers."""
 
     now: datetime | None = None
@@ -53,17 +51,6 @@ class OfflineChatModel(BaseChatModel):
     @property
     def _identifying_params(self) -> dict[str, Any]:
         return {"model_name": "offline"}
-
-    def bind_tools(
-        self,
-        tools: Sequence[Any],
-        *,
-        tool_choice: Any = None,
-        **kwargs: Any,
-    ) -> Runnable[LanguageModelInput, AIMessage]:
-        """Bind tools (LangChain tools, pydantic schemas, functions or OpenAI tool dicts)."""
-        formatted = [convert_to_openai_tool(t) for t in tools]
-        return self.bind(tools=formatted, tool_choice=tool_choice, **kwargs)
 
     def respond(
         self, messages: list[BaseMessage], tools: list[dict[str, Any]], tool_choice: Any = None

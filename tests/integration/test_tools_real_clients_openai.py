@@ -12,31 +12,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from agents.classification import Classification
 from graphs.runner import TaskRunner, task_runner
 from store.db import Database
-from store.enums import ExecutionType, Strategy
-from tests.fixtures.agent_runs import GOOGLE_TOKEN, events, load_task
+from tests.fixtures.agent_runs import GOOGLE_TOKEN, REPLY_EMAIL, REPLY_TITLE, events, load_task
+from tests.fixtures.api import SEMI_AUTOMATED
 from tests.fixtures.google_standin import GoogleStandIn
 from tests.fixtures.openai_standin import STANDIN_API_KEY, OpenAIStandin, ToolCall
 
 pytestmark = pytest.mark.integration
 
 SEND = "/gmail/v1/users/me/messages/send"
-TITLE = "Reply to john@example.com thanking him for the meeting"
-EMAIL = {
-    "to": ["john@example.com"],
-    "subject": "Thank you",
-    "body": "Hi John,\n\nThank you for the meeting today.\n\nDelegate",
-}
-SEMI_AUTOMATED = Classification(
-    strategy=Strategy.IMMEDIATE,
-    execution_type=ExecutionType.SEMI_AUTOMATED,
-    confidence=0.9,
-    reason="An email to a named person; a person approves the send.",
-    route="email",
-    deliver=True,
-)
 
 
 @pytest.fixture
@@ -49,8 +34,10 @@ def openai_runner(
 
 
 def _paused_send(runner: TaskRunner, standin: OpenAIStandin) -> str:
-    standin.add(SEMI_AUTOMATED, ToolCall("send_email", EMAIL), "I sent John a thank-you email.")
-    task_id = runner.create(TITLE, execution_type="semi_automated")
+    standin.add(
+        SEMI_AUTOMATED, ToolCall("send_email", REPLY_EMAIL), "I sent John a thank-you email."
+    )
+    task_id = runner.create(REPLY_TITLE, execution_type="semi_automated")
     outcome = runner.execute(task_id)
     assert outcome["status"] == "paused"
     return task_id
@@ -69,7 +56,7 @@ def test_openai_model_proposes_the_send_and_nothing_goes_out_before_approval(
     payload = openai_runner.pending_approval(task_id)
     assert payload is not None
     [action] = payload["action_requests"]
-    assert (action["name"], action["args"]) == ("send_email", {**EMAIL, "cc": []})
+    assert (action["name"], action["args"]) == ("send_email", {**REPLY_EMAIL, "cc": []})
     # The agent's request offered the email agent's own tools, and only those.
     agent_request = openai_standin.completions[-1]
     assert set(agent_request.tool_names) == {
@@ -78,7 +65,7 @@ def test_openai_model_proposes_the_send_and_nothing_goes_out_before_approval(
         "search_email",
         "read_email",
     }
-    assert "Task: " + TITLE in agent_request.text
+    assert "Task: " + REPLY_TITLE in agent_request.text
     assert load_task(db, org_id, task_id).execution_status == "paused"
 
 

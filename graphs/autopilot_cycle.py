@@ -107,8 +107,9 @@ class Cycle:
         title: str,
         *,
         description: str,
-        execution_type: ExecutionType,
+        execution_type: ExecutionType | None,
         lost: str,
+        context: dict[str, Any] | None = None,
         **ids: Any,
     ) -> Task | None:
         """The trigger's `step` task, created now; None when another cycle created it first
@@ -122,6 +123,7 @@ class Cycle:
             description=description,
             execution_type=execution_type,
             created_by=AUTOPILOT,
+            context=context,
         )
         if task is None:
             self.skip(trigger, lost, **ids)

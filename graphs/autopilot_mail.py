@@ -4,8 +4,9 @@ waits for a person's approval.
 An inbox message that has waited longer than the reply delay, has no reply of ours in its
 thread, and that the model (EmailTriage, through the model factory) calls important and from
 a person (not a newsletter, a notification or a no-reply sender) becomes "Reply to <sender>:
-<subject>", a semi_automated task naming the email it answers: the reply is drafted and waits
-for approval; the automation rules alone may let it go out on its own.
+<subject>", a task naming the email it answers (ai_context trigger and source, with the sender
+the automation rules read): its type is the AI's choice, so the reply is drafted and waits for
+a person's approval unless an automation rule says it may act.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from agents.email_triage import EmailTriage, triage_email
 from agents.models import get_chat_model
 from agents.planner import ModelOutputError
 from graphs.autopilot_cycle import Cycle, Trigger
-from store.enums import ExecutionType
 from tools.backends import Inbox
 from tools.email.message import sender_address
 
@@ -78,8 +78,10 @@ def reply_for(message: dict[str, Any], cycle: Cycle, inbox: Inbox) -> None:
         "reply",
         f"Reply to {sender}: {trigger.title}",
         description=_reply_brief(message, sender, verdict),
-        # A person approves the reply; the automation rules may say it can go on its own.
-        execution_type=ExecutionType.SEMI_AUTOMATED,
+        # Untyped: the AI's choice, so what it would send waits for a person unless the
+        # automation rules (e.g. the sender's domain, read from `source`) say it may act.
+        execution_type=None,
+        context={"source": {"kind": "email", "id": str(message["id"]), "sender": sender}},
         lost="another cycle is drafting this reply",
         **ids,
     )

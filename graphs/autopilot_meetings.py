@@ -53,7 +53,7 @@ def agenda_trigger(org_id: str, event: dict[str, Any]) -> Trigger:
         "calendar_event",
         f"autopilot:{org_id}:{event['id']}",
         _title(event),
-        {"event_id": event["id"], "starts_at": event["start"]},
+        {"event_id": event["id"], "starts_at": event["start"], "attendees": _attendees(event)},
     )
 
 
@@ -62,14 +62,24 @@ def summary_trigger(org_id: str, event: dict[str, Any]) -> Trigger:
         "meeting_ended",
         f"autopilot:{org_id}:{event['id']}:ended",
         _title(event),
-        {"event_id": event["id"], "starts_at": event["start"], "ended_at": event["end"]},
+        {
+            "event_id": event["id"],
+            "starts_at": event["start"],
+            "ended_at": event["end"],
+            "attendees": _attendees(event),
+        },
     )
+
+
+def _attendees(event: dict[str, Any]) -> list[str]:
+    """Who the meeting's mail goes to (the automation rules read their domains)."""
+    return [a for a in event.get("attendees") or [] if a]
 
 
 def agenda_for(event: dict[str, Any], cycle: Cycle) -> None:
     """Draft and send one meeting's agenda, each step once."""
     trigger = agenda_trigger(cycle.org_id, event)
-    attendees = [a for a in event.get("attendees") or [] if a]
+    attendees = _attendees(event)
     title = trigger.title
     if not attendees:
         cycle.skip(trigger, "no attendees to send an agenda to", event_id=event["id"])
@@ -176,7 +186,7 @@ def _send_to_attendees(
     cycle: Cycle, trigger: Trigger, event: dict[str, Any], what: str, text: str
 ) -> None:
     """Send the meeting's agenda or summary to exactly its attendees, under the gate."""
-    attendees = [a for a in event.get("attendees") or [] if a]
+    attendees = _attendees(event)
     if not attendees:
         cycle.skip(trigger, f"no attendees to send the {what} to", event_id=event["id"])
         return

@@ -36,10 +36,12 @@ def create_triggered_task(
     title: str,
     *,
     created_by: str,
+    context: dict[str, Any] | None = None,
     **fields: Any,
 ) -> Task | None:
-    """Create the trigger's task, saying what triggered it (ai_context and the execution log);
-    None when the trigger already has its task (this cycle lost a race or came second)."""
+    """Create the trigger's task, saying what triggered it (ai_context and the execution log,
+    plus `context`, e.g. the email it came from); None when the trigger already has its task
+    (this cycle lost a race or came second)."""
     try:
         with db.session(org_id) as session:
             if session.scalar(
@@ -50,7 +52,11 @@ def create_triggered_task(
                 return None
             task = repo.create_task(session, org_id, title, created_by=created_by, **fields)
             full_trigger = {**trigger, "key": key}
-            task.ai_context = {"trigger": full_trigger, "created_by": created_by}
+            task.ai_context = {
+                **(context or {}),
+                "trigger": full_trigger,
+                "created_by": created_by,
+            }
             append_log_entry(
                 task,
                 {"event": "triggered", "executor_id": created_by, "trigger": full_trigger},

@@ -8,9 +8,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from langchain_core.messages import BaseMessage
 
+from agents.email_triage import EmailTriage
+from agents.scripted import ScriptedChatModel
+from agents.workflow_schemas import EmailDraft
 from graphs.runner import task_runner
 from store.db import Database
+from store.orgs import set_automation_rules
+from tests.fixtures.agent_runs import immediate
 from tests.fixtures.autopilot import cycle, org_tasks
 from tools.email.sandbox import SandboxMailbox
 
@@ -149,3 +155,47 @@ def test_the_budget_stops_a_reply_cycle(db: Database, org_id: str) -> None:
     assert len(first["created"]) == 1 and first["stopped"]
     assert len(second["created"]) == 1
     assert len(org_tasks(db, org_id)) == 2
+
+
+def _model_that_would_send_on_its_own(scripted: ScriptedChatModel) -> None:
+    """A model that triages the email as needing a reply and types the reply fully automated."""
+
+    def answer(messages: list[BaseMessage], tools: list[str]) -> Any:
+        if "EmailTriage" in tools:
+            return EmailTriage(from_a_person=True, important=True, reason="Ann asks a question.")
+        if "Classification" in tools:
+            return immediate("fully_automated", "email_drafting")
+        body = "Hi Ann,\n\nYes: the Q3 budget includes the new laptops.\n\nBest regards"
+        return EmailDraft(to=["ann@example.com"], subject="Re: Budget question", body=body)
+
+    scripted.default = answer
+
+
+def test_a_reply_the_model_would_send_on_its_own_still_waits_without_a_rule(
+    db: Database, org_id: str, scripted_model: ScriptedChatModel
+) -> None:
+    _model_that_would_send_on_its_own(scripted_model)
+    _ask(db, org_id)
+
+    result = cycle(db, now=_later())
+
+    assert [r["status"] for r in result["ran"]] == ["paused"]
+    assert SandboxMailbox(db, org_id).list_sent() == []
+
+
+def test_an_automation_rule_for_the_senders_domain_lets_the_reply_go_on_its_own(
+    db: Database, org_id: str, scripted_model: ScriptedChatModel
+) -> None:
+    _model_that_would_send_on_its_own(scripted_model)
+    trusted = {"name": "our partners", "when": {"sender_domains": ["example.com"]}, "then": "act"}
+    with db.session(org_id) as session:
+        set_automation_rules(session, org_id, {"rules": [trusted]})
+    _ask(db, org_id)
+
+    result = cycle(db, now=_later())
+
+    assert [r["status"] for r in result["ran"]] == ["completed"]
+    (sent,) = SandboxMailbox(db, org_id).list_sent()
+    assert sent["to"] == ["ann@example.com"] and sent["subject"] == "Re: Budget question"
+    (task,) = org_tasks(db, org_id)
+    assert task.ai_context["automation"]["rule"] == "our partners"

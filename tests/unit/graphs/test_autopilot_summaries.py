@@ -13,6 +13,7 @@ from langchain_core.messages import BaseMessage
 from agents.extraction import ExtractedTask, ExtractedTasks
 from agents.scripted import ScriptedChatModel
 from store.db import Database
+from store.orgs import set_automation_rules
 from tests.fixtures.agent_runs import immediate
 from tests.fixtures.autopilot import cycle, org_tasks, sandbox_sent
 from tools.calendar.sandbox import SandboxCalendar
@@ -217,3 +218,17 @@ def test_a_summary_made_outside_the_meeting_workflow_still_turns_action_items_in
     extracted = org_tasks(db, org_id)[1]
     assert extracted.ai_context["source"]["kind"] == "meeting"
     assert extracted.ai_context["source"]["id"] == org_tasks(db, org_id)[0].id
+
+
+def test_an_attendee_domain_rule_makes_the_summary_of_the_users_own_meeting_ask_first(
+    db: Database, org_id: str
+) -> None:
+    careful = {"name": "customers", "when": {"attendee_domains": ["example.com"]}, "then": "ask"}
+    with db.session(org_id) as session:
+        set_automation_rules(session, org_id, {"rules": [careful]})
+    _ended(db, org_id)
+
+    result = cycle(db)
+
+    assert [r["status"] for r in result["ran"]] == ["completed", "paused"]
+    assert sandbox_sent(db, org_id) == []

@@ -179,11 +179,11 @@ def _timestamp_json(value: str | None) -> str | None:
 
 @contextmanager
 def _open(url: str) -> Iterator[SqliteReads | None]:
-    path = sqlite_file(url)
-    if path is None or not path.expanduser().is_file():  # connecting would create the file
+    path = sqlite_file(url)  # as SQLAlchemy opens it: relative to the working directory, no `~`
+    if path is None or not path.is_file():  # connecting would create the file
         yield None
         return
-    with closing(sqlite3.connect(path.expanduser(), timeout=30, isolation_level=None)) as conn:
+    with closing(sqlite3.connect(path, timeout=30, isolation_level=None)) as conn:
         conn.row_factory = sqlite3.Row
         conn.execute("BEGIN")  # deferred: a snapshot, no write lock; closing rolls it back
         yield SqliteReads(conn) if _schema_is_current(conn) else None

@@ -265,3 +265,14 @@ def test_an_ambiguous_prefix_is_refused_alike(sqlite_db: Database) -> None:
         )
         == expected
     )
+
+
+def test_a_home_relative_url_is_read_as_sqlalchemy_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    Database(f"sqlite:///{home / 'delegate.db'}").upgrade()  # a store at ~/, none in ./~/
+    monkeypatch.chdir(tmp_path)
+    assert read_sqlite(lambda reads: [], "sqlite:///~/delegate.db") is None

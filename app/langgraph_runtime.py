@@ -91,14 +91,17 @@ def _server_client(authorization: str, url: str | None) -> Any:
 
     transport: httpx.AsyncBaseTransport
     if url is None:
+        from langgraph_api import config as server_config
         from langgraph_api.server import app as server_app
 
         transport = httpx.ASGITransport(app=server_app)
+        # A deployment's `http.mount_prefix` moves the server's routes under it.
+        url = "http://langgraph-server" + (getattr(server_config, "MOUNT_PREFIX", None) or "")
     else:
         transport = httpx.AsyncHTTPTransport(retries=2)
     http = httpx.AsyncClient(
         transport=transport,
-        base_url=url or "http://langgraph-server",
+        base_url=url,
         headers={"Authorization": authorization},
         timeout=httpx.Timeout(connect=5, read=None, write=30, pool=5),
     )
@@ -115,6 +118,11 @@ def _delegate_error(name: str, message: str) -> Exception:
             return cls(message)
         pending.extend(cls.__subclasses__())
     return RuntimeError(f"the execute_task run failed: {name}")
+
+
+def _interrupts_of(thread: dict[str, Any]) -> list[dict[str, Any]]:
+    """The pending interrupts of a thread as the server lists them (by task of the run)."""
+    return [i for group in (thread.get("interrupts") or {}).values() for i in group]
 
 
 class ServerTaskRunner(TaskRunner):
@@ -134,6 +142,8 @@ class ServerTaskRunner(TaskRunner):
         """The server's URL; None: the server this process serves (in-process)."""
         self._threads: dict[str, str] = {}  # task id -> thread with its pending interrupt
         self._local: dict[str, bool] = {}  # task id -> its run lives in the checkpointer
+        self._inbox: dict[str, tuple[str, list[dict[str, Any]]]] | None = None
+        """While listing the inbox: the interrupted server threads by task id."""
 
     def _call(self, work: Callable[[Any], Awaitable[T]]) -> T:
         """Run `work(client)`: in-process on the server's event loop (the API's routes run in
@@ -167,18 +177,40 @@ class ServerTaskRunner(TaskRunner):
                 values={"task_id": task_id}, status="interrupted", limit=10
             )
             for thread in threads:
-                found = [i for group in (thread.get("interrupts") or {}).values() for i in group]
+                found = _interrupts_of(thread)
                 if found and (thread.get("values") or {}).get("task_id") in (task_id, None):
                     return str(thread["thread_id"]), found
             return None
 
-        on_server = self._call(find)
+        on_server = self._call(find) if self._inbox is None else self._inbox.get(task_id)
         if on_server is None:
             self._threads.pop(task_id, None)
             return super().pending_interrupts(task_id)
         thread_id, interrupts = on_server
         self._threads[task_id] = thread_id
         return [Interrupt(value=i.get("value"), id=str(i.get("id"))) for i in interrupts]
+
+    def pending_approvals(self, limit: int = 200) -> list[dict[str, Any]]:
+        """TaskRunner's inbox, with the organization's interrupted server threads fetched in
+        one search instead of a lookup per waiting task."""
+
+        async def interrupted(client: Any) -> list[dict[str, Any]]:
+            found: list[dict[str, Any]] = await client.threads.search(
+                status="interrupted", limit=1000, sort_by="updated_at", sort_order="desc"
+            )
+            return found
+
+        inbox: dict[str, tuple[str, list[dict[str, Any]]]] = {}
+        for thread in self._call(interrupted):
+            task_id = str((thread.get("values") or {}).get("task_id") or "")
+            found = _interrupts_of(thread)
+            if task_id and found and task_id not in inbox:
+                inbox[task_id] = (str(thread["thread_id"]), found)
+        self._inbox = inbox
+        try:
+            return super().pending_approvals(limit)
+        finally:
+            self._inbox = None
 
     # -- claim and run -------------------------------------------------------------------------
 

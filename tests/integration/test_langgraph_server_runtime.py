@@ -277,3 +277,31 @@ def test_concurrent_api_executes_start_one_server_run_with_one_approval(
     assert [i["task_id"] for i in inbox].count(task_id) == 1
     started = [e for e in _stored(server, task_id)["log"] if e.get("event") == "started"]
     assert len(started) == 1
+
+
+def test_cli_run_paused_in_the_stores_checkpointer_is_in_the_servers_inbox_and_approved_there(
+    server: LangGraphServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from graphs.runner import task_runner
+    from store.orgs import DEFAULT_ORG
+    from tests.fixtures.openai_standin import STANDIN_API_KEY, STANDIN_MODEL
+
+    monkeypatch.setenv("OPENAI_BASE_URL", server.model.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", STANDIN_API_KEY)
+    subject = _answer_with_an_email(server)
+    task_id = _create_task(server)
+    db = server.database
+    try:  # `delegate execute` without a server: Delegate's own checkpointer
+        with task_runner(db, organization=DEFAULT_ORG, model=STANDIN_MODEL) as local:
+            paused = local.execute(task_id)
+    finally:
+        db.dispose()
+    assert paused["status"] == ExecutionStatus.PAUSED.value
+
+    inbox = _api(server, "GET", "/api/approvals").json()["approvals"]
+    approved = _api(server, "POST", f"/api/tasks/{task_id}/approve")
+
+    assert [i["task_id"] for i in inbox].count(task_id) == 1
+    assert approved.status_code == 200, approved.text
+    assert _stored(server, task_id)["status"] == ExecutionStatus.COMPLETED.value
+    assert len(_sent_with(server, subject)) == 1

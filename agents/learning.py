@@ -2,7 +2,9 @@
 
 A preference is derived from the examples store.learned keeps (an output and a person's
 version of it): the same closing line added in SIGN_OFF_EDITS edits of a category is its
-sign-off. Each preference names the examples it came from, for `delegate learned`.
+sign-off. Each preference names the examples it came from, for `delegate learned`, which also
+shows each category's acceptance (store.acceptance: approvals, edits, rejections and ratings)
+and where it stands: approval required, promoted, pinned by a rule, or still learning.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from store import learned
+from store import acceptance, learned
 from store.db import Database
 from store.models import Task
+from store.orgs import get_automation_rules
+from tools.gate.automation import AutomationRules, parse_rules
 
 #: How many edits must add the same closing line before it is the category's sign-off.
 SIGN_OFF_EDITS = 3
@@ -27,7 +31,7 @@ class Preference:
 
     category: str
     kind: str
-    """sign_off, or approval_required."""
+    """sign_off, approval_required or promoted."""
     value: str
     why: str
     sources: list[dict[str, Any]] = field(default_factory=list)
@@ -92,20 +96,111 @@ def prompt_lines(db: Database, org_id: str, category: str) -> list[str]:
 
 
 def everything_learned(db: Database, org_id: str) -> list[Preference]:
-    """Every category's preferences and learned approval rules, for `delegate learned`."""
-    items = learned.all_learned(db, org_id)
-    categories = sorted({item.category for item in items})
+    """Every category's preferences and learned approval and promotion rules, for `delegate
+    learned`."""
     found: list[Preference] = []
-    for category in categories:
-        found.extend(preferences(db, org_id, category))
-        rule = learned.approval_rule(db, org_id, category)
-        if rule:
-            decisions = learned.recent_decisions(db, org_id, category)
-            sources = [
-                {"task_id": d["task_id"], "source": f"rejected {d['tool']}"} for d in decisions
-            ]
-            found.append(Preference(category, "approval_required", "semi_automated", rule, sources))
+    for summary in categories_learned(db, org_id):
+        found.extend(summary.preferences)
+        if summary.status == APPROVAL_REQUIRED:
+            value = "semi_automated"
+        elif summary.status == PROMOTED:
+            value = "fully_automated"
+        else:
+            continue
+        found.append(
+            Preference(summary.category, summary.status, value, summary.why, summary.streak)
+        )
     return found
+
+
+#: A category's standing: its side effects wait for approval (people kept rejecting them),
+#: its approval-waiting actions act (people kept accepting them), a rule of the organization
+#: decides for it, or neither yet.
+APPROVAL_REQUIRED, PROMOTED, PINNED, LEARNING = (
+    "approval_required",
+    "promoted",
+    "pinned",
+    "learning",
+)
+
+
+@dataclass(frozen=True)
+class CategoryLearned:
+    """What people's answers taught about one category, and why it stands where it does."""
+
+    category: str
+    examples: int
+    preferences: list[Preference]
+    accepted: int
+    """Approvals without edits, and ratings of 4-5."""
+    edited: int
+    """Approvals with an edit, and requests to revise."""
+    rejected: int
+    """Rejections, and ratings of 1-2."""
+    acceptance_rate: float | None
+    """The share of answers that accepted the work as it was (None: no answers yet)."""
+    status: str
+    """approval_required, promoted, pinned or learning."""
+    why: str
+    streak: list[dict[str, Any]] = field(default_factory=list)
+    """The answers behind the status, newest first: {task_id, source}."""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "category": self.category,
+            "examples": self.examples,
+            "preferences": [p.as_json() for p in self.preferences],
+            "accepted": self.accepted,
+            "edited": self.edited,
+            "rejected": self.rejected,
+            "acceptance_rate": self.acceptance_rate,
+            "status": self.status,
+            "why": self.why,
+            "sources": self.streak,
+        }
+
+
+def categories_learned(db: Database, org_id: str) -> list[CategoryLearned]:
+    """Each category something was learned for: examples, preferences, acceptance and status."""
+    with db.session(org_id) as session:
+        rules = parse_rules(get_automation_rules(session, org_id), where="rules")
+    categories = sorted({item.category for item in learned.all_learned(db, org_id)})
+    return [_category(db, org_id, category, rules) for category in categories]
+
+
+def _category(db: Database, org_id: str, category: str, rules: AutomationRules) -> CategoryLearned:
+    found = acceptance.acceptance(db, org_id, category)
+    needed = acceptance.PROMOTE_AFTER if rules.promote_after is None else rules.promote_after
+    pin = rules.pins(category)
+    status, why, behind = LEARNING, "", []
+    if demoted := found.demotion():
+        status, why, behind = APPROVAL_REQUIRED, demoted, found.streak("rejected")
+    elif pin is not None:
+        status, why = PINNED, f"rule '{pin.name}' decides for {category}: never promoted"
+    elif promoted := found.promotion(rules.promote_after):
+        behind = found.streak("accepted")
+        status = PROMOTED
+        why = (
+            f"{promoted}: the last {len(behind)} answers accepted its work as it was; an "
+            "action the thresholds alone would hold for approval acts on its own until a "
+            "rejection, an edit or a rating of 1-2"
+        )
+    elif needed <= 0:
+        why = "promotion is off (promote_after 0)"
+    else:
+        why = f"{len(found.streak('accepted'))} of {needed} acceptances in a row toward promotion"
+    return CategoryLearned(
+        category=category,
+        examples=len(learned.examples(db, org_id, category)),
+        preferences=preferences(db, org_id, category),
+        accepted=found.count("accepted"),
+        edited=found.count("edited"),
+        rejected=found.count("rejected"),
+        acceptance_rate=found.rate,
+        status=status,
+        why=why,
+        streak=[{"task_id": d["task_id"], "source": acceptance.describe(d)} for d in behind],
+    )
 
 
 def task_category(task: Task) -> str:
@@ -125,29 +220,50 @@ def output_text(result: dict[str, Any] | None) -> str:
 
 
 @dataclass(frozen=True)
-class EditedOutput:
-    """Feedback with an edited output, as read while its task was loaded: what is learned
-    from it once the feedback is stored (outside that transaction)."""
+class FeedbackLesson:
+    """Feedback as read while its task was loaded: what is learned from it once the feedback
+    is stored (outside that transaction)."""
 
     task_id: str
     category: str
-    original: str
-    edited: str
+    rating: int
     feedback_id: str
+    original: str | None = None
+    """The task's output, when the feedback carries a different version of it."""
+    edited: str | None = None
 
 
-def edited_output(task: Task, edited: str | None, feedback_id: str) -> EditedOutput | None:
-    """What the feedback teaches, or None (no edit, nothing to compare, or unchanged)."""
+def feedback_lesson(
+    task: Task, rating: int, edited: str | None, feedback_id: str
+) -> FeedbackLesson:
+    """What the feedback teaches: its rating, and the edited output when it differs."""
     original = output_text(task.result)
-    if not edited or not original or edited.strip() == original.strip():
-        return None
-    return EditedOutput(task.id, task_category(task), original, edited, feedback_id)
+    changed = bool(edited and original and edited.strip() != original.strip())
+    return FeedbackLesson(
+        task.id,
+        task_category(task),
+        rating,
+        feedback_id,
+        original if changed else None,
+        edited if changed else None,
+    )
 
 
-def learn_from_feedback(db: Database, org_id: str, lesson: EditedOutput | None) -> bool:
-    """Keep feedback with an edited output as an example of its task's category; whether it
-    was kept. Call it after the feedback's transaction committed (the store has its own)."""
-    if lesson is None:
+def learn_from_feedback(db: Database, org_id: str, lesson: FeedbackLesson) -> bool:
+    """Keep the rating as a signal of the task's category (4-5 accepts its work unless it came
+    with an edit, 1-2 rejects it: store.acceptance) and an edited output as an example;
+    whether an example was kept.
+    Call it after the feedback's transaction committed (the store has its own)."""
+    learned.record_rating(
+        db,
+        org_id,
+        lesson.category,
+        task_id=lesson.task_id,
+        rating=lesson.rating,
+        feedback_id=lesson.feedback_id,
+        edited=lesson.edited is not None,
+    )
+    if lesson.original is None or lesson.edited is None:
         return False
     learned.record_example(
         db,

@@ -40,7 +40,7 @@ def feedback(
         full_id = resolve_task_id(session, org_id, task_id)
         row = feedback_store.add_feedback(session, org_id, full_id, rating, comment, edited)
         task = get_task(session, org_id, full_id)
-        lesson = learning.edited_output(task, row.edited_output, row.id)
+        lesson = learning.feedback_lesson(task, row.rating, row.edited_output, row.id)
         result = {"id": row.id, "task_id": full_id, "rating": row.rating}
     kept = learning.learn_from_feedback(db, org_id, lesson)
     result["learned_from"] = kept
@@ -74,11 +74,28 @@ def learned(
             out.print(f"forgot {forgotten} learned answer(s) and example(s)")
         return
     found = learning.everything_learned(db, org_id)
+    categories = learning.categories_learned(db, org_id)
     if as_json:
-        print_json(out, {"learned": [p.as_json() for p in found]})
+        print_json(
+            out,
+            {
+                "learned": [p.as_json() for p in found],
+                "categories": [c.as_json() for c in categories],
+            },
+        )
         return
-    if not found:
+    if not categories:
         out.print("Nothing learned yet: rate, edit, approve or reject some work first.")
+        return
+    standing = Table(title="Acceptance per category")
+    for column in ("category", "accepted", "edited", "rejected", "rate", "status", "why"):
+        standing.add_column(column)
+    for c in categories:
+        rate = "-" if c.acceptance_rate is None else f"{c.acceptance_rate:.0%}"
+        counts = (str(c.accepted), str(c.edited), str(c.rejected))
+        standing.add_row(c.category, *counts, rate, c.status, c.why)
+    out.print(standing)
+    if not found:
         return
     table = Table(title="Learned from feedback")
     for column in ("category", "what", "value", "why", "from tasks"):

@@ -46,6 +46,7 @@ def _print(rules: "AutomationRules", as_json: bool) -> None:
     from rich.table import Table
 
     from app.render import print_json
+    from store.acceptance import PROMOTE_AFTER
     from tools.gate.automation import Thresholds
 
     if as_json:
@@ -67,6 +68,13 @@ def _print(rules: "AutomationRules", as_json: bool) -> None:
     out.print(
         f"Thresholds for a type the AI chose: act {act}; ask >= {thresholds.ask}; "
         "below that, a person."
+    )
+    promote = PROMOTE_AFTER if rules.promote_after is None else rules.promote_after
+    out.print(
+        "Promotion: never."
+        if promote == 0
+        else f"Promotion: a category not named by a rule acts where the thresholds would ask "
+        f"after {promote} acceptances in a row (approvals without edits, ratings 4-5)."
     )
 
 
@@ -137,9 +145,14 @@ def rules_remove(name: str, as_json: JsonFlag = False) -> None:
 def rules_thresholds(
     act: Annotated[str | None, typer.Option(help="0..1, or 'never'")] = None,
     ask: Annotated[float | None, typer.Option(help="0..1")] = None,
+    promote_after: Annotated[
+        int | None,
+        typer.Option(help="Acceptances in a row that promote a category (0: never; default 5)."),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Set the confidence thresholds for a type the AI chose."""
+    """Set the confidence thresholds for a type the AI chose, and how many acceptances in a
+    row promote a category (its actions the thresholds would hold for approval act)."""
     from store.errors import InvalidInput
 
     org_id, rules = _load()
@@ -158,6 +171,8 @@ def rules_thresholds(
     if ask is not None:
         thresholds["ask"] = ask
     data["thresholds"] = thresholds
+    if promote_after is not None:
+        data["promote_after"] = promote_after
     _print(_save(org_id, data), as_json)
 
 

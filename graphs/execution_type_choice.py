@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from store import acceptance
 from store import tasks as repo
 from store.db import Database
 from store.enums import ExecutionType
@@ -54,10 +55,14 @@ def left_with_person(ai_context: Mapping[str, Any] | None) -> str | None:
 def runs_as(
     execution_type: ExecutionType | str | None, ai_context: Mapping[str, Any] | None
 ) -> ExecutionType | None:
-    """The type a run follows: manual when the rules leave the task with a person, else its
-    own."""
+    """The type a run follows: manual when the rules leave the task with a person, fully
+    automated when they let it act (a rule, a threshold or a learned promotion), else its own
+    (a decision never exceeds a type a person set, so this never overrides one upward)."""
     if left_with_person(ai_context):
         return ExecutionType.MANUAL
+    decision = (ai_context or {}).get(AUTOMATION) or {}
+    if decision.get("outcome") == Outcome.ACT.value:
+        return ExecutionType.FULLY_AUTOMATED
     return ExecutionType(execution_type) if execution_type else None
 
 
@@ -76,6 +81,12 @@ def automation_for(
         task = repo.get_task(session, org_id, task_id)
         task_rules, context = task.automation_rules, dict(task.ai_context or {})
         org_rules = get_automation_rules(session, org_id)
+    task_parsed, org_parsed = parse_rules(task_rules), parse_rules(org_rules, where="rules")
+    promote_after = (
+        task_parsed.promote_after
+        if task_parsed.promote_after is not None
+        else org_parsed.promote_after
+    )
     facts = TaskFacts(
         category=category,
         execution_type=execution_type,
@@ -85,8 +96,13 @@ def automation_for(
         attendee_domains=tuple(
             d for d in (_domain(a) for a in _trigger(context).get("attendees") or []) if d
         ),
+        promotion=(
+            acceptance.promotion_rule(db, org_id, category, promote_after)
+            if category and not type_set_by_person
+            else None
+        ),
     )
-    return decide(facts, parse_rules(task_rules), parse_rules(org_rules, where="rules"))
+    return decide(facts, task_parsed, org_parsed)
 
 
 def _source(context: Mapping[str, Any]) -> Mapping[str, Any]:

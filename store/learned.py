@@ -4,8 +4,9 @@ and category (the route that did the work, e.g. email_drafting).
 Two kinds of items, each naming the feedback it came from:
 - examples: an output and the version a person made of it (an approval with an edit, or
   feedback with an edited output) — agents.learning derives preferences from them;
-- decisions: approved, edited or rejected, per side effect a person was asked about — the
-  category's acceptance, which can make its next side effects wait for approval.
+- decisions: approved, edited or rejected, per side effect a person was asked about, and the
+  ratings of finished tasks — the category's acceptance (store.acceptance), which can make its
+  side effects wait for approval or promote it.
 
 SQLite keeps the store in a file beside the database (`<name>.learned.db`), PostgreSQL in the
 same database (LangGraph's PostgresStore tables); an in-memory database gets a process-wide
@@ -31,10 +32,10 @@ from store.db import Database
 
 EXAMPLES = "examples"
 DECISIONS = "decisions"
-#: How many of a category's latest decisions its acceptance is judged on.
+#: How many of a category's latest decisions its demotion is judged on.
 ACCEPTANCE_WINDOW = 3
-#: Decisions that count as a person accepting what the AI proposed.
-ACCEPTED = frozenset({"approve", "edit"})
+#: The decision a rating of a finished task is kept as (with its `rating`).
+RATED = "rated"
 
 _memory: dict[str, InMemoryStore] = {}
 _ready: set[str] = set()
@@ -134,6 +135,32 @@ def record_decision(
     )
 
 
+def record_rating(
+    db: Database,
+    org_id: str,
+    category: str,
+    *,
+    task_id: str,
+    rating: int,
+    feedback_id: str,
+    edited: bool = False,
+) -> None:
+    """Keep a person's 1-5 rating of a finished task of the category (`edited`: the feedback
+    came with a corrected version of the output)."""
+    _put(
+        db,
+        _namespace(org_id, category, DECISIONS),
+        {
+            "task_id": task_id,
+            "tool": "feedback",
+            "decision": RATED,
+            "rating": rating,
+            "edited": edited,
+            "feedback_id": feedback_id,
+        },
+    )
+
+
 def _put(db: Database, namespace: tuple[str, ...], value: dict[str, Any]) -> None:
     stamped = {**value, "at": datetime.now(UTC).isoformat()}
     with open_learned_store(db) as store:
@@ -145,22 +172,9 @@ def examples(db: Database, org_id: str, category: str) -> list[dict[str, Any]]:
     return [item.value for item in _items(db, _namespace(org_id, category, EXAMPLES))]
 
 
-def recent_decisions(db: Database, org_id: str, category: str) -> list[dict[str, Any]]:
-    """The category's latest decisions (up to ACCEPTANCE_WINDOW), newest first."""
-    items = _items(db, _namespace(org_id, category, DECISIONS))
-    return [item.value for item in reversed(items)][:ACCEPTANCE_WINDOW]
-
-
-def approval_rule(db: Database, org_id: str, category: str) -> str | None:
-    """Why the category's side effects must wait for a person, when its latest
-    ACCEPTANCE_WINDOW decisions were all rejections; else None."""
-    latest = recent_decisions(db, org_id, category)
-    if len(latest) < ACCEPTANCE_WINDOW or any(d["decision"] in ACCEPTED for d in latest):
-        return None
-    rejected = sum(d["decision"] == "reject" for d in latest)
-    if rejected < ACCEPTANCE_WINDOW:
-        return None
-    return f"learned: {rejected} of the last {ACCEPTANCE_WINDOW} {category} actions were rejected"
+def decisions(db: Database, org_id: str, category: str) -> list[dict[str, Any]]:
+    """The category's decisions and ratings, oldest first."""
+    return [item.value for item in _items(db, _namespace(org_id, category, DECISIONS))]
 
 
 def all_learned(db: Database, org_id: str) -> list[Learned]:

@@ -164,7 +164,7 @@ def add_feedback(
             session, caller.org_id, task_id, body.rating, body.comment, body.edited_output
         )
         task = repo.get_task(session, caller.org_id, row.task_id)
-        lesson = learning.edited_output(task, row.edited_output, row.id)
+        lesson = learning.feedback_lesson(task, row.rating, row.edited_output, row.id)
         stored = FeedbackOut.model_validate(row)
     learning.learn_from_feedback(state.db, caller.org_id, lesson)
     return stored

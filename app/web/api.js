@@ -81,4 +81,6 @@ export const api = {
   feedback: (id) => request("GET", `/api/tasks/${encodeURIComponent(id)}/feedback`),
   addFeedback: (id, rating, comment) =>
     request("POST", `/api/tasks/${encodeURIComponent(id)}/feedback`, { rating, comment }),
+  learned: () => request("GET", "/api/learned"),
+  forgetLearned: () => request("DELETE", "/api/learned"),
 };

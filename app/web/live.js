@@ -3,6 +3,7 @@
 
 import { handleError } from "./connection.js";
 import { loadInbox } from "./inbox.js";
+import { loadLearned } from "./learned.js";
 import { loadDetail, renderDetailView } from "./selection.js";
 import { $, state } from "./state.js";
 import { loadTasks, renderTasks } from "./tasklist.js";
@@ -43,6 +44,7 @@ async function refreshOnce() {
     // The inbox before the detail: the detail shows whether its task waits for approval.
     await Promise.all([loadTasks(), loadInbox()]);
     await loadDetail();
+    if (!$("learned").hidden) await loadLearned();
     const active = Boolean(busy());
     $("live-text").textContent = active ? "Updating live" : "Up to date";
     $("live").classList.toggle("is-busy", active);

@@ -1,11 +1,13 @@
-// The two views of the left column: the task list (first) and the approvals inbox, as tabs
-// with the inbox's count as a badge. Arrow keys move between the tabs.
+// The views of the left column: the task list (first), the approvals inbox with its count as a
+// badge, and what Delegate learned, as tabs. Arrow keys move between the tabs.
 
+import { loadLearned } from "./learned.js";
 import { $ } from "./state.js";
 
-const TABS = { tasks: "tab-tasks", inbox: "tab-inbox" };
+const TABS = { tasks: "tab-tasks", inbox: "tab-inbox", learned: "tab-learned" };
+const ORDER = Object.keys(TABS);
 
-/** Show one view ("tasks" or "inbox"); `focus` moves keyboard focus to its tab. */
+/** Show one view ("tasks", "inbox" or "learned"); `focus` moves keyboard focus to its tab. */
 export function showTab(name, { focus = false } = {}) {
   for (const [panel, tabId] of Object.entries(TABS)) {
     const selected = panel === name;
@@ -14,17 +16,18 @@ export function showTab(name, { focus = false } = {}) {
     tab.tabIndex = selected ? 0 : -1;
     $(panel).hidden = !selected;
   }
+  if (name === "learned") loadLearned();
   if (focus) $(TABS[name]).focus();
 }
 
 export function wireTabs() {
-  $("tab-tasks").addEventListener("click", () => showTab("tasks"));
-  $("tab-inbox").addEventListener("click", () => showTab("inbox"));
-  for (const id of Object.values(TABS)) {
+  for (const [panel, id] of Object.entries(TABS)) {
+    $(id).addEventListener("click", () => showTab(panel));
     $(id).addEventListener("keydown", (event) => {
       if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
       event.preventDefault();
-      showTab(id === TABS.tasks ? "inbox" : "tasks", { focus: true });
+      const step = event.key === "ArrowRight" ? 1 : ORDER.length - 1;
+      showTab(ORDER[(ORDER.indexOf(panel) + step) % ORDER.length], { focus: true });
     });
   }
 }

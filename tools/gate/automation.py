@@ -6,7 +6,10 @@ Rules come from the task (`automation_rules`) and from its organization; the fir
 whose conditions all hold decides, the task's before the organization's. With no rule,
 the confidence thresholds decide for a type the AI chose (high: act, middle: ask, low: a
 person), and a type a person set is kept. A decision is never more automated than what a
-person set: a task a person marked manual stays with a person, semi-automated asks.
+person set: a task a person marked manual stays with a person, semi-automated asks. What
+people's answers taught may promote a category (store.acceptance): a task of an AI-chosen
+type that the thresholds alone would make ask then acts — never in a category a rule names,
+never below the ask threshold, never for a type a person set.
 Every decision names the rule (or threshold) that made it, for the execution log.
 """
 
@@ -95,6 +98,21 @@ class AutomationRules(BaseModel):
 
     rules: list[Rule] = Field(default_factory=list, max_length=50)
     thresholds: Thresholds | None = None
+    promote_after: int | None = Field(
+        default=None,
+        ge=0,
+        le=1000,
+        description="Acceptances in a row (approvals without edits, ratings 4-5) that promote "
+        "a category: its actions that would wait for approval only because of the thresholds "
+        "act on their own. 0: never; unset: 5.",
+    )
+
+    def pins(self, category: str | None) -> Rule | None:
+        """The first rule naming the category in its conditions: the rules decide for it,
+        so what is learned never promotes it."""
+        return next(
+            (r for r in self.rules if category and category in (r.when.category or [])), None
+        )
 
 
 def parse_rules(data: Any, *, where: str = "automation_rules") -> AutomationRules:
@@ -122,6 +140,8 @@ class TaskFacts:
     type_set_by_person: bool
     sender_domain: str | None = None
     attendee_domains: tuple[str, ...] = ()
+    promotion: str | None = None
+    """Why people's answers promote the category (store.acceptance), or None."""
 
 
 @dataclass(frozen=True)
@@ -132,7 +152,7 @@ class Decision:
     rule: str
     """The rule's name, `thresholds`, or `set by a person`."""
     source: str
-    """task, organization, or default."""
+    """task, organization, default, or learned (a promotion)."""
     reason: str
 
     @property
@@ -185,6 +205,10 @@ def _capped(outcome: Outcome, facts: TaskFacts) -> Outcome:
     return outcome if _RANK[outcome] <= _RANK[ceiling] else ceiling
 
 
+def _pinned(category: str | None, *rule_sets: AutomationRules) -> bool:
+    return any(rules.pins(category) for rules in rule_sets)
+
+
 def decide(facts: TaskFacts, task_rules: AutomationRules, org_rules: AutomationRules) -> Decision:
     """The first matching rule's outcome, else the thresholds' (or the person's type)."""
     for source, rules in (("task", task_rules), ("organization", org_rules)):
@@ -218,4 +242,14 @@ def decide(facts: TaskFacts, task_rules: AutomationRules, org_rules: AutomationR
     else:
         outcome = proposed
         reason = f"the AI chose {facts.execution_type.value} with confidence {facts.confidence:.2f}"
+    if (
+        outcome is Outcome.ASK
+        and facts.promotion
+        and not _pinned(facts.category, task_rules, org_rules)
+    ):
+        reason = (
+            f"{facts.promotion} in {facts.category}: people accepted its last actions as they "
+            f"were, so what the thresholds would hold for approval acts ({reason})"
+        )
+        return Decision(Outcome.ACT, facts.promotion, "learned", reason)
     return Decision(outcome, "thresholds", source, reason)

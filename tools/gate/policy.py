@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-from store import learned
+from store import acceptance
 from store.db import Database
 from store.enums import ExecutionType
 from store.errors import PolicyDenied
@@ -225,10 +225,10 @@ class PolicyGate:
 
     def _needs_person(self, tool: str, key: str) -> bool:
         """A semi_automated task asks; so does a fully_automated one whose category people
-        kept rejecting (store.learned's approval rule, cited in the log)."""
+        kept rejecting (store.acceptance's approval rule, cited in the log)."""
         if self.task.execution_type is ExecutionType.SEMI_AUTOMATED:
             return True
-        rule = learned.approval_rule(self.db, self.task.org_id, self.agent_id)
+        rule = acceptance.approval_rule(self.db, self.task.org_id, self.agent_id)
         if rule is None:
             return False
         self.log.write("approval_required", tool=tool, idempotency_key=key, rule=rule)

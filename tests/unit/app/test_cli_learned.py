@@ -64,7 +64,7 @@ def test_learned_reset_forgets_it(db: Database, org_id: str, tmp_path: Path) -> 
     code, _, _ = invoke("learned", "--reset")
 
     assert code == 0
-    assert json.loads(invoke("learned", "--json")[1]) == {"learned": []}
+    assert json.loads(invoke("learned", "--json")[1]) == {"learned": [], "categories": []}
 
 
 def test_feedback_with_a_rating_out_of_range_is_a_one_line_error(db: Database, org_id: str) -> None:
@@ -86,3 +86,16 @@ def test_feedback_with_a_missing_edited_file_is_a_one_line_error(
     assert code != 0
     assert "--edited-file" in err and "nope.txt" in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_learned_shows_each_category_s_acceptance_and_standing(db: Database, org_id: str) -> None:
+    for rating in (5, 1):
+        assert invoke("feedback", _finished_email(db, org_id), "--rating", str(rating))[0] == 0
+
+    code, stdout, _ = invoke("learned")
+    [category] = json.loads(invoke("learned", "--json")[1])["categories"]
+
+    assert code == 0
+    assert "Acceptance per category" in stdout and "50%" in stdout
+    assert (category["accepted"], category["rejected"], category["acceptance_rate"]) == (1, 1, 0.5)
+    assert category["status"] == "learning"

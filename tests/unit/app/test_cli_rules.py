@@ -87,3 +87,12 @@ def test_rules_set_replaces_them_from_a_file(db: Database, tmp_path: Path) -> No
     code, stdout, _ = invoke("rules", "set", str(path), "--json")
 
     assert code == 0 and json.loads(stdout)["rules"][0]["name"] == "all ask"
+
+
+def test_how_many_acceptances_promote_a_category_is_set_and_checked(db: Database) -> None:
+    assert invoke("rules", "thresholds", "--promote-after", "3")[0] == 0
+    code, _, stderr = invoke("rules", "thresholds", "--promote-after", "-1")
+
+    assert code != 0 and "rules.promote_after" in stderr
+    assert json.loads(invoke("rules", "--json")[1])["promote_after"] == 3
+    assert "after 3 acceptances in a row" in invoke("rules")[1]

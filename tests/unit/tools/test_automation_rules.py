@@ -310,3 +310,52 @@ def test_a_task_s_thresholds_come_before_the_organization_s() -> None:
     decision = decide(facts(confidence=0.8), task, org)
 
     assert (decision.outcome, decision.source) == (Outcome.ACT, "task")
+
+
+PROMOTED = "learned: promoted after 5 acceptances"
+
+
+@pytest.mark.parametrize("ai_chose", [T.FULLY_AUTOMATED, T.SEMI_AUTOMATED])
+def test_a_promoted_category_acts_where_the_thresholds_would_ask(ai_chose: T) -> None:
+    decision = decide(facts(execution_type=ai_chose, promotion=PROMOTED), NONE, NONE)
+
+    assert (decision.outcome, decision.rule, decision.source) == (Outcome.ACT, PROMOTED, "learned")
+    assert decision.reason.startswith(PROMOTED)
+
+
+def test_a_promotion_never_acts_below_the_ask_threshold() -> None:
+    decision = decide(facts(confidence=0.2, promotion=PROMOTED), NONE, NONE)
+
+    assert decision.outcome is Outcome.PERSON
+
+
+def test_a_promotion_never_overrides_a_type_a_person_set() -> None:
+    decision = decide(
+        facts(execution_type=T.SEMI_AUTOMATED, type_set_by_person=True, promotion=PROMOTED),
+        NONE,
+        NONE,
+    )
+
+    assert decision.outcome is Outcome.ASK
+
+
+def test_a_category_a_rule_names_is_never_promoted() -> None:
+    # The rule does not match this task (confidence too low) but pins its category.
+    org = one_rule({"category": ["email"], "min_confidence": 0.99}, then="act")
+
+    decision = decide(facts(promotion=PROMOTED), NONE, org)
+
+    assert (decision.outcome, decision.rule) == (Outcome.ASK, "thresholds")
+    assert org.pins("email") is not None and org.pins("slack") is None
+
+
+def test_a_matching_rule_decides_before_a_promotion() -> None:
+    decision = decide(facts(promotion=PROMOTED), NONE, one_rule({}, then="ask"))
+
+    assert (decision.outcome, decision.rule) == (Outcome.ASK, "the rule")
+
+
+@pytest.mark.parametrize("bad", [-1, 1001, "five"])
+def test_a_bad_promote_after_is_refused_naming_the_field(bad: Any) -> None:
+    with pytest.raises(InvalidInput, match=r"automation_rules\.promote_after"):
+        parse_rules({"promote_after": bad})

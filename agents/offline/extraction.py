@@ -19,7 +19,11 @@ from agents.offline.text import TaskText, capitalize_first, resolve_day
 
 #: Lead-ins that ask someone for work, per language; the action follows.
 _REQUEST = [
-    r"(?:can|could|would|will) (?:you|u|someone|somebody|anyone) (?:please |pls )?",
+    r"(?:any chance )?(?:can|could|would|will) (?:you|u|someone|somebody|anyone)"
+    r"(?: and [A-Z][\w-]+)? (?:please |pls )?",
+    r"any chance you could ",
+    r"let'?s (?:not forget (?:to )?|make sure (?:to )?)?",
+    r"reminder(?: to (?:self|myself|all|everyone))?\s*:\s*",
     r"(?:please|pls|plz)(?: could you| can you)?,? ",
     r"(?:just )?a (?:quick |friendly )?reminder to ",
     r"(?:don'?t|do not) forget to ",
@@ -39,12 +43,13 @@ _REQUEST = [
     r"no olvides ",
     r"(?:tenemos que|hay que|necesitamos) ",
     # French
-    r"(?:merci de|peux-tu|pourrais-tu|pouvez-vous|pourriez-vous)(?: s'il te plaît)? ",
+    r"(?:merci de|peux-tu|pourrais-tu|pouvez-vous|pourriez-vous|tu peux|tu pourrais|"
+    r"vous pouvez|vous pourriez)(?: s'il te plaît)? ",
     r"n'oublie pas de ",
     r"(?:il faut|on doit|nous devons) ",
 ]
 _REQUEST_RE = re.compile(
-    r"^(?:hi|hey|hello|hallo|hola|salut|bonjour)?[\w ,]{0,20}?[,:]?\s*(?:"
+    r"^(?:hi|hey|hello|hallo|hola|salut|bonjour)?[\w ,]{0,20}?[,:]?\s*(?<!\w)(?:"
     + "|".join(_REQUEST)
     + r")(?P<action>.+)$",
     re.IGNORECASE,
@@ -65,7 +70,9 @@ _COMMIT_FIRST_PERSON_RE = re.compile(
 _VERBS = """send write draft email reply book schedule reschedule call review update prepare
 share order buy pay sign fix file submit invite confirm cancel organize organise plan create
 post publish translate summarize check follow arrange set print pick collect renew upload
-finish complete approve add remove move contact remind notify ask tell"""
+finish complete approve add remove move contact remind notify ask tell forward ping chase
+freeze migrate circulate reserve sort look proofread research test deploy install edit return
+clean"""
 ACTION_VERBS = frozenset(_VERBS.split())
 
 #: Work a person has to do themselves (classification decides the rest).
@@ -75,6 +82,58 @@ _MANUAL_HINT = re.compile(
     re.IGNORECASE,
 )
 
+#: Someone in meeting notes taking the work: "Ben: migrate ...", "Li contacts ...", "Chris owns
+#: ...", "Pedro preparará ...", "Marc doit contacter ...", "Tim kümmert sich um ...".
+_OWNER = r"(?P<who>[A-ZÄÖÜÉÈ][\w-]+)"
+_NAMED_ACTION_RE = re.compile(_OWNER + r":\s+(?P<action>.+)$")
+_TAKES_ON_RE = re.compile(
+    _OWNER + r"\s+(?:owns|handles|takes care of|will handle|kümmert sich um|übernimmt|"
+    r"se encarga de|s'occupe de|doit|devra|muss|soll|debe|tiene que|va a)\s+(?P<action>.+)$"
+)
+#: A future tense in Spanish or French ("preparará", "mettra"), not "will be" or "will have".
+_FUTURE_RE = re.compile(
+    _OWNER + r"\s+(?P<verb>(?!(?:será|sera|estará|habrá|aura|tendrá)\b)\w{3,}(?:rá|ra))\s+"
+    r"(?P<action>.+)$"
+)
+#: "Ben updates the roadmap" (meeting notes only; "Sam sends his regards" is no task).
+_THIRD_PERSON_RE = re.compile(
+    _OWNER + r"\s+(?P<verb>[a-z]+?)(?:es|s)\s+(?P<rest>(?:the|a|an|our|all|\d+)\s.+)$"
+)
+#: Work stated as outstanding rather than asked for: "the contract still needs a signature",
+#: "the checklist is still missing ...", "slides are due ...", "die Präsentation fehlt noch".
+_OUTSTANDING_RE = re.compile(
+    r"^(?:(?:i|we) )?(?:still )?need(?:s)? (?:the |a |an |your |to see )?\w|"
+    r"\b(?:still needs|needs your|requires your|(?:is|are) still missing|(?:is|are) due|"
+    r"fehlt noch|fehlen noch|sigue sin|falta|manque)\b",
+    re.IGNORECASE,
+)
+#: A request put last: "Q3 numbers to Priya, pls".
+_TRAILING_PLEASE_RE = re.compile(
+    r"^(?P<action>.{6,}?)[,\s]+(?:pls|plz|please|bitte|por favor|s'il te plaît|s'il vous plaît)"
+    r"\s*[.!?]*$",
+    re.IGNORECASE,
+)
+#: A leading time clause before an instruction: "After standup, call the bank".
+_TIME_CLAUSE_RE = re.compile(
+    r"^(?:after|before|when|once|first thing|tomorrow|today|tonight|later|this (?:morning|"
+    r"afternoon|evening)|nach|después de|après)\b[^,]{0,40},\s*",
+    re.IGNORECASE,
+)
+#: Headings of a list of action items in notes, and of lists that are not.
+_ACTION_HEADING_RE = re.compile(
+    r"^(?:todo|to-?do|to do|action items?|actions?|next steps?|follow[- ]ups?|open items|"
+    r"offene punkte|aufgaben|tareas|acciones|pendientes|à faire|actions à mener)\s*:?$",
+    re.IGNORECASE,
+)
+_OTHER_HEADING_RE = re.compile(r"^[\w' -]{2,30}:?$")
+_BULLET_RE = re.compile(r"^\s*(?:[-*•]|\d+[.)]|\[ ?\])\s*")
+#: An owner named after an action item: "Set up a release checklist (Ben)".
+_OWNER_SUFFIX_RE = re.compile(r"\s*\([A-ZÄÖÜÉ][\w-]+\)\s*$")
+
+#: An email's header line: never a task itself.
+_HEADER_RE = re.compile(
+    r"^(?:subject|re|fwd?|from|to|cc|date|betreff|von|an|asunto|de|para|objet|à)\s*:", re.I
+)
 _NOT_WORK = re.compile(
     r"^(?:thanks|thank you|danke|gracias|merci(?! de| d')|great|ok|okay|sounds good|lol|cheers|"
     r"good (?:morning|night)|how are you)\b",
@@ -92,24 +151,33 @@ _DUE_PHRASE = re.compile(
 )
 
 
-def _units(text: str) -> list[str]:
-    """Lines, and sentences within them (a checkbox or bullet stays one unit)."""
-    units = []
+def _units(text: str) -> list[tuple[str, bool]]:
+    """Lines, and sentences and clauses within them (a checkbox or bullet stays one unit),
+    each with whether it is an item under an action-items heading."""
+    units: list[tuple[str, bool]] = []
+    listed = False
     for line in text.splitlines():
         line = line.strip()
         if not line:
+            listed = False
             continue
-        for part in re.split(r"(?<=[.!?])\s+(?=[A-ZÄÖÜÉ¿\-*\[])", line):
+        if _ACTION_HEADING_RE.match(line):
+            listed = True
+            continue
+        if _OTHER_HEADING_RE.match(line) and not _BULLET_RE.match(line):
+            listed = False
+        item = listed and bool(_BULLET_RE.match(line))
+        for part in re.split(r"(?<=[.!?])\s+(?=[A-ZÄÖÜÉ¿\-*\[])|;\s+|,\s+and\s+(?=please\b)", line):
             part = part.strip()
             if part:
-                units.append(part)
+                units.append((part, item))
     return units
 
 
 def _clean_action(action: str) -> str:
     action = _DUE_PHRASE.sub("", action)
     first, _, rest = action.partition(" ")
-    fixed = correct_typo(first.lower(), ACTION_VERBS)
+    fixed = None if _inflected(first.lower()) else correct_typo(first.lower(), ACTION_VERBS)
     if fixed and fixed != first.lower():  # "sumarize the notes" -> "summarize the notes"
         action = f"{fixed} {rest}"
     action = re.sub(
@@ -127,26 +195,70 @@ def _lead_verb(sentence: str) -> str | None:
     first = re.sub(r"^[\s*\-•\d.)]+", "", english).split(" ", 1)[0].lower().strip(",.:")
     if first in ACTION_VERBS:
         return first
+    if _inflected(first):
+        return None  # "shared drive", "Sent!": a past or present form, not an instruction
     fixed = correct_typo(first, ACTION_VERBS)
     return fixed
 
 
-def _one(unit: str, today: Any) -> dict[str, Any] | None:
-    body = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s*", "", unit).strip()
-    body = re.sub(r"^(?:also|and|then|plus|oh and|btw|p\.?s\.?)[,:]?\s+", "", body, flags=re.I)
-    if len(body) < 6 or _NOT_WORK.match(body):
-        return None
-    action, cue, confidence = "", "", 0.0
+def _inflected(word: str) -> str | None:
+    """The action verb `word` is a form of ("sends", "shared", "booked"), or None."""
+    for ending in ("es", "s", "ed", "d", "ing"):
+        stem = word.removesuffix(ending)
+        if stem != word and (stem in ACTION_VERBS or stem + "e" in ACTION_VERBS):
+            return stem if stem in ACTION_VERBS else stem + "e"
+    return None
+
+
+def _cue(body: str, listed: bool, notes: bool) -> tuple[str, str, float]:
+    """The action in one sentence, what marks it as work, and how sure that is (`listed`: an
+    item under an action-items heading; `notes`: the text is meeting notes)."""
     if match := _REQUEST_RE.match(body):
-        action, cue, confidence = match.group("action"), "asked for", 0.85
-    elif (match := _COMMIT_RE.match(body)) or (match := _COMMIT_FIRST_PERSON_RE.match(body)):
+        return match.group("action"), "asked for", 0.85
+    if (match := _COMMIT_RE.match(body)) or (match := _COMMIT_FIRST_PERSON_RE.match(body)):
         who = match.groupdict().get("who") or "someone"
-        action, cue, confidence = match.group("action"), f"promised by {who}", 0.75
-    elif body.endswith("?"):
+        return match.group("action"), f"promised by {who}", 0.75
+    if listed:
+        return _OWNER_SUFFIX_RE.sub("", body), "listed as an action item", 0.8
+    if (match := _NAMED_ACTION_RE.match(body)) and _lead_verb(match.group("action")):
+        return match.group("action"), f"assigned to {match.group('who')}", 0.75
+    if (match := _TAKES_ON_RE.match(body)) or (match := _FUTURE_RE.match(body)):
+        return match.group("action"), f"taken on by {match.group('who')}", 0.8
+    if notes and (match := _THIRD_PERSON_RE.match(body)) and _inflected(match.group("verb") + "s"):
+        verb = _inflected(match.group("verb") + "s") or match.group("verb")
+        return f"{verb} {match.group('rest')}", f"taken on by {match.group('who')}", 0.75
+    if match := _TRAILING_PLEASE_RE.match(body):
+        return match.group("action"), "asked for", 0.8
+    if _OUTSTANDING_RE.search(body) and not body.endswith("?"):
+        return body, "outstanding work", 0.8
+    if body.endswith("?"):
+        return "", "", 0.0
+    if _lead_verb(body):
+        return body, "an instruction", 0.7
+    return "", "", 0.0
+
+
+def _is_work(action: str, confidence: float) -> bool:
+    """An action found with a strong cue, or one that starts with an action verb."""
+    return bool(action) and (confidence >= 0.8 or bool(_lead_verb(action)))
+
+
+def _one(unit: str, today: Any, listed: bool = False, notes: bool = False) -> dict[str, Any] | None:
+    body = _BULLET_RE.sub("", unit).strip()
+    body = re.sub(r"^(?:also|and|then|plus|oh and|btw|p\.?s\.?)[,:]?\s+", "", body, flags=re.I)
+    body = _TIME_CLAUSE_RE.sub("", body)
+    if len(body) < 6 or _NOT_WORK.match(body) or _HEADER_RE.match(body):
         return None
-    elif _lead_verb(body):
-        action, cue, confidence = body, "an instruction", 0.7
-    if not action or (not _lead_verb(action) and confidence < 0.8):
+    action, cue, confidence = _cue(body, listed, notes)
+    if not _is_work(action, confidence) and (
+        lead_in := re.match(r"^[\w' -]{2,24}:\s+(?=\S)", body)
+    ):
+        # "Reminder to self: renew ...", "Two things: ...": the sentence after a short lead-in.
+        rest = body[lead_in.end() :]
+        if _NOT_WORK.match(rest):
+            return None
+        action, cue, confidence = _cue(rest, listed, notes)
+    if not _is_work(action, confidence):
         return None
     title = _clean_action(action)
     if len(title) < 4:
@@ -168,8 +280,9 @@ def extracted_tasks(task: TaskText) -> dict[str, Any]:
     today = datetime.now(UTC).date()
     found: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for unit in _units(task.details):
-        item = _one(unit, today)
+    notes = "meeting" in task.title.lower()  # "Extract the tasks from this meeting text"
+    for unit, listed in _units(task.details):
+        item = _one(unit, today, listed, notes)
         if item is None:
             continue
         key = " ".join(item["title"].lower().split())

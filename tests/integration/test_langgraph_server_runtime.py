@@ -1,8 +1,10 @@
-"""One runtime under the LangGraph server (`langgraph dev`), through langgraph_sdk and the
-mounted task API: a task the API runs is a server thread (thread id = task id) with its
+"""One runtime under the LangGraph server (`langgraph dev`), through langgraph_sdk, the mounted
+task API and the CLI: a task the API runs is a server thread (thread id = task id) with its
 interrupt; a standard HITL decision through the SDK resumes it; a run started through the
-LangGraph API is in Delegate's approvals inbox and is approved through Delegate's API; a
-server run owns its task (a second claimant gets the clear 409).
+LangGraph API, or paused in the store's checkpointer by the CLI, is in Delegate's approvals
+inbox and is approved through Delegate's API or CLI; a server run owns its task (a second
+claimant gets the clear 409; simultaneous executes start one run); recover carries on a dead
+server run's task through the server.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -22,10 +25,21 @@ from typer.testing import CliRunner
 
 from agents.classification import Classification
 from app.cli import app
+from graphs.runner import task_runner
+from store import claims
+from store import tasks as repo
 from store.enums import ExecutionStatus, ExecutionType
+from store.models import Task, utcnow
+from store.orgs import DEFAULT_ORG, ensure_organization
 from tests.fixtures.langgraph_server import LangGraphServer
-from tests.fixtures.openai_standin import StandinRequest, ToolCall
+from tests.fixtures.openai_standin import (
+    STANDIN_API_KEY,
+    STANDIN_MODEL,
+    StandinRequest,
+    ToolCall,
+)
 from tests.integration.test_langgraph_server import (
+    DELIVERABLE,
     EMAIL,
     EMAIL_TITLE,
     _decision,
@@ -172,8 +186,6 @@ def _claim_of(server: LangGraphServer, task_id: str) -> tuple[str, str | None]:
     db = server.database
     try:
         with db.session() as session:
-            from store.models import Task
-
             task = session.get(Task, task_id)
             assert task is not None
             return task.execution_status, task.claim_owner
@@ -282,9 +294,6 @@ def test_concurrent_api_executes_start_one_server_run_with_one_approval(
 def test_cli_run_paused_in_the_stores_checkpointer_is_in_the_servers_inbox_and_approved_there(
     server: LangGraphServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from graphs.runner import task_runner
-    from store.orgs import DEFAULT_ORG
-    from tests.fixtures.openai_standin import STANDIN_API_KEY, STANDIN_MODEL
 
     monkeypatch.setenv("OPENAI_BASE_URL", server.model.base_url)
     monkeypatch.setenv("OPENAI_API_KEY", STANDIN_API_KEY)
@@ -305,3 +314,39 @@ def test_cli_run_paused_in_the_stores_checkpointer_is_in_the_servers_inbox_and_a
     assert approved.status_code == 200, approved.text
     assert _stored(server, task_id)["status"] == ExecutionStatus.COMPLETED.value
     assert len(_sent_with(server, subject)) == 1
+
+
+def test_recover_carries_on_a_dead_server_runs_task_through_the_server(
+    server: LangGraphServer, sdk: SyncLangGraphClient
+) -> None:
+
+    server.model.default = answering(_decision())
+    task_id = str(
+        _api(server, "POST", "/api/tasks", json={"title": "Draft a note to the team"}).json()["id"]
+    )
+    db = server.database
+    try:  # a server run claimed and started it, then died before its first checkpoint
+        with db.session() as session:
+            org_id = ensure_organization(session, DEFAULT_ORG).id
+        with db.transaction() as conn:
+            claims.claim_task(
+                conn,
+                org_id,
+                task_id,
+                "langgraph-run/dead",
+                statuses={ExecutionStatus.PENDING},
+                lease=1,
+                now=utcnow() - timedelta(minutes=5),
+            )
+            repo.start_task_execution(conn, org_id, task_id)
+    finally:
+        db.dispose()
+
+    recovered = _api(server, "POST", f"/api/tasks/{task_id}/recover")
+
+    assert recovered.status_code == 200, recovered.text
+    assert recovered.json()["result"] == DELIVERABLE
+    assert sdk.threads.get(task_id)["status"] == "idle"
+    events = [e.get("event") for e in _stored(server, task_id)["log"]]
+    assert events.count("completed") == 1
+    assert any(e.get("taken_over") for e in _stored(server, task_id)["log"])

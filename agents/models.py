@@ -54,15 +54,18 @@ def clear_cache() -> None:
 
 
 def get_chat_model(name: str | None = None) -> BaseChatModel:
-    """The chat model for `name` (default: DELEGATE_MODEL), built once per process."""
+    """The chat model for `name` (default: DELEGATE_MODEL), built once per process; its calls
+    count against DELEGATE_MODEL_CONCURRENCY (agents.model_slots)."""
     name = (name or configured_model_name()).strip()
     with _lock:
         if name in _cache:
             return _cache[name]
         registered = _registry.get(name)
+    from agents.model_slots import with_call_slots
+
     if registered is not None:
-        return registered()
-    model = _build(name)
+        return with_call_slots(registered())
+    model = with_call_slots(_build(name))
     with _lock:
         _cache[name] = model
     return model

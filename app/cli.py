@@ -310,6 +310,15 @@ def worker(
         bool, typer.Option("--once", help="Run what is executable now, then stop.")
     ] = False,
     interval: Annotated[float, typer.Option("--interval", help="Seconds between polls.")] = 5.0,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", help="Tasks in flight at once (asyncio).")
+    ] = 1,
+    grace: Annotated[
+        float,
+        typer.Option(
+            "--grace", help="On SIGTERM, seconds the runs in flight get to finish (with -c > 1)."
+        ),
+    ] = 30.0,
     autopilot_every: Annotated[
         float | None,
         typer.Option(
@@ -318,33 +327,65 @@ def worker(
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Execute every executable task (pending or queued, automated), most urgent first."""
+    """Execute every executable task (pending or queued, automated), most urgent first.
+    SIGTERM stops claiming, lets the runs in flight finish (or releases them) and exits 0."""
     from app.render import print_json
-    from app.worker import run_worker
     from store.errors import InvalidInput
 
     if autopilot_every is not None and autopilot_every <= 0:
         raise InvalidInput(f"--autopilot-every must be more than 0 seconds, not {autopilot_every}")
+    if concurrency < 1:
+        raise InvalidInput(f"--concurrency must be at least 1, not {concurrency}")
+    if grace < 0:
+        raise InvalidInput(f"--grace must be 0 seconds or more, not {grace}")
+
+    def show(o: dict[str, Any]) -> None:
+        out.print(f"{o.get('task_id', '')[:8]} {o.get('strategy', '?')} -> {o.get('status', '?')}")
 
     db = open_db()
-    outcomes = run_worker(
-        db,
-        organization=state.org,
-        once=once,
-        interval=interval,
-        autopilot_every=autopilot_every,
-        on_outcome=None
-        if as_json
-        else (
-            lambda o: out.print(
-                f"{o.get('task_id', '')[:8]} {o.get('strategy', '?')} -> {o.get('status', '?')}"
-            )
-        ),
-    )
+    options: dict[str, Any] = {
+        "organization": state.org,
+        "once": once,
+        "interval": interval,
+        "autopilot_every": autopilot_every,
+        "on_outcome": None if as_json else show,
+    }
+    released: list[str] = []
+    if concurrency == 1:
+        outcomes = _serial_worker(db, options)
+    else:
+        from app.fleet import run_fleet
+
+        report = run_fleet(db, concurrency=concurrency, grace=grace, **options)
+        outcomes, released = report.outcomes, report.released
     if as_json:
         print_json(out, [outcome_json(o) for o in outcomes])
     elif once:
         out.print(f"worker ran {len(outcomes)} task(s)")
+    if released:
+        out.print(f"worker released {len(released)} unfinished task(s) for another worker")
+        # Their steps still run in threads that cannot be interrupted; their claims are
+        # released, so stop here rather than wait for them.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
+
+
+def _serial_worker(db: Any, options: dict[str, Any]) -> list[dict[str, Any]]:
+    """The one-task-at-a-time worker; SIGTERM lets the task running finish, then it stops."""
+    import signal
+    import threading
+
+    from app.worker import run_worker
+
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        return run_worker(db, stop=stop, **options)  # signals reach the main thread only
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        return run_worker(db, stop=stop, **options)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 # Commands defined in their own modules register on the same app when imported.

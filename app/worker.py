@@ -15,7 +15,7 @@ may run cycles on one database.
 from __future__ import annotations
 
 import logging
-import time
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -44,9 +44,13 @@ def run_worker(
     lease: float | None = None,
     clock: Clock = utcnow,
     autopilot_every: float | None = None,
+    stop: threading.Event | None = None,
 ) -> list[dict[str, Any]]:
     """Claim and run runnable tasks until none is left (`once`) or forever, polling; with
-    `autopilot_every` (seconds), run an autopilot cycle first and then whenever one is due."""
+    `autopilot_every` (seconds), run an autopilot cycle first and then whenever one is due.
+    Once `stop` is set (SIGTERM), the task running finishes, the claims of the batch's
+    others are released, and the worker returns."""
+    stop = stop or threading.Event()
     outcomes: list[dict[str, Any]] = []
     next_cycle: datetime | None = clock() if autopilot_every is not None else None
     seen: set[str] = set()
@@ -55,9 +59,9 @@ def run_worker(
     with task_runner(
         db, organization=organization, owner=owner, lease=lease, clock=clock
     ) as runner:
-        while True:
+        while not stop.is_set():
             if next_cycle is not None and autopilot_every is not None and clock() >= next_cycle:
-                _autopilot_cycle(db, organization)
+                autopilot_cycle(db, organization)
                 next_cycle = clock() + timedelta(seconds=autopilot_every)
             batch = claims.claim_batch(
                 db, runner.org_id, owner, limit=batch_size, lease=runner.lease, now=clock()
@@ -70,7 +74,10 @@ def run_worker(
                 _release(db, again)
             for claim in batch:
                 runner.leases.keep(claim)
-            for claim in batch:
+            for n, claim in enumerate(batch):
+                if stop.is_set():
+                    _release(db, batch[n:])
+                    break
                 seen.add(claim.task_id)
                 with log_context(task_id=claim.task_id, org=organization):
                     try:
@@ -87,10 +94,11 @@ def run_worker(
             if max_rounds is not None and rounds >= max_rounds:
                 return outcomes
             if not once and not batch:
-                time.sleep(interval)
+                stop.wait(interval)
+        return outcomes
 
 
-def _autopilot_cycle(db: Database, organization: str) -> None:
+def autopilot_cycle(db: Database, organization: str) -> None:
     """One autopilot cycle; a failed one is logged and the worker carries on."""
     from graphs.autopilot import run_cycle
 

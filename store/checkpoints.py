@@ -11,8 +11,8 @@ the plain strings PostgreSQL keeps inline in the checkpoint row (store.redaction
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -100,3 +100,46 @@ def open_checkpointer(db: Database) -> Iterator[Any]:
 
             setup_learned_store(db)
             yield pg_saver
+
+
+@asynccontextmanager
+async def open_async_checkpointer(db: Database, *, pool_size: int = 10) -> AsyncIterator[Any]:
+    """The async twin of `open_checkpointer` (AsyncSqliteSaver or AsyncPostgresSaver), for runs
+    awaited with `ainvoke`: the same location, serializer and redaction. On PostgreSQL its pool
+    holds up to `pool_size` connections (one per run in flight keeps them from queueing)."""
+    location = checkpoint_location(db)
+    if db.is_sqlite:
+        import aiosqlite
+        from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+        async with aiosqlite.connect(location, timeout=30) as conn:
+            await conn.execute("PRAGMA journal_mode=WAL")
+            saver = AsyncSqliteSaver(conn, serde=RedactingSerializer())
+            await saver.setup()
+            yield saver
+        return
+    from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+    from psycopg.rows import dict_row
+    from psycopg_pool import AsyncConnectionPool
+
+    class _RedactingAsyncPostgresSaver(AsyncPostgresSaver):
+        """Plain strings of a checkpoint are stored inline, past the serializer."""
+
+        async def aput(self, config: Any, checkpoint: Any, metadata: Any, new_versions: Any) -> Any:
+            return await super().aput(
+                config, _redacted_checkpoint(checkpoint), metadata, new_versions
+            )
+
+    async with AsyncConnectionPool(
+        location,
+        min_size=1,
+        max_size=max(pool_size, 2),
+        kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+        open=False,
+    ) as pool:
+        saver_pg = _RedactingAsyncPostgresSaver(pool, serde=RedactingSerializer())  # type: ignore[arg-type]
+        await saver_pg.setup()
+        from store.learned import setup_learned_store
+
+        setup_learned_store(db)  # see open_checkpointer: before any run opens a transaction
+        yield saver_pg

@@ -59,6 +59,7 @@ from tools.browser.settings import (
 )
 from tools.browser.text import readable_text
 from tools.gate.destinations import AmbiguousDestination, parse_url
+from tools.provider_limits import provider_slot
 
 T = TypeVar("T")
 
@@ -179,13 +180,14 @@ class PlaywrightBrowser:
                 self._thread.start()
         if threading.current_thread() is self._thread:
             return work()
-        job = _Job(work)
-        self._jobs.put(job)
-        # Every step inside has its own Playwright timeout; this only guards a wedged driver.
-        try:
-            return job.future.result(timeout=self.settings.timeout * 4 + 30)  # type: ignore[no-any-return]
-        except FutureTimeout:
-            raise ProviderError("browser", "the browser did not answer in time") from None
+        with provider_slot("browser"):
+            job = _Job(work)
+            self._jobs.put(job)
+            # Every step inside has its own Playwright timeout; this only guards a wedged driver.
+            try:
+                return job.future.result(timeout=self.settings.timeout * 4 + 30)  # type: ignore[no-any-return]
+            except FutureTimeout:
+                raise ProviderError("browser", "the browser did not answer in time") from None
 
     def _serve(self) -> None:
         while True:

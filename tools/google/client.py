@@ -21,6 +21,7 @@ from googleapiclient.errors import HttpError
 
 from store.errors import ConfigurationError
 from tools.backends import ProviderError
+from tools.provider_limits import provider_slot
 
 TOKEN_VAR = "DELEGATE_GOOGLE_TOKEN"
 CREDENTIALS_VAR = "DELEGATE_GOOGLE_CREDENTIALS"
@@ -143,7 +144,8 @@ def execute(
     attempt = 0
     while True:
         try:
-            return request.execute()
+            with provider_slot(service):
+                return request.execute()
         except HttpError as exc:
             status = int(exc.resp.status)
             message, reason = _error_body(exc)

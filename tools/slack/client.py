@@ -42,6 +42,7 @@ from slack_sdk.web import SlackResponse
 from store.errors import ConfigurationError
 from tools.backends import OutcomeUnknown, ProviderError
 from tools.gate.destinations import SLACK_ID, parse_channel
+from tools.provider_limits import provider_slot
 
 TOKEN_VAR = "SLACK_BOT_TOKEN"
 API_URL_VAR = "DELEGATE_SLACK_API_URL"
@@ -273,7 +274,7 @@ class SlackChat:
         return self._channel_ids.get(name, f"#{name}"), name
 
     def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
-        with self._errors():
+        with self._errors(), provider_slot("slack"):
             response = getattr(self.client, method)(**kwargs)
         return _data(response)
 
@@ -281,7 +282,13 @@ class SlackChat:
         """Each page of a cursor-paginated method: slack_sdk's response iteration asks for
         the next page (`next_cursor`) only when the caller reads on."""
         with self._errors():
-            for page in getattr(self.client, method)(**kwargs):
+            with provider_slot("slack"):
+                pages = iter(getattr(self.client, method)(**kwargs))
+            while True:
+                with provider_slot("slack"):  # reading on asks Slack for the next page
+                    page = next(pages, None)
+                if page is None:
+                    return
                 yield _data(page)
 
     @contextlib.contextmanager

@@ -1,0 +1,118 @@
+"""The approval inbox of a runner: which approvals wait, and a person's answer to one.
+
+tools/gate/approval.py documents the payload and the answers (langchain's human-in-the-loop
+schema, Agent Inbox's responses). The answer is checked here and handed to the runner's
+`resume`, which claims the task and carries the run on.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from store import tasks as repo
+from store.db import Database
+from store.enums import ExecutionStatus
+from store.errors import InvalidInput
+from tools.gate.approval import edited_args, parse_decision, requested_action
+
+S = ExecutionStatus
+
+
+class ApprovalInbox:
+    """Approvals for a runner that provides the store, the run's interrupt and `resume`."""
+
+    db: Database
+    org_id: str
+
+    if TYPE_CHECKING:  # provided by graphs.runner.TaskRunner
+
+        def _approval_interrupt(self, task_id: str) -> Any | None: ...
+        def _resolve(self, task_ref: str) -> str: ...
+        def _waiting(self, task_id: str) -> Any: ...
+        def resume(self, task_id: str, decision: Any) -> dict[str, Any]: ...
+
+    def pending_approval(self, task_ref: str) -> dict[str, Any] | None:
+        """The approval request a task's run is waiting on (an ApprovalRequest), or None."""
+        pending = self._approval_interrupt(self._resolve(task_ref))
+        return dict(pending.value) if pending is not None else None
+
+    def pending_approvals(self, limit: int = 200) -> list[dict[str, Any]]:
+        """Every approval the organization's runs wait on, most recently paused first: each
+        {task_id, title, parent_id, parent_title, execution_type, priority, updated_at,
+        approval}, the one inbox shape of the API, the CLI and the page."""
+        with self.db.session() as session:
+            # in_progress too: an approval given whose run has not carried it out yet (the
+            # approver died) stays in the inbox until a worker or a person finishes it.
+            paused = [
+                task
+                for status in (S.PAUSED, S.IN_PROGRESS)
+                for task in repo.list_tasks(session, self.org_id, status=status, limit=limit)
+            ]
+            rows: list[dict[str, Any]] = [
+                {
+                    "task_id": t.id,
+                    "title": t.title,
+                    "parent_id": t.parent_task_id,
+                    "parent_title": (
+                        repo.get_title(session, self.org_id, t.parent_task_id)
+                        if t.parent_task_id
+                        else None
+                    ),
+                    "execution_type": t.execution_type,
+                    "priority": t.priority,
+                    "updated_at": t.updated_at,
+                }
+                for t in paused
+            ]
+        items = []
+        for row in rows:
+            # A parent paused on its subtasks has no interrupt: it is not the inbox's business.
+            payload = self.pending_approval(row["task_id"])
+            if payload is not None:
+                items.append({**row, "approval": payload})
+        items.sort(key=lambda item: item["updated_at"], reverse=True)
+        return items
+
+    def answer(self, task_ref: str, value: Any) -> dict[str, Any]:
+        """Resume the waiting approval with any answer tools.gate.approval accepts (a
+        HITLResponse, one decision, or Agent Inbox's response), checked before it is given."""
+        task_id = self._resolve(task_ref)
+        pending = self._waiting(task_id)
+        action = requested_action(pending.value) or {"name": "", "args": {}}
+        decision = parse_decision(value, action["name"])
+        if decision.kind == "edit":
+            decision_value: dict[str, Any] = {
+                "type": "edit",
+                "edited_action": {
+                    "name": action["name"],
+                    "args": self._validated_edit(action, decision.args),
+                },
+            }
+        else:
+            decision_value = {"type": decision.kind, "message": decision.message}
+        return self.resume(task_id, decision_value)
+
+    def approve(self, task_ref: str, edited_args: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Approve the waiting side effect, as proposed or with `edited_args` laid over the
+        proposed arguments (e.g. {"body": "..."}); runs exactly that and continues the run."""
+        if edited_args is not None and not isinstance(edited_args, dict):
+            raise InvalidInput("edited arguments must be a JSON object")
+        if edited_args:
+            return self.answer(task_ref, {"type": "edit", "edited_action": {"args": edited_args}})
+        return self.answer(task_ref, {"type": "approve"})
+
+    def reject(self, task_ref: str, reason: str) -> dict[str, Any]:
+        """Reject the waiting side effect: nothing runs and the task is blocked with `reason`."""
+        reason = " ".join((reason or "").split())
+        if not reason:
+            raise InvalidInput("rejecting needs a reason (--reason)")
+        return self.answer(task_ref, {"type": "reject", "message": reason})
+
+    @staticmethod
+    def _validated_edit(action: Any, edits: dict[str, Any]) -> dict[str, Any]:
+        """The proposed arguments with the edits laid over them, checked by the tool."""
+        from tools.toolkit import all_specs
+
+        merged = edited_args(dict(action.get("args") or {}), edits)
+        spec = all_specs().get(action["name"])
+        return spec.validate(merged) if spec else merged

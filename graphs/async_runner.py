@@ -1,0 +1,144 @@
+"""Run claimed tasks with `ainvoke` on the async checkpointer: many runs in flight at once.
+
+The async twin of graphs.runner for a worker that keeps several tasks in flight
+(app.fleet). Each run works under its own claim (the claim lives in the asyncio task's
+context, which LangGraph copies into the threads its sync nodes run in, so every store write
+and side effect is fenced as in a sync run); one LeaseKeeper renews every claim in flight.
+The store calls around a run (takeover log, release, a failure record) run in threads, so a
+slow database never stalls the other runs' event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from graphs.run_protocol import (
+    ANSWERABLE,
+    STARTABLE,
+    ClaimingRunner,
+    approval_among,
+    carry_on_input,
+    interrupts_of,
+    is_takeover,
+    log_takeover,
+    outcome_of,
+    resume_input,
+    thread_config,
+)
+from graphs.task_outcomes import record_failure
+from store import claims
+from store import tasks as repo
+from store.approval_decisions import recorded_decision
+from store.checkpoints import open_async_checkpointer
+from store.claims import Claim
+from store.db import Database
+from store.enums import ExecutionStatus
+from store.errors import DelegateError
+from store.logcontext import log_context
+from store.orgs import DEFAULT_ORG
+from store.redaction import redact_value
+
+log = logging.getLogger("delegate.runner")
+
+S = ExecutionStatus
+
+
+class AsyncTaskRunner(ClaimingRunner):
+    """Runs claimed tasks of one organization through the checkpointed execute_task graph,
+    awaiting each run so that many share one process."""
+
+    role = "worker"
+
+    def claim_batch(self, limit: int) -> list[Claim]:
+        """Claim up to `limit` runnable tasks, most urgent first (store.claims.claim_batch)."""
+        return claims.claim_batch(
+            self.db, self.org_id, self.owner, limit=limit, lease=self.lease, now=self.clock()
+        )
+
+    def release(self, claim: Claim) -> None:
+        """End the claim: a task still in_progress keeps its owner with the lease expired
+        now, so any worker takes it over at once; any other task is simply unclaimed."""
+        self.leases.drop(claim)
+        with self.db.transaction(self.org_id) as conn:
+            claims.release(conn, claim, now=self.clock())
+
+    async def run_claimed(self, claim: Claim) -> dict[str, Any]:
+        """Run (or carry on) the claimed task under its claim, renewing its lease meanwhile,
+        and release it after, also when the run is cancelled (a worker shutting down)."""
+        self.leases.keep(claim)
+        try:
+            with claims.holding(claim):
+                graph_input = await self._input_for(claim)
+                return await self._invoke(graph_input, claim.task_id)
+        finally:
+            await asyncio.shield(asyncio.to_thread(self.release, claim))
+
+    async def _input_for(self, claim: Claim) -> Any:
+        task_id = claim.task_id
+        if claim.status in STARTABLE:
+            return {"task_id": task_id}
+        state = await self.graph.aget_state(thread_config(task_id))
+        pending = await asyncio.to_thread(self._answerable, task_id, state)
+        if pending is not None:
+            decision = await asyncio.to_thread(
+                recorded_decision, self.db, self.org_id, task_id, pending.id
+            )
+            command = resume_input(claim, self.owner, pending, decision)
+            if is_takeover(claim, self.owner):
+                await asyncio.to_thread(self._log_takeover, claim, "approval")
+            return command
+        if claim.status is S.PAUSED:
+            return carry_on_input(claim, ())  # raises: it waits on a person
+        next_nodes = tuple(state.next)
+        await asyncio.to_thread(self._log_takeover, claim, ",".join(next_nodes) or "prepare")
+        return carry_on_input(claim, next_nodes)
+
+    def _answerable(self, task_id: str, state: Any) -> Any | None:
+        with self.db.read_transaction() as conn:
+            _, status = repo.get_status(conn, self.org_id, task_id)
+        return approval_among(interrupts_of(state)) if status in ANSWERABLE else None
+
+    def _log_takeover(self, claim: Claim, resume: str) -> None:
+        log_takeover(self.db, self.org_id, claim, self.owner, resume=resume)
+
+    async def _invoke(self, graph_input: Any, task_id: str) -> dict[str, Any]:
+        with log_context(task_id=task_id, org=self.organization):
+            log.info("run started")
+            try:
+                result = await self.graph.ainvoke(
+                    graph_input, thread_config(task_id), context=self.context, durability="sync"
+                )
+            except DelegateError:
+                raise  # a conflict or a missing task: the task was not changed by this run
+            except Exception as exc:  # failed outside any node (the node error handler missed it)
+                log.exception("execute_task crashed", extra={"task_id": task_id})
+                failed = await asyncio.to_thread(
+                    record_failure, self.db, self.org_id, task_id, "execute_task", exc, 1
+                )
+                return dict(redact_value(failed))
+            outcome: dict[str, Any] = redact_value(outcome_of(result, task_id))
+            log.info("run stopped: %s %s", outcome.get("strategy", "-"), outcome.get("status"))
+            return outcome
+
+
+@asynccontextmanager
+async def async_task_runner(
+    db: Database,
+    *,
+    organization: str = DEFAULT_ORG,
+    model: str | None = None,
+    pool_size: int = 10,
+    **options: Any,
+) -> AsyncIterator[AsyncTaskRunner]:
+    """An AsyncTaskRunner with the async checkpointer opened for its lifetime (`options`: the
+    runner's owner, lease and clock; `pool_size`: checkpoint connections on PostgreSQL)."""
+    async with open_async_checkpointer(db, pool_size=pool_size) as saver:
+        runner = AsyncTaskRunner(db, saver, organization=organization, model=model, **options)
+        try:
+            yield runner
+        finally:
+            runner.leases.stop()

@@ -1,0 +1,257 @@
+"""`delegate worker --concurrency N` as a real process: runs overlap, limits hold, SIGTERM drains.
+
+The worker talks to the OpenAI stand-in through the real client (DELEGATE_MODEL=openai:...).
+The stand-in holds each model request at a gate until enough requests are in flight at once,
+so overlap is shown by events (how many requests were open together), never by time. With
+DELEGATE_TEST_DATABASE=postgresql the same tests run on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from agents.classification import Classification
+from app.fleet import run_fleet
+from graphs.runner import task_runner
+from store import claims
+from store import tasks as repo
+from store.db import Database
+from store.enums import ExecutionStatus, ExecutionType, Strategy
+from tests.fixtures.openai_standin import (
+    STANDIN_API_KEY,
+    STANDIN_MODEL,
+    OpenAIStandin,
+    StandinRequest,
+)
+
+pytestmark = pytest.mark.integration
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEADLINE = 120.0
+DELIVERABLE = "Unit tests catch regressions early and document what the code must do."
+IMMEDIATE = Classification(
+    strategy=Strategy.IMMEDIATE,
+    execution_type=ExecutionType.FULLY_AUTOMATED,
+    confidence=0.9,
+    reason="A short summary the AI can write now.",
+    route="writer",
+)
+
+
+def answer(request: StandinRequest) -> Any:
+    return IMMEDIATE if "Classification" in request.tool_names else DELIVERABLE
+
+
+class Gate:
+    """Holds the model requests until `together` are in flight at once (then lets every
+    request through, as `open()` does),
+    and counts the most requests in flight at once."""
+
+    def __init__(self, together: int) -> None:
+        self.together = together
+        self.arrived = 0
+        self.in_flight = 0
+        self.peak = 0
+        self.opened = False
+        self._cond = threading.Condition()
+
+    def __call__(self, request: StandinRequest) -> Any:
+        with self._cond:
+            self.arrived += 1
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+            if self.in_flight >= self.together:
+                self.opened = True
+            self._cond.notify_all()
+            self._cond.wait_for(lambda: self.opened, timeout=DEADLINE)
+        try:
+            return answer(request)
+        finally:
+            with self._cond:
+                self.in_flight -= 1
+
+    def open(self) -> None:
+        with self._cond:
+            self.opened = True
+            self._cond.notify_all()
+
+    def wait_for_arrivals(self, count: int, worker: subprocess.Popen[str]) -> None:
+        end = time.monotonic() + DEADLINE
+        with self._cond:
+            while self.arrived < count:
+                assert worker.poll() is None, "the worker stopped early"
+                assert time.monotonic() < end, f"only {self.arrived} model requests arrived"
+                self._cond.wait(timeout=0.1)
+
+
+@pytest.fixture
+def standin() -> Iterator[OpenAIStandin]:
+    server = OpenAIStandin()
+    server.start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def start_worker(
+    db: Database, standin: OpenAIStandin, tmp_path: Path
+) -> Iterator[Callable[..., subprocess.Popen[str]]]:
+    """Start `delegate worker ARGS` against the test database and the stand-in."""
+    started: list[subprocess.Popen[str]] = []
+
+    def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+        log = (tmp_path / f"worker-{len(started)}.log").open("w")
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "worker", *args],
+            cwd=REPO_ROOT,
+            env={
+                **os.environ,
+                "DELEGATE_DATABASE_URL": db.url,
+                "DELEGATE_MODEL": STANDIN_MODEL,
+                "OPENAI_BASE_URL": standin.base_url,
+                "OPENAI_API_KEY": STANDIN_API_KEY,
+                "NO_PROXY": "127.0.0.1,localhost",
+                "DELEGATE_LOG_LEVEL": "INFO",
+                **(env or {}),
+            },
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        )
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait(timeout=30)
+
+
+def make_tasks(db: Database, org_id: str, count: int) -> list[str]:
+    with db.session() as session:
+        return [
+            repo.create_task(
+                session,
+                org_id,
+                f"Summarize the benefits of unit testing, take {n}",
+                execution_type=ExecutionType.FULLY_AUTOMATED.value,
+            ).id
+            for n in range(count)
+        ]
+
+
+def statuses(db: Database, org_id: str, task_ids: list[str]) -> list[str]:
+    with db.session() as session:
+        return [repo.get_task(session, org_id, t).execution_status for t in task_ids]
+
+
+def finish(worker: subprocess.Popen[str]) -> str:
+    stdout, _ = worker.communicate(timeout=DEADLINE)
+    assert worker.returncode == 0, stdout
+    return stdout
+
+
+def wait_for_log(path: Path, text: str, worker: subprocess.Popen[str]) -> None:
+    end = time.monotonic() + DEADLINE
+    while text not in path.read_text():
+        assert worker.poll() is None, path.read_text()
+        assert time.monotonic() < end, f"the worker never logged {text!r}"
+        time.sleep(0.05)
+
+
+def test_one_worker_process_runs_tasks_at_the_same_time(
+    db: Database, org_id: str, standin: OpenAIStandin, start_worker: Any
+) -> None:
+    tasks = make_tasks(db, org_id, 4)
+    gate = standin.default = Gate(together=4)
+
+    finish(start_worker("--once", "--concurrency", "4"))
+
+    assert gate.peak == 4  # all four tasks were asking the model at once
+    assert statuses(db, org_id, tasks) == [ExecutionStatus.COMPLETED.value] * 4
+
+
+def test_model_calls_in_flight_never_exceed_the_model_limit(
+    db: Database, org_id: str, standin: OpenAIStandin, start_worker: Any
+) -> None:
+    tasks = make_tasks(db, org_id, 6)
+    gate = standin.default = Gate(together=2)
+
+    finish(start_worker("--once", "--concurrency", "6", env={"DELEGATE_MODEL_CONCURRENCY": "2"}))
+
+    assert gate.peak == 2
+    assert statuses(db, org_id, tasks) == [ExecutionStatus.COMPLETED.value] * 6
+
+
+def test_sigterm_lets_runs_in_flight_finish_and_claims_nothing_more(
+    db: Database, org_id: str, standin: OpenAIStandin, start_worker: Any, tmp_path: Path
+) -> None:
+    first, second, third = make_tasks(db, org_id, 3)
+    gate = standin.default = Gate(together=99)
+    worker = start_worker("--concurrency", "2", "--interval", "0.1")
+    gate.wait_for_arrivals(2, worker)
+
+    worker.send_signal(signal.SIGTERM)
+    wait_for_log(tmp_path / "worker-0.log", "stopping: 2 run(s) in flight", worker)
+    gate.open()
+    finish(worker)
+
+    done = ExecutionStatus.COMPLETED.value
+    assert sorted(statuses(db, org_id, [first, second, third])) == sorted([done, done, "pending"])
+    with db.session() as session:
+        never_claimed = [
+            t for t in (first, second, third) if repo.get_task(session, org_id, t).claim_token == 0
+        ]
+    assert len(never_claimed) == 1
+
+
+def test_sigterm_releases_runs_that_outlast_the_grace_for_the_next_worker(
+    db: Database, org_id: str, standin: OpenAIStandin, start_worker: Any
+) -> None:
+    tasks = make_tasks(db, org_id, 2)
+    gate = standin.default = Gate(together=99)
+    worker = start_worker("--concurrency", "2", "--grace", "0.2")
+    gate.wait_for_arrivals(2, worker)
+
+    worker.send_signal(signal.SIGTERM)
+    stdout = finish(worker)
+    try:
+        taken = claims.claim_batch(db, org_id, "the-next-worker", limit=5, lease=60)
+    finally:
+        gate.open()
+
+    assert "released 2 unfinished task(s)" in stdout
+    assert sorted(claim.task_id for claim in taken) == sorted(tasks)
+
+
+def test_an_approval_a_fleet_run_paused_on_is_carried_out_by_a_person(
+    db: Database, org_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DELEGATE_MODEL", "offline")
+    with db.session() as session:
+        task_id = repo.create_task(
+            session,
+            org_id,
+            "Send an email to john@example.com thanking him for the meeting",
+            execution_type=ExecutionType.SEMI_AUTOMATED.value,
+        ).id
+
+    report = run_fleet(db, concurrency=2, once=True, handle_signals=False)
+    with task_runner(db) as runner:
+        approval = runner.pending_approval(task_id)
+        approved = runner.approve(task_id)
+
+    assert [o["status"] for o in report.outcomes] == [ExecutionStatus.PAUSED.value]
+    assert approval is not None
+    assert approved["status"] == ExecutionStatus.COMPLETED.value

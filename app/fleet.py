@@ -73,11 +73,14 @@ async def serve_fleet(
     autopilot_every: float | None = None,
     stop: asyncio.Event | None = None,
     handle_signals: bool = True,
+    threads: int | None = None,
 ) -> FleetReport:
     """Keep up to `concurrency` runnable tasks in flight until none is left (`once`) or
-    until `stop` is set (SIGTERM/SIGINT set it when `handle_signals`)."""
+    until `stop` is set (SIGTERM/SIGINT set it when `handle_signals`). `threads`: the size
+    of the executor the graph's sync steps run in (default: one per run plus spares)."""
     loop = asyncio.get_running_loop()
-    executor = ThreadPoolExecutor(concurrency + SPARE_THREADS, thread_name_prefix="delegate-run")
+    size = threads or concurrency + SPARE_THREADS
+    executor = ThreadPoolExecutor(size, thread_name_prefix="delegate-run")
     loop.set_default_executor(executor)
     stop = stop or asyncio.Event()
     handle_signals = handle_signals and threading.current_thread() is threading.main_thread()
@@ -94,6 +97,7 @@ async def serve_fleet(
             clock=clock,
             pool_size=concurrency + 2,
         ) as runner:
+            await asyncio.to_thread(_warm_up, runner)
             fleet = _Fleet(runner, concurrency, report, on_outcome)
             await fleet.serve(stop, once=once, interval=interval, autopilot_every=autopilot_every)
             await fleet.drain(grace)
@@ -106,6 +110,18 @@ async def serve_fleet(
             loop.set_default_executor(ThreadPoolExecutor(1))
             executor.shutdown(wait=False, cancel_futures=True)
     return report
+
+
+def _warm_up(runner: AsyncTaskRunner) -> None:
+    """Build the model before claiming anything: a provider's client takes seconds to import,
+    which would otherwise be spent holding the first claims. A model that cannot be built is
+    left to fail each task with its reason, as in any run."""
+    from agents.models import get_chat_model
+
+    try:
+        get_chat_model(runner.context.model)
+    except DelegateError as exc:
+        log.warning("the model could not be set up: %s", exc)
 
 
 class _Fleet:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -102,6 +103,7 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.read_engine = self.engine.execution_options(**{READ_ONLY: True})
         self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
+        self._write_lock = threading.RLock()
 
     @contextmanager
     def _failures_reported(self) -> Iterator[None]:
@@ -119,11 +121,32 @@ class Database:
             tx.execute(_SET_ORGANIZATION, {"org_id": org_id})
 
     @contextmanager
+    def _writer_turn(self) -> Iterator[None]:
+        """On SQLite, one write transaction of this process at a time, queued on a lock: a
+        writer waiting on SQLite's own lock polls in sleeps of up to 100 ms, which left the
+        lock idle most of the time when dozens of runs write at once (a worker fleet).
+        Other processes still meet SQLite's busy timeout; after as long here, go on anyway."""
+        if not self.is_sqlite:
+            yield
+            return
+        turn = self._write_lock.acquire(timeout=30)
+        try:
+            yield
+        finally:
+            if turn:
+                self._write_lock.release()
+
+    @contextmanager
     def session(self, org_id: str | None = None) -> Iterator[Session]:
         """A unit of work: commits on success, rolls back everything on any error.
 
         With `org_id`, PostgreSQL shows and accepts only that organization's rows in it."""
-        with self._failures_reported(), self.sessions() as session, session.begin():
+        with (
+            self._writer_turn(),
+            self._failures_reported(),
+            self.sessions() as session,
+            session.begin(),
+        ):
             self._scope(session, org_id)
             yield session
 
@@ -142,7 +165,7 @@ class Database:
 
         For the lifecycle's writes on every step of a run (store.execution), which need no
         ORM object: a Session costs about a third again of such a write."""
-        with self._failures_reported(), self.engine.begin() as conn:
+        with self._writer_turn(), self._failures_reported(), self.engine.begin() as conn:
             self._scope(conn, org_id)
             yield conn
 

@@ -88,7 +88,8 @@ _OWNER = r"(?P<who>[A-ZÄÖÜÉÈ][\w-]+)"
 _NAMED_ACTION_RE = re.compile(_OWNER + r":\s+(?P<action>.+)$")
 _TAKES_ON_RE = re.compile(
     _OWNER + r"\s+(?:owns|handles|takes care of|will handle|kümmert sich um|übernimmt|"
-    r"se encarga de|s'occupe de|doit|devra|muss|soll|debe|tiene que|va a)\s+(?P<action>.+)$"
+    r"se encarga de|s'occupe de|doit|devra|muss|soll|debe|tiene que|"
+    r"va a(?=\s+\w+(?:ar|er|ir)\b))\s+(?P<action>.+)$"
 )
 #: A future tense in Spanish or French ("preparará", "mettra"), not "will be" or "will have".
 _FUTURE_RE = re.compile(
@@ -104,7 +105,7 @@ _THIRD_PERSON_RE = re.compile(
 _OUTSTANDING_RE = re.compile(
     r"^(?:(?:i|we) )?(?:still )?need(?:s)? (?:the |a |an |your |to see )?\w|"
     r"\b(?:still needs|needs your|requires your|(?:is|are) still missing|(?:is|are) due|"
-    r"fehlt noch|fehlen noch|sigue sin|falta|manque)\b",
+    r"fehlt noch|fehlen noch|sigue sin|(?<!me )(?<!te )(?<!nos )(?<!les )falta|manque)\b",
     re.IGNORECASE,
 )
 #: A request put last: "Q3 numbers to Priya, pls".

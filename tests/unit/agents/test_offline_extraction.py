@@ -131,6 +131,12 @@ def test_someone_doing_something_in_a_chat_is_not_a_task(offline: object) -> Non
     assert _titles(offline, "Sam sends his regards. Marta updates us every Friday.") == []
 
 
+def test_going_somewhere_or_lacking_something_is_not_a_task(offline: object) -> None:
+    text = "Acta\n- Pedro va a la oficina el lunes\n- Nos falta tiempo"
+
+    assert _titles(offline, text, SourceKind.MEETING) == []
+
+
 def test_a_past_form_of_a_verb_is_not_read_as_an_instruction(offline: object) -> None:
     assert _titles(offline, "Shared folder is tidy now.\nBooked.") == []
 

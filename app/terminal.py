@@ -36,7 +36,12 @@ class SafeConsole(Console):
 
     Strings are escaped before layout (so tables measure what is shown); anything that
     reaches rendering unescaped (a `Text` built elsewhere) is escaped segment by segment.
+    Emoji codes stay as written: a title reading ":boom:" is shown as typed, not as 💥.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("emoji", False)
+        super().__init__(*args, **kwargs)
 
     def render_str(self, text: str, **kwargs: Any) -> Text:
         return super().render_str(visible_escapes(text), **kwargs)

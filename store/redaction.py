@@ -18,12 +18,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-
-from pydantic import BaseModel
 
 MASK = "***"
 #: Configured values shorter than this are not treated as secrets (too likely to be words).
@@ -226,8 +225,17 @@ def _walk(value: Any, clean: Callable[[str], str]) -> Any:
         if isinstance(value, tuple) and hasattr(value, "_fields"):
             return type(value)(*walked)  # a NamedTuple
         return type(value)(walked)
-    if isinstance(value, BaseModel):
+    if _is_pydantic_model(value):
         fields = {k: _walk(v, clean) for k, v in value.__dict__.items()}
         changed = {k: v for k, v in fields.items() if v is not value.__dict__[k]}
         return value.model_copy(update=changed) if changed else value
     return value
+
+
+def _is_pydantic_model(value: Any) -> bool:
+    """Whether value is a pydantic model, without importing pydantic.
+
+    A process that never imported pydantic holds no model, and importing it here costs the
+    CLI's quick reads more than the rest of their start-up (app.logs imports this module)."""
+    pydantic = sys.modules.get("pydantic")
+    return pydantic is not None and isinstance(value, pydantic.BaseModel)

@@ -51,3 +51,7 @@ def test_a_rich_text_built_elsewhere_is_escaped_too() -> None:
     printed = _printed(Text(HOSTILE))
 
     assert "\x1b]0" not in printed and "\x9b" not in printed and "\u202e" not in printed
+
+
+def test_an_emoji_code_in_a_title_is_shown_as_typed() -> None:
+    assert ":boom: launch" in _printed(":boom: launch")

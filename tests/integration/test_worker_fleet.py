@@ -255,3 +255,23 @@ def test_an_approval_a_fleet_run_paused_on_is_carried_out_by_a_person(
     assert [o["status"] for o in report.outcomes] == [ExecutionStatus.PAUSED.value]
     assert approval is not None
     assert approved["status"] == ExecutionStatus.COMPLETED.value
+
+
+def test_sigterm_lets_a_one_at_a_time_worker_finish_its_task_and_release_the_rest(
+    db: Database, org_id: str, standin: OpenAIStandin, start_worker: Any
+) -> None:
+    tasks = make_tasks(db, org_id, 2)
+    gate = standin.default = Gate(together=99)
+    worker = start_worker("--interval", "0.1")
+    gate.wait_for_arrivals(1, worker)
+
+    worker.send_signal(signal.SIGTERM)
+    gate.open()
+    finish(worker)
+
+    with db.session() as session:
+        rows = [repo.get_task(session, org_id, t) for t in tasks]
+    done = [r for r in rows if r.execution_status == ExecutionStatus.COMPLETED.value]
+    left = [r for r in rows if r.execution_status == "pending"]
+    assert len(done) == 1 and len(left) == 1
+    assert left[0].claim_owner is None  # its claim was released: any worker may take it

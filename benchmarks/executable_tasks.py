@@ -3,8 +3,9 @@
 Fills a fresh store with one organization's tasks in bulk (SQLAlchemy Core executemany on
 SQLite, COPY on PostgreSQL) in a realistic mix of statuses, types, priorities and due dates,
 then times `get_executable_tasks` as its callers make it (the 50 most urgent automated tasks:
-the API's default page and the worker's batch; 100 is printed too) beside a same-run
-baseline, a primary-key lookup of one task, each in its own read session.
+the API's default page; 100 is printed too) and a worker's claim pick over the same table
+(store.queue.pick_runnable: the 50 most urgent runnable tasks, fresh or stranded, locked),
+beside a same-run baseline, a primary-key lookup of one task, each in its own session.
 It prints each database's query plan, so a plan that sorts the whole queue shows.
 
 Run: `.venv/bin/python benchmarks/executable_tasks.py [--tasks N] [--runs N]
@@ -31,7 +32,8 @@ from sqlalchemy import insert, select
 from store import tasks as repo
 from store.db import Database
 from store.enums import ExecutionStatus, ExecutionType, Priority
-from store.models import Organization, Task, new_id
+from store.models import Organization, Task, new_id, utcnow
+from store.queue import pick_runnable
 from store.task_queries import executable_tasks_query
 
 #: The issue's goal for the queue query.
@@ -202,6 +204,16 @@ def measure(name: str, db: Database, count: int, runs: int) -> bool:
             f"  get_executable_tasks ({limit} most urgent): p50 {p50:.2f} ms "
             f"({p50 / baseline:.1f}x the baseline){verdict}"
         )
+
+    def pick() -> None:
+        with db.transaction(org_id) as conn:
+            assert len(pick_runnable(conn, org_id, utcnow(), CALLERS_LIMIT)) == CALLERS_LIMIT
+
+    p50 = median(time_calls(pick, runs))
+    print(
+        f"  a worker's claim pick ({CALLERS_LIMIT} runnable, locked): p50 {p50:.2f} ms "
+        f"({p50 / baseline:.1f}x the baseline)"
+    )
     return met
 
 

@@ -27,15 +27,16 @@ from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, literal, or_, select, update
+from sqlalchemy import bindparam, case, literal, select, update
 
 from store.backoff import seconds_from_env
 from store.db import Database, Transaction
-from store.enums import ExecutionStatus, ExecutionType
+from store.enums import ExecutionStatus
 from store.errors import Conflict, NotFound
 from store.fencing import Claim, StaleClaim, check_token, held_claim, holding
 from store.models import utcnow
-from store.task_rows import TASKS, connection_of, forget
+from store.queue import NOW, pick_runnable, runnable_filter, stranded_filter, unowned
+from store.task_rows import TASKS, connection_of, remember
 
 __all__ = [
     "AlreadyClaimed",
@@ -49,6 +50,8 @@ __all__ = [
     "lease_seconds",
     "release",
     "renew",
+    "runnable_filter",
+    "stranded_filter",
     "verify",
 ]
 
@@ -80,9 +83,6 @@ def _describe(task_id: str, owner: str | None, since: datetime | None, until: An
     return f"task {task_id} is already running since {when}, owner {owner}{lease}"
 
 
-_CLAIM_COLUMNS = (TASKS.c.id, TASKS.c.claim_token, TASKS.c.execution_status)
-
-
 def _claim_values(owner: str, now: datetime, lease: float) -> dict[str, Any]:
     return {
         "claim_owner": owner,
@@ -93,10 +93,6 @@ def _claim_values(owner: str, now: datetime, lease: float) -> dict[str, Any]:
         "version": TASKS.c.version + 1,
         "updated_at": now,
     }
-
-
-def _unowned(now: datetime) -> Any:
-    return or_(TASKS.c.claim_owner.is_(None), TASKS.c.lease_expires_at <= now)
 
 
 def claim_task(
@@ -120,17 +116,17 @@ def claim_task(
             TASKS.c.id == task_id,
             TASKS.c.org_id == org_id,
             TASKS.c.execution_status.in_([s.value for s in statuses]),
-            _unowned(now),
+            unowned(now),
         )
         .values(_claim_values(owner, now, lease))
-        .returning(*_CLAIM_COLUMNS)
+        .returning(*TASKS.c)
     )
-    row = conn.execute(statement).first()
+    row = conn.execute(statement).mappings().first()
     if row is None:
         raise _why_not_claimed(conn, org_id, task_id, statuses, now)
-    forget(conn, task_id)
+    remember(conn, dict(row))  # the run's first write starts from it, with no read
     return Claim(
-        org_id, task_id, owner, row.claim_token, S(row.execution_status), now + _secs(lease)
+        org_id, task_id, owner, row["claim_token"], S(row["execution_status"]), now + _secs(lease)
     )
 
 
@@ -158,33 +154,6 @@ def _why_not_claimed(
     return Conflict(f"task {task_id} is {row.execution_status}; this needs it {allowed}")
 
 
-def stranded_filter(now: datetime) -> Any:
-    """Runs whose owner stopped: in_progress tasks whose claim's lease expired, and paused
-    tasks an approver claimed (its decision recorded) and then stopped renewing (a LangGraph
-    server run claims its task too: graphs/run_claims.py). An in_progress task no claim
-    names is not taken over: `recover` it by id."""
-    return and_(
-        TASKS.c.execution_status.in_([S.IN_PROGRESS.value, S.PAUSED.value]),
-        TASKS.c.claim_owner.is_not(None),
-        TASKS.c.lease_expires_at <= now,
-    )
-
-
-def runnable_filter(now: datetime) -> Any:
-    """What a worker may claim now: automated pending or queued tasks whose next attempt time
-    has come, and stranded runs (`stranded_filter`). Blocked tasks and paused tasks that wait
-    for a person run only after a person acts."""
-    automated = [ExecutionType.FULLY_AUTOMATED.value, ExecutionType.SEMI_AUTOMATED.value]
-    fresh = and_(
-        TASKS.c.execution_status.in_([S.PENDING.value, S.QUEUED.value]),
-        # An untyped task is runnable: its first classification gives it the AI's type.
-        or_(TASKS.c.execution_type.in_(automated), TASKS.c.execution_type.is_(None)),
-        or_(TASKS.c.next_attempt_at.is_(None), TASKS.c.next_attempt_at <= now),
-        _unowned(now),
-    )
-    return or_(fresh, stranded_filter(now))
-
-
 def claim_batch(
     db: Database,
     org_id: str,
@@ -195,42 +164,52 @@ def claim_batch(
     now: datetime | None = None,
     stranded_only: bool = False,
 ) -> list[Claim]:
-    """Claim up to `limit` runnable tasks (`runnable_filter`; only `stranded_filter`'s with
-    `stranded_only`), most urgent first, in one short transaction. On PostgreSQL, rows other
-    workers are claiming are skipped (`FOR UPDATE SKIP LOCKED`), so workers never wait on each
-    other or claim the same task; on SQLite the write transaction serialises claimers."""
-    from store.task_queries import urgency_order
-
+    """Claim up to `limit` runnable tasks (store.queue: fresh tasks and stranded runs; only
+    the stranded with `stranded_only`), most urgent first, in one short transaction. On
+    PostgreSQL, rows other workers are claiming are skipped (`FOR UPDATE SKIP LOCKED`), so
+    workers never wait on each other or claim the same task; on SQLite the write transaction
+    serialises claimers. The claimed rows are remembered (store.task_rows), so each run's
+    first lifecycle write needs no read of its own."""
     now = now or utcnow()
     lease = lease_seconds() if lease is None else lease
-    condition = stranded_filter(now) if stranded_only else runnable_filter(now)
-    picked = (
-        select(TASKS.c.id)
-        .where(TASKS.c.org_id == org_id, condition)
-        .order_by(*urgency_order())
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
     with db.transaction(org_id) as conn:
-        ids = list(conn.scalars(picked))
+        ids = pick_runnable(conn, org_id, now, limit, stranded_only=stranded_only)
         if not ids:
             return []
-        statement = (
-            update(TASKS)
-            .where(TASKS.c.id.in_(ids), condition)
-            .values(_claim_values(owner, now, lease))
-            .returning(*_CLAIM_COLUMNS)
-        )
-        rows = conn.execute(statement).all()
+        until = now + _secs(lease)
+        params = {"ids": ids, "now": now, "owner": owner, "until": until}
+        rows = conn.execute(_CLAIM_PICKED[stranded_only], params).mappings().all()
         for row in rows:
-            forget(conn, row.id)
-    expires = now + _secs(lease)
+            remember(conn, dict(row))
     order = {task_id: n for n, task_id in enumerate(ids)}
     claims = [
-        Claim(org_id, row.id, owner, row.claim_token, S(row.execution_status), expires)
+        Claim(org_id, row["id"], owner, row["claim_token"], S(row["execution_status"]), until)
         for row in rows
     ]
     return sorted(claims, key=lambda c: order[c.task_id])
+
+
+def _claim_picked(condition: Any) -> Any:
+    """The UPDATE claiming picked rows (`ids`), checking once more that each is runnable."""
+    return (
+        update(TASKS)
+        .where(TASKS.c.id.in_(bindparam("ids", expanding=True)), condition)
+        .values(
+            claim_owner=bindparam("owner"),
+            claim_token=TASKS.c.claim_token + 1,
+            claimed_at=NOW,
+            lease_expires_at=bindparam("until", type_=TASKS.c.lease_expires_at.type),
+            version=TASKS.c.version + 1,
+            updated_at=NOW,
+        )
+        .returning(*TASKS.c)
+    )
+
+
+_CLAIM_PICKED = {
+    False: _claim_picked(runnable_filter(NOW)),
+    True: _claim_picked(stranded_filter(NOW)),
+}
 
 
 _RENEW = (
@@ -295,22 +274,31 @@ def hand_over(
     now = now or utcnow()
     lease = lease_seconds() if lease is None else lease
     conn = connection_of(tx)
-    row = conn.execute(
-        update(TASKS)
-        .where(
-            TASKS.c.id == task_id,
-            TASKS.c.org_id == org_id,
-            TASKS.c.claim_owner == from_owner,
-            TASKS.c.claim_token == token,
+    row = (
+        conn.execute(
+            update(TASKS)
+            .where(
+                TASKS.c.id == task_id,
+                TASKS.c.org_id == org_id,
+                TASKS.c.claim_owner == from_owner,
+                TASKS.c.claim_token == token,
+            )
+            .values(_claim_values(to_owner, now, lease))
+            .returning(*TASKS.c)
         )
-        .values(_claim_values(to_owner, now, lease))
-        .returning(*_CLAIM_COLUMNS)
-    ).first()
+        .mappings()
+        .first()
+    )
     if row is None:
         raise StaleClaim(f"task {task_id}: the claim {token} of {from_owner} was taken over")
-    forget(conn, task_id)
+    remember(conn, dict(row))
     return Claim(
-        org_id, task_id, to_owner, row.claim_token, S(row.execution_status), now + _secs(lease)
+        org_id,
+        task_id,
+        to_owner,
+        row["claim_token"],
+        S(row["execution_status"]),
+        now + _secs(lease),
     )
 
 

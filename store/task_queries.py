@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Integer, Select, String, bindparam, case, func, literal, or_, select
+from sqlalchemy import Integer, Row, Select, String, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from store import task_rows
+from store import queue, task_rows
 from store.db import Transaction
-from store.enums import ExecutionStatus, ExecutionType, Priority
+from store.enums import ExecutionStatus, ExecutionType
 from store.errors import NotFound
 from store.models import Task
 from store.task_refs import resolve_ref
@@ -108,66 +108,54 @@ def list_tasks(
     return session.scalars(query).all()
 
 
-def _constant(value: Any) -> Any:
-    # Rendered into the SQL text rather than bound: the queue's partial expression index
-    # (migration 0008) serves only a query whose filter and sort keys match it literally.
-    return literal(value, literal_execute=True)
+#: What the queue shows of a task: every column but the execution log, which grows with
+#: every step and which no list shows (GET /api/tasks/execute answers TaskOut).
+QUEUE_COLUMNS = tuple(c for c in TASKS.c if c.name != "execution_log")
 
 
-def urgency_order() -> tuple[Any, ...]:
-    rank = case(
-        *((Task.priority == _constant(p.value), _constant(p.rank)) for p in Priority),
-        else_=_constant(Priority.MEDIUM.rank),
-    )
-    return (rank, Task.due_date.is_(None), Task.due_date, Task.created_at, Task.id)
-
-
-AUTOMATED = (ExecutionType.FULLY_AUTOMATED.value, ExecutionType.SEMI_AUTOMATED.value)
-RUNNABLE_NOW = (S.PENDING.value, S.QUEUED.value)
-
-
-def _queue_statement(types: tuple[str, ...], *, untyped: bool = False) -> Select[Task]:
-    typed: Any = Task.execution_type.in_([_constant(v) for v in types])
-    if untyped:  # the AI has yet to choose the type: runnable too (migration 0009's index)
-        typed = or_(typed, Task.execution_type.is_(None))
+def _queue_statement(types: tuple[str, ...], *, untyped: bool = False) -> Select[Any]:
     return (
-        select(Task)
+        select(*QUEUE_COLUMNS)
         .where(
-            Task.org_id == bindparam("org_id", type_=String),
-            Task.execution_status.in_([_constant(v) for v in RUNNABLE_NOW]),
-            typed,
+            TASKS.c.org_id == bindparam("org_id", type_=String),
+            queue.queued_filter(types, untyped=untyped),
         )
-        .order_by(*urgency_order())
+        .order_by(*queue.urgency_order())
         .limit(bindparam("limit", type_=Integer))
     )
 
 
 #: The queue statement per execution-type filter, built once: building it costs more than
 #: running it against its index.
-_QUEUE_STATEMENTS: dict[ExecutionType | None, Select[Task]] = {
-    None: _queue_statement(AUTOMATED, untyped=True),
+_QUEUE_STATEMENTS: dict[ExecutionType | None, Select[Any]] = {
+    None: _queue_statement(queue.AUTOMATED, untyped=True),
     **{t: _queue_statement((t.value,)) for t in ExecutionType},
 }
 
 
 def executable_tasks_query(
     org_id: str, execution_type: ExecutionType | None = None, *, limit: int = 100
-) -> Select[Task]:
-    """The queue: pending or queued automated or untyped tasks, most urgent first (see
-    migrations 0008 and 0009)."""
+) -> Select[Any]:
+    """The queue: pending or queued automated or untyped tasks, most urgent first (served by
+    ix_tasks_executable_queue, see store.queue)."""
     return _QUEUE_STATEMENTS[execution_type].params(org_id=org_id, limit=limit)
 
 
 def get_executable_tasks(
-    session: Session,
+    tx: Transaction,
     org_id: str,
     execution_type: ExecutionType | None = None,
     *,
     limit: int = 100,
-) -> Sequence[Task]:
-    """Pending or queued automated tasks, most urgent first: priority, due date, age."""
+) -> Sequence[Row[Any]]:
+    """Pending or queued automated tasks, most urgent first: priority, due date, age.
+
+    Rows of `QUEUE_COLUMNS` (attributes named as the `Task` model's), read with one Core
+    statement that walks the queue's index: no ORM object and no execution log per task,
+    which were most of this call's cost."""
     statement = _QUEUE_STATEMENTS[execution_type]
-    return session.scalars(statement, {"org_id": org_id, "limit": limit}).all()
+    params = {"org_id": org_id, "limit": limit}
+    return task_rows.connection_of(tx).execute(statement, params).all()
 
 
 def count_tasks_by_status(session: Session, org_id: str) -> dict[str, int]:

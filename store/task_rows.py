@@ -248,6 +248,12 @@ def _recall(tx: Transaction, org_id: str, task_id: str) -> dict[str, Any] | None
     return dict(values)
 
 
+def remember(conn: Connection, values: dict[str, Any]) -> None:
+    """Keep a task's whole row as a statement returned it after changing it (a claim's
+    UPDATE ... RETURNING), as the next write's starting point."""
+    _remember(conn, values)
+
+
 def forget(conn: Connection, task_id: str) -> None:
     """Drop the remembered row of a task (its stored row was changed outside `change`)."""
     _forget(conn, task_id)

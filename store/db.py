@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any, TypeAlias
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.database_url import default_database_url
@@ -51,6 +52,15 @@ READ_ONLY = "delegate_read_only"
 _SET_ORGANIZATION = text("SELECT set_config('app.org_id', :org_id, true)")
 
 
+#: A pooled PostgreSQL connection idle for longer than this is pinged before it is used.
+PING_AFTER_IDLE_SECONDS = 5.0
+_IDLE_SINCE = "delegate_idle_since"
+
+
+def _idle_from_now(_dbapi_conn: Any, record: Any) -> None:
+    record.info[_IDLE_SINCE] = time.monotonic()
+
+
 def _sqlite_begin(conn: Any) -> None:
     # BEGIN IMMEDIATE takes SQLite's write lock up front, so two writers serialise instead of
     # both reading a row and one silently overwriting the other's update. Read-only sessions
@@ -88,7 +98,6 @@ class Database:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:
             kwargs.update(
-                pool_pre_ping=True,
                 pool_size=10,
                 max_overflow=20,
                 connect_args={"connect_timeout": 10},
@@ -100,10 +109,27 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
+        else:
+            event.listen(self.engine.pool, "checkin", _idle_from_now)
+            event.listen(self.engine.pool, "checkout", self._ping_if_idle)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.read_engine = self.engine.execution_options(**{READ_ONLY: True})
         self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
         self._write_lock = threading.RLock()
+
+    def _ping_if_idle(self, dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        """Ping a pooled connection that sat idle (a server restart or an idle timeout may
+        have closed it); a dead one is replaced before use. A connection in steady use is not
+        pinged: that would be one more round trip per transaction (pool_pre_ping's cost)."""
+        idle_since = record.info.get(_IDLE_SINCE)
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            alive = self.engine.dialect.do_ping(dbapi_conn)
+        except Exception:
+            alive = False
+        if not alive:
+            raise DisconnectionError("a pooled connection was closed while idle")
 
     @contextmanager
     def _failures_reported(self) -> Iterator[None]:

@@ -168,15 +168,27 @@ class TaskRunner(ClaimingRunner, ApprovalInbox):
         with self.db.read_transaction() as conn:
             task_id, status = repo.get_status(conn, self.org_id, task_ref)
         if status not in EXECUTABLE:
-            if self.pending_interrupts(task_id):
-                raise Conflict(
-                    f"task {task_id} is waiting for approval: approve or reject it first"
-                )
-            raise Conflict(
-                f"task {task_id} is {status.value}; only pending, queued or blocked "
-                "tasks can be executed"
-            )
-        return self.run_claimed(self.claim(task_id, EXECUTABLE), run_subtasks=run_subtasks)
+            raise self._not_executable(task_id)
+        try:
+            claim = self.claim(task_id, EXECUTABLE)
+        except claims.AlreadyClaimed:
+            raise
+        except Conflict:  # its run moved on since the read above (e.g. it paused for approval)
+            raise self._not_executable(task_id) from None
+        return self.run_claimed(claim, run_subtasks=run_subtasks)
+
+    def _not_executable(self, task_id: str) -> Conflict:
+        """Why the task cannot be executed now, as its stored row says. A run that paused for
+        approval records so (ai_context) before its interrupt's checkpoint is written."""
+        with self.db.read_session(self.org_id) as session:
+            task = repo.get_task(session, self.org_id, task_id)
+            status, waiting = task.status, (task.ai_context or {}).get("pending_approval")
+        if status is S.PAUSED and (waiting or self.pending_interrupts(task_id)):
+            return Conflict(f"task {task_id} is waiting for approval: approve or reject it first")
+        return Conflict(
+            f"task {task_id} is {status.value}; only pending, queued or blocked tasks can be "
+            "executed"
+        )
 
     def resume(self, task_id: str, decision: Any) -> dict[str, Any]:
         """Answer the approval a run waits on with a person's decision and carry the run on.

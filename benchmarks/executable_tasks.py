@@ -20,7 +20,7 @@ import random
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -131,22 +131,33 @@ def seed(db: Database, count: int) -> tuple[str, str]:
             if batch:
                 conn.execute(insert(Task), batch)
     else:
-        from psycopg.types.json import Jsonb
 
-        with db.engine.begin() as conn:
-            # COPY refuses a table whose row-level security binds the caller: lift it for the
-            # load only (the owner may), in the same transaction that puts it back.
-            conn.exec_driver_sql("ALTER TABLE tasks NO FORCE ROW LEVEL SECURITY")
-            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-            with cursor.copy(f"COPY tasks ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                for row in rows:
-                    first = first or row
-                    copy.write_row([Jsonb(v) if isinstance(v, (dict, list)) else v for v in row])
-            conn.exec_driver_sql("ALTER TABLE tasks FORCE ROW LEVEL SECURITY")
-        with db.engine.begin() as conn:
-            conn.exec_driver_sql("ANALYZE tasks")
+        def remembering_first() -> Iterator[tuple[Any, ...]]:
+            nonlocal first
+            for row in rows:
+                first = first or row
+                yield row
+
+        copy_tasks(db, remembering_first())
     assert first is not None
     return org_id, str(first[0])
+
+
+def copy_tasks(db: Database, rows: Iterable[tuple[Any, ...]]) -> None:
+    """COPY task rows (in COLUMNS order) into PostgreSQL's tasks table, then ANALYZE it."""
+    from psycopg.types.json import Jsonb
+
+    with db.engine.begin() as conn:
+        # COPY refuses a table whose row-level security binds the caller: lift it for the
+        # load only (the owner may), in the same transaction that puts it back.
+        conn.exec_driver_sql("ALTER TABLE tasks NO FORCE ROW LEVEL SECURITY")
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY tasks ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([Jsonb(v) if isinstance(v, (dict, list)) else v for v in row])
+        conn.exec_driver_sql("ALTER TABLE tasks FORCE ROW LEVEL SECURITY")
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE tasks")
 
 
 def time_calls(call: Callable[[], Any], runs: int, warmup: int = 20) -> list[float]:

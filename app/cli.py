@@ -64,8 +64,10 @@ def add(
     if as_json:
         print_json(out, data)
     else:
+        from rich.markup import escape
+
         kind = data["execution_type"] or "the AI picks its type"
-        out.print(f"added task [bold]{data['id']}[/] {data['title']!r} ({kind})")
+        out.print(f"added task [bold]{data['id']}[/] {escape(repr(data['title']))} ({kind})")
 
 
 @app.command()
@@ -215,6 +217,8 @@ def tasks(
         from app.render import tasks_table
 
         out.print(tasks_table(rows))
+    elif status or execution_type:
+        out.print("no tasks match: `delegate tasks` lists them all")
     else:
         out.print(
             'no tasks yet: try `delegate run "Draft email to john@example.com thanking '
@@ -238,6 +242,7 @@ def show(task_id: TaskIdArg, as_json: JsonFlag = False) -> None:
         return
     from rich.panel import Panel
     from rich.table import Table
+    from rich.text import Text
 
     from app.render import approval_panel, readable, status_text, tasks_table
 
@@ -260,9 +265,9 @@ def show(task_id: TaskIdArg, as_json: JsonFlag = False) -> None:
         "completed_at",
     ):
         if data.get(key) not in (None, ""):
-            table.add_row(key, str(data[key]))
+            table.add_row(key, Text(str(data[key])))
     table.add_row("status", status_text(data["execution_status"]))
-    out.print(Panel(table, title=data["title"]))
+    out.print(Panel(table, title=Text(data["title"])))
     result = data.get("result") or {}
     if result.get("output"):
         out.print(Panel(readable(str(result["output"])), title="result", border_style="green"))
@@ -412,11 +417,13 @@ def main() -> None:
     except Exception as exc:  # a bug: say so in one line; the traceback on request
         if os.environ.get("DELEGATE_DEBUG"):
             raise
+        from rich.markup import escape
+
         from app.logs import scrub
 
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         err.print(
-            f"[red]error:[/] unexpected {type(exc).__name__}: {scrub(first)} "
+            f"[red]error:[/] unexpected {type(exc).__name__}: {escape(scrub(first))} "
             "(set DELEGATE_DEBUG=1 to see the traceback)",
             highlight=False,
         )

@@ -56,12 +56,15 @@ def autopilot(
     if as_json:
         print_json(out, dict(result))
         return
+    from rich.markup import escape
+
     for item in result.get("created") or []:
-        out.print(f"created  {item['task_id'][:8]}  {item['title']}")
+        out.print(f"created  {item['task_id'][:8]}  {escape(item['title'])}")
     for item in result.get("ran") or []:
-        out.print(f"ran      {item['task_id'][:8]}  {item['title']}  [dim]({item['status']})[/]")
+        title = escape(item["title"])
+        out.print(f"ran      {item['task_id'][:8]}  {title}  [dim]({item['status']})[/]")
     for item in result.get("skipped") or []:
-        out.print(f"skipped  {item['title']}  [dim]({item['reason']})[/]")
+        out.print(f"skipped  {escape(item['title'])}  [dim]({escape(item['reason'])})[/]")
     if result.get("stopped"):
         out.print(f"stopped: {result['stopped']}")
     if not any(result.get(k) for k in ("created", "ran", "skipped")):

@@ -31,9 +31,11 @@ class _ClearErrors(TyperGroup):
         try:
             return super().invoke(ctx)
         except DelegateError as exc:
+            from rich.markup import escape
+
             from app.logs import scrub
 
-            err.print(f"[red]error:[/] {scrub(str(exc))}", highlight=False)
+            err.print(f"[red]error:[/] {escape(scrub(str(exc)))}", highlight=False)
             raise typer.Exit(2 if exc.status_code in (400, 422) else 1) from None
 
     def main(

@@ -80,7 +80,10 @@ def edit(
     if as_json:
         print_json(out, data)
     else:
-        out.print(f"updated task [bold]{data['id'][:8]}[/] {data['title']!r}: {', '.join(changes)}")
+        from rich.markup import escape
+
+        title = escape(repr(data["title"]))
+        out.print(f"updated task [bold]{data['id'][:8]}[/] {title}: {', '.join(changes)}")
 
 
 @app.command()
@@ -98,8 +101,10 @@ def delete(task_id: TaskIdArg, as_json: JsonFlag = False) -> None:
     if as_json:
         print_json(out, {"id": full_id, "deleted": True, "subtasks_deleted": subtasks})
     else:
+        from rich.markup import escape
+
         also = f" and {subtasks} subtask(s)" if subtasks else ""
-        out.print(f"deleted task [bold]{full_id[:8]}[/] {title!r}{also}")
+        out.print(f"deleted task [bold]{full_id[:8]}[/] {escape(repr(title))}{also}")
 
 
 def _count_subtasks(task: Any) -> int:

@@ -44,8 +44,10 @@ def extract(
     if as_json:
         print_json(out, result)
         return
-    out.print(result["reply"])
+    from rich.markup import escape
+
+    out.print(result["reply"], markup=False)
     for task in result["tasks"]:
         mark = "new" if task["created"] else "already open"
         due = f", due {task['due_date']}" if task.get("due_date") else ""
-        out.print(f"  {task['task_id'][:8]}  {task['title']}  [dim]({mark}{due})[/]")
+        out.print(f"  {task['task_id'][:8]}  {escape(task['title'])}  [dim]({mark}{due})[/]")

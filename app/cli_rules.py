@@ -118,6 +118,7 @@ def rules_add(
     new = {"name": name, "then": then, "when": {k: v for k, v in when.items() if v is not None}}
     if not name.strip():
         raise InvalidInput("a rule needs a name")
+    _check_options(new)
     data = rules.model_dump(mode="json", exclude_none=True)
     names = [rule["name"] for rule in data["rules"]]
     if name in names:
@@ -125,6 +126,44 @@ def rules_add(
     else:
         data["rules"].append(new)
     _print(_save(org_id, data), as_json)
+
+
+#: The `rules add` / `rules thresholds` option each rule or threshold field comes from.
+_OPTION_OF_FIELD = {
+    "name": "NAME",
+    "then": "--then",
+    "category": "--category",
+    "execution_type": "--type",
+    "min_confidence": "--min-confidence",
+    "max_confidence": "--max-confidence",
+    "sender_domains": "--sender-domain",
+    "attendee_domains": "--attendee-domain",
+    "act": "--act",
+    "ask": "--ask",
+}
+
+
+def _check_options(rule: dict[str, Any]) -> None:
+    """InvalidInput naming the option (and the value given) when `rule` is not valid."""
+    from pydantic import ValidationError
+
+    from store.errors import InvalidInput
+    from tools.gate.automation import Rule
+
+    try:
+        Rule.model_validate(rule)
+    except ValidationError as exc:
+        raise InvalidInput(_option_error(exc)) from None
+
+
+def _option_error(exc: Any) -> str:
+    """`--OPTION 'VALUE': what is wrong`, for the first error of a pydantic ValidationError."""
+    error = exc.errors()[0]
+    fields = [part for part in error["loc"] if part in _OPTION_OF_FIELD]
+    option = _OPTION_OF_FIELD[fields[-1]] if fields else ".".join(map(str, error["loc"]))
+    given = error.get("input")
+    shown = f" {given!r}" if isinstance(given, str | int | float) else ""
+    return f"{option}{shown}: {error['msg']}"
 
 
 @rules_app.command("remove")
@@ -170,10 +209,24 @@ def rules_thresholds(
                 ) from None
     if ask is not None:
         thresholds["ask"] = ask
+    _check_thresholds(thresholds)
     data["thresholds"] = thresholds
     if promote_after is not None:
         data["promote_after"] = promote_after
     _print(_save(org_id, data), as_json)
+
+
+def _check_thresholds(thresholds: dict[str, Any]) -> None:
+    """InvalidInput naming `--act` or `--ask` when a threshold is not valid."""
+    from pydantic import ValidationError
+
+    from store.errors import InvalidInput
+    from tools.gate.automation import Thresholds
+
+    try:
+        Thresholds.model_validate(thresholds)
+    except ValidationError as exc:
+        raise InvalidInput(_option_error(exc)) from None
 
 
 @rules_app.command("set")

@@ -59,7 +59,7 @@ def tasks_table(tasks: list[dict[str, Any]]) -> Table:
             extra.append(_clock(t.get("next_attempt_at")) if queued else "-")
         table.add_row(
             t["id"][:8],
-            indent + t["title"],
+            Text(indent + t["title"]),
             t["execution_type"],
             status_text(t["execution_status"]),
             t["priority"],
@@ -102,7 +102,7 @@ def outcome_panel(outcome: dict[str, Any], title: str | None = None) -> Panel:
         sub.add_column("status")
         for s in outcome["subtasks"]:
             sub.add_row(
-                s.get("title", ""),
+                Text(s.get("title", "")),
                 s.get("execution_type", ""),
                 status_text(str(s.get("status", ""))),
             )
@@ -163,16 +163,29 @@ def approval_panel(payload: Any) -> Panel:
     table.add_column()
     for key, value in args.items():
         shown = ", ".join(value) if isinstance(value, list) else str(value)
-        table.add_row(key, shown)
-    return Panel(
-        Group(
-            Text(f"action: {request.get('name', '?')}", style="bold"),
-            table,
-            Text(str(request.get("description", "")), style="dim"),
-        ),
-        title="approval needed",
-        border_style="magenta",
-    )
+        table.add_row(key, Text(shown))
+    parts: list[Any] = [Text(f"action: {request.get('name', '?')}", style="bold")]
+    headline = _approval_headline(str(request.get("description", "")))
+    if headline:
+        from rich.markdown import Markdown
+
+        parts.append(Markdown(headline))
+    parts.append(table)
+    return Panel(Group(*parts), title="approval needed", border_style="magenta")
+
+
+def _approval_headline(description: str) -> str:
+    """The request's note and who asks for what: its description before the argument list.
+
+    The rest of the description lists the arguments again (the table shows them) and the
+    ways to answer (the CLI prints its own commands).
+    """
+    head: list[str] = []
+    for line in description.splitlines():
+        if line.startswith("- **"):
+            break
+        head.append(line)
+    return "\n".join(head).strip()
 
 
 #: Log fields shown in the header line of an entry rather than among its details.

@@ -54,14 +54,21 @@ def test_an_added_rule_is_shown_in_order(db: Database) -> None:
     ]
 
 
-def test_a_bad_rule_is_a_one_line_error_naming_the_field_and_writes_nothing(db: Database) -> None:
+def test_a_bad_rule_is_a_one_line_error_naming_the_option_and_writes_nothing(db: Database) -> None:
     invoke("rules", "add", "keep me", "--then", "ask")
 
     code, _, stderr = invoke("rules", "add", "broken", "--then", "explode")
 
     assert code != 0
-    assert "rules.rules.1.then" in stderr and len(stderr.strip().splitlines()) == 1
+    assert "--then 'explode': Input should be 'act', 'ask' or 'person'" in stderr
+    assert len(stderr.strip().splitlines()) == 1
     assert [r["name"] for r in json.loads(invoke("rules", "--json")[1])["rules"]] == ["keep me"]
+
+
+def test_a_bad_condition_names_its_option(db: Database) -> None:
+    code, _, stderr = invoke("rules", "add", "odd", "--then", "act", "--sender-domain", "a b")
+
+    assert code != 0 and "--sender-domain 'a b': String should match pattern" in stderr
 
 
 def test_removing_a_rule_by_name(db: Database) -> None:
@@ -76,7 +83,7 @@ def test_thresholds_are_set_and_checked(db: Database) -> None:
     assert invoke("rules", "thresholds", "--act", "0.9", "--ask", "0.6")[0] == 0
     code, _, stderr = invoke("rules", "thresholds", "--act", "1.5")
 
-    assert code != 0 and "rules.thresholds.act" in stderr
+    assert code != 0 and "--act 1.5: Input should be less than or equal to 1" in stderr
     assert json.loads(invoke("rules", "--json")[1])["thresholds"] == {"act": 0.9, "ask": 0.6}
 
 

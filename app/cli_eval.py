@@ -17,6 +17,8 @@ DEFAULT_DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "eval"
 DEFAULT_EXTRACTION = Path(__file__).resolve().parents[1] / "tests" / "data" / "extraction"
 #: Messages labelled apart from the offline model's rules (its honest measurement).
 DEFAULT_HELDOUT = Path(__file__).resolve().parents[1] / "tests" / "data" / "extraction_heldout"
+#: Messages never used to tune the offline model (the held-out misses were; these were not).
+DEFAULT_UNSEEN = Path(__file__).resolve().parents[1] / "tests" / "data" / "extraction_unseen"
 
 
 def _files(paths: list[Path]) -> list[Path]:
@@ -70,13 +72,14 @@ def eval_command(
     name = model or configured_model_name()
     # The repository's extraction sets go with its own task sets: scoring a set of your
     # own (--data) scores extraction only when you name messages too (--extraction). The
-    # held-out set is scored on its own, never mixed with the other.
+    # held-out and unseen sets are each scored on their own, never mixed with the others.
     extraction_sets: dict[str, list[Path]] = {}
     if extraction:
         extraction_sets["extraction"] = _files(extraction)
     elif not data:
         extraction_sets["extraction"] = _files([DEFAULT_EXTRACTION])
         extraction_sets["extraction_heldout"] = _files([DEFAULT_HELDOUT])
+        extraction_sets["extraction_unseen"] = _files([DEFAULT_UNSEEN])
     with progress(f"scoring {name} on {len(items)} labelled tasks", as_json):
         report = evaluate(get_chat_model(name), items).as_dict()
     for key, paths in extraction_sets.items():
@@ -120,7 +123,9 @@ def _print(report: dict[str, Any], limit: int) -> None:
 EXTRACTION_TITLES = {
     "extraction": "task extraction (chats, emails, meeting notes)",
     "extraction_heldout": "task extraction, HELD-OUT set (labelled apart from the offline "
-    "model's rules: its honest figure)",
+    "model's rules, then used to improve them)",
+    "extraction_unseen": "task extraction, UNSEEN set (unseen: never used to tune the offline "
+    "model)",
 }
 
 

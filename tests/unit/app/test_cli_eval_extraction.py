@@ -1,5 +1,5 @@
-"""`delegate eval` scores the extraction set and the held-out set separately, and names the
-held-out one as such."""
+"""`delegate eval` scores the extraction, held-out and unseen sets separately, and names the
+held-out and unseen ones as such."""
 
 from __future__ import annotations
 
@@ -40,7 +40,14 @@ def repository_sets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     )
     monkeypatch.setattr(cli_eval, "DEFAULT_DATA", tasks)
     monkeypatch.setattr(cli_eval, "DEFAULT_EXTRACTION", seen)
+    unseen = _write(
+        tmp_path / "unseen",
+        {"source": "chat", "text": "Please renew the domain.", "tasks": [["domain"]]},
+        {"source": "chat", "text": "Please book the hotel.", "tasks": [["hotel"]]},
+        {"source": "chat", "text": "Please order the cake.", "tasks": [["flowers"]]},
+    )
     monkeypatch.setattr(cli_eval, "DEFAULT_HELDOUT", heldout)
+    monkeypatch.setattr(cli_eval, "DEFAULT_UNSEEN", unseen)
 
 
 @pytest.mark.usefixtures("repository_sets")
@@ -81,3 +88,25 @@ def test_eval_of_one_s_own_extraction_set_scores_that_set_alone(
     report = json.loads(result.stdout)
     assert report["extraction"]["total"]["expected"] == 1
     assert "extraction_heldout" not in report
+    assert "extraction_unseen" not in report
+
+
+@pytest.mark.usefixtures("repository_sets")
+def test_eval_scores_the_unseen_extraction_set_apart_from_the_others(db: Database) -> None:
+    result = runner.invoke(app, ["eval", "--model", "offline", "--json"])
+
+    assert result.exit_code == 0, result.stderr
+    unseen = json.loads(result.stdout)["extraction_unseen"]["total"]
+    assert (unseen["expected"], unseen["found"]) == (3, 2)
+    assert unseen["precision"] == 2 / 3
+
+
+@pytest.mark.usefixtures("repository_sets")
+def test_eval_prints_the_unseen_figures_under_a_title_saying_they_are_unseen(
+    db: Database,
+) -> None:
+    result = runner.invoke(app, ["eval", "--model", "offline"])
+
+    assert result.exit_code == 0, result.stderr
+    words = " ".join(result.stdout.split())  # the title wraps to the table's width
+    assert "UNSEEN set (unseen: never used to tune the offline model)" in words

@@ -372,7 +372,11 @@ def render_outcome(state: EmailState) -> str:
         "skipped": "Email not sent: a person chose to skip it.",
         "done_by_person": "Email not sent by Delegate: a person finished the task.",
     }.get(status, f"Email {status}.")
-    note = f"{headline} Reason: {state['reason']}" if state.get("reason") else headline
+    reason = state.get("reason")
+    if status == "rejected" and reason:
+        note = f"Email not sent: {reason}"  # the reason already says a person rejected it
+    else:
+        note = f"{headline} Reason: {reason}" if reason else headline
     if not email:
         return note
     rendered = _render_email(EmailDraft.model_validate(email))

@@ -134,6 +134,18 @@ def test_rejected_email_sends_nothing(
     assert _sent(mailbox) == []
 
 
+def test_a_rejected_email_says_once_who_rejected_it_and_why(
+    scripted_model: ScriptedChatModel,
+    email_workflow: WorkflowRun,
+) -> None:
+    task_id = _waiting_for_approval(email_workflow, scripted_model)
+
+    out = email_workflow.run(task_id, {"type": "reject", "reason": "wrong tone"})
+
+    headline = out["output"].splitlines()[0]
+    assert headline == "Email not sent: a person rejected send_email: wrong tone"
+
+
 def test_an_email_with_a_placeholder_is_drafted_but_never_offered_for_sending(
     scripted_model: ScriptedChatModel,
     email_workflow: WorkflowRun,

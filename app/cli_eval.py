@@ -150,10 +150,10 @@ def _extraction_table(extraction: dict[str, Any], title: str) -> "Table":
 def _class_table(dimension: str, scores: dict[str, Any]) -> "Table":
     from rich.table import Table
 
-    accuracy = scores["accuracy"]
-    table = Table(
-        title=f"{dimension}: {scores['correct']}/{scores['total']} correct ({accuracy:.1%})"
-    )
+    correct, total = scores["correct"], scores["total"]
+    # From the counts: the report's accuracy is rounded already (219/220 -> 0.9955 -> 99.6%).
+    accuracy = f" ({correct / total:.1%})" if total else ""
+    table = Table(title=f"{dimension}: {correct}/{total} correct{accuracy}")
     for column in ("class", "support", "precision", "recall"):
         table.add_column(column, justify="left" if column == "class" else "right")
     for label, row in scores["per_class"].items():

@@ -82,3 +82,13 @@ def test_the_approval_panel_shows_the_request_and_each_argument_once() -> None:
     assert "[missing: the new price]" in shown  # exactly what would be sent
     assert "email_drafting agent wants to run send_email" in shown
     assert "a person asked for a shorter text" in shown
+
+
+def test_eval_accuracy_is_rounded_once_from_the_counts() -> None:
+    from app.cli_eval import _class_table
+
+    scores = {"correct": 219, "total": 220, "accuracy": 0.9955, "per_class": {}}
+    console = Console(width=200, record=True)
+    console.print(_class_table("strategy", scores))
+
+    assert "219/220 correct (99.5%)" in console.export_text()

@@ -55,6 +55,8 @@ _SET_ORGANIZATION = text("SELECT set_config('app.org_id', :org_id, true)")
 #: A pooled PostgreSQL connection idle for longer than this is pinged before it is used.
 PING_AFTER_IDLE_SECONDS = 5.0
 _IDLE_SINCE = "delegate_idle_since"
+#: How many write turns (Database._begin_sqlite) a SQLite connection's transaction holds.
+_WRITER_TURNS = "delegate_writer_turns"
 
 
 def _idle_from_now(_dbapi_conn: Any, record: Any) -> None:
@@ -108,14 +110,16 @@ class Database:
             raise InvalidInput(f"cannot use database URL {redact_url(self.url)}: {exc}") from None
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
-            event.listen(self.engine, "begin", _sqlite_begin)
+            event.listen(self.engine, "begin", self._begin_sqlite)
+            event.listen(self.engine, "commit", self._end_writer_turn)
+            event.listen(self.engine, "rollback", self._end_writer_turn)
         else:
             event.listen(self.engine.pool, "checkin", _idle_from_now)
             event.listen(self.engine.pool, "checkout", self._ping_if_idle)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.read_engine = self.engine.execution_options(**{READ_ONLY: True})
         self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
-        self._write_lock = threading.RLock()
+        self._write_lock = threading.RLock()  # see _begin_sqlite
 
     def _ping_if_idle(self, dbapi_conn: Any, record: Any, _proxy: Any) -> None:
         """Ping a pooled connection that sat idle (a server restart or an idle timeout may
@@ -146,33 +150,34 @@ class Database:
         if org_id is not None and not self.is_sqlite:
             tx.execute(_SET_ORGANIZATION, {"org_id": org_id})
 
-    @contextmanager
-    def _writer_turn(self) -> Iterator[None]:
+    def _begin_sqlite(self, conn: Any) -> None:
         """On SQLite, one write transaction of this process at a time, queued on a lock: a
         writer waiting on SQLite's own lock polls in sleeps of up to 100 ms, which left the
         lock idle most of the time when dozens of runs write at once (a worker fleet).
-        Other processes still meet SQLite's busy timeout; after as long here, go on anyway."""
-        if not self.is_sqlite:
-            yield
-            return
-        turn = self._write_lock.acquire(timeout=30)
+
+        Taken when the transaction really begins (a session begins at its first statement),
+        just before SQLite's write lock, and given back as it commits or rolls back. Other
+        processes still meet SQLite's busy timeout; after as long here, go on anyway."""
+        if not conn.get_execution_options().get(READ_ONLY, False) and self._write_lock.acquire(
+            timeout=30
+        ):
+            conn.info[_WRITER_TURNS] = conn.info.get(_WRITER_TURNS, 0) + 1
         try:
-            yield
-        finally:
-            if turn:
-                self._write_lock.release()
+            _sqlite_begin(conn)
+        except BaseException:
+            self._end_writer_turn(conn)
+            raise
+
+    def _end_writer_turn(self, conn: Any) -> None:
+        for _ in range(conn.info.pop(_WRITER_TURNS, 0)):
+            self._write_lock.release()
 
     @contextmanager
     def session(self, org_id: str | None = None) -> Iterator[Session]:
         """A unit of work: commits on success, rolls back everything on any error.
 
         With `org_id`, PostgreSQL shows and accepts only that organization's rows in it."""
-        with (
-            self._writer_turn(),
-            self._failures_reported(),
-            self.sessions() as session,
-            session.begin(),
-        ):
+        with self._failures_reported(), self.sessions() as session, session.begin():
             self._scope(session, org_id)
             yield session
 
@@ -191,7 +196,7 @@ class Database:
 
         For the lifecycle's writes on every step of a run (store.execution), which need no
         ORM object: a Session costs about a third again of such a write."""
-        with self._writer_turn(), self._failures_reported(), self.engine.begin() as conn:
+        with self._failures_reported(), self.engine.begin() as conn:
             self._scope(conn, org_id)
             yield conn
 

@@ -4,6 +4,7 @@ locked database is a clear DatabaseUnavailable, never a driver traceback."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,9 @@ from store.db import Database
 from store.enums import ExecutionStatus as S
 from store.errors import DatabaseUnavailable
 from store.orgs import ensure_organization
+
+#: A generous bound on a write another thread makes (milliseconds when nothing holds it up).
+WAIT = 20
 
 
 def _no_busy_wait(dbapi_conn: Any, _record: Any) -> None:
@@ -84,3 +88,40 @@ def test_readers_do_not_wait_for_a_writer(store: tuple[Database, str, str]) -> N
             assert repo.get_task(session, org_id, task_id).status is S.PENDING
         with db.read_transaction() as conn:
             assert repo.get_status(conn, org_id, task_id) == (task_id, S.PENDING)
+
+
+def _write_in_another_thread(db: Database, org_id: str, title: str) -> threading.Thread:
+    def write() -> None:
+        with db.session() as session:
+            repo.create_task(session, org_id, title)
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    return writer
+
+
+def test_a_session_that_has_not_written_yet_holds_up_no_other_writer(
+    store: tuple[Database, str, str],
+) -> None:
+    db, org_id, _ = store
+    with db.session():  # begun, but no statement yet: no write turn taken
+        writer = _write_in_another_thread(db, org_id, "Draft the agenda")
+        writer.join(timeout=WAIT)
+        assert not writer.is_alive()
+    with db.read_session() as session:
+        assert "Draft the agenda" in [t.title for t in repo.list_tasks(session, org_id)]
+
+
+def test_a_write_that_failed_to_begin_gives_its_turn_back(
+    store: tuple[Database, str, str],
+) -> None:
+    db, org_id, _ = store
+    with (
+        write_lock_held_elsewhere(db),
+        pytest.raises(DatabaseUnavailable),
+        db.session() as session,
+    ):
+        repo.create_task(session, org_id, "Draft the agenda")
+    writer = _write_in_another_thread(db, org_id, "Book the room")
+    writer.join(timeout=WAIT)  # a kept turn would hold it for the lock's 30 s
+    assert not writer.is_alive()

@@ -53,6 +53,9 @@ def log_entry(
 
 
 def _append(task: Task | TaskRow, entry: dict[str, Any]) -> None:
+    claim = held_claim(task.id)
+    if claim is not None:  # which claim wrote it: the log shows every owner's writes apart
+        entry.setdefault("claim_token", claim.token)
     # Reassign (not .append) so the ORM sees the change and the version counter moves.
     task.execution_log = [*(task.execution_log or []), entry]
 

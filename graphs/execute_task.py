@@ -38,10 +38,12 @@ from graphs.execution_type_choice import (
     runs_as,
 )
 from graphs.task_outcomes import (
+    block_unfinished,
     finished_by_person,
     provider_failed,
     record_failure,
     stop_for_person,
+    unfilled_gaps,
 )
 from graphs.workflow_dispatch import run_workflow
 from graphs.workflow_support import MODEL_RETRY, STUDIO_SCHEMA
@@ -419,6 +421,9 @@ def execute(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
             "actions": actions,
         }
     )
+    gaps = unfilled_gaps(str(result.get("output") or ""))
+    if gaps is not None:
+        return block_unfinished(db, org_id, state["task_id"], spec.id, result, gaps)
     with db.transaction() as conn:
         repo.complete_task_execution(
             conn,

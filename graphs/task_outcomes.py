@@ -13,6 +13,7 @@ from store.redaction import redact
 from tools.backends import ProviderError
 from tools.gate.approval import ApprovalRejected, FinishedByPerson
 from tools.gate.budgets import BudgetExceeded
+from tools.gate.placeholders import find_placeholders
 
 EXECUTOR_ID = "execute_task"
 
@@ -48,6 +49,64 @@ def stop_for_person(
         "status": ExecutionStatus.BLOCKED.value,
         "reason": reason,
         "message": message,
+    }
+    return outcome
+
+
+#: The gaps a reason names at most (each cut to a readable length).
+_GAPS_NAMED, _GAP_CHARS = 5, 120
+#: How the offline model (and the prompts) mark what the task did not say: "[missing: X]".
+_MISSING = "[missing:"
+
+
+def unfilled_gaps(deliverable: str) -> str | None:
+    """Why a deliverable cannot count as done: the gaps the model left for a person to fill
+    ("[missing: the recipient's address]"), found by the gate's placeholder rule; None when
+    the text is whole. Such a task is blocked (its draft kept in the result), never completed.
+    """
+    slots = find_placeholders(deliverable)
+    if not slots:
+        return None
+    named = [_what_is_missing(slot) for slot in slots[:_GAPS_NAMED]]
+    more = f" and {len(slots) - _GAPS_NAMED} more" if len(slots) > _GAPS_NAMED else ""
+    return (
+        f"needs a person: the draft is missing {' and '.join(named)}{more}. To unblock: finish "
+        "the draft kept in the task's result and mark the task done with your text, or retry "
+        "it with a note that gives what is missing"
+    )
+
+
+def _what_is_missing(slot: str) -> str:
+    if slot.lower().startswith(_MISSING) and slot.endswith("]"):
+        return slot[len(_MISSING) : -1].strip()[:_GAP_CHARS]
+    return repr(slot[:_GAP_CHARS])
+
+
+def block_unfinished(
+    db: Database, org_id: str, task_id: str, agent_id: str, result: dict[str, Any], reason: str
+) -> dict[str, Any]:
+    """The deliverable still has gaps: block the task with the reason, keeping the draft as
+    its result so a person can finish it."""
+    with db.session() as session:
+        repo.block_task_execution(
+            session,
+            org_id,
+            task_id,
+            reason,
+            EXECUTOR_ID,
+            "workflow",
+            node="execute",
+            result=result,
+            agent_id=agent_id,
+        )
+    outcome: dict[str, Any] = {
+        "task_id": task_id,
+        "success": True,
+        "strategy": Strategy.BLOCKED.value,
+        "status": ExecutionStatus.BLOCKED.value,
+        "reason": reason,
+        "result": result,
+        "message": "Task requires human intervention",
     }
     return outcome
 

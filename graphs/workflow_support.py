@@ -13,6 +13,7 @@ from pydantic import ConfigDict
 from agents.planner import ModelOutputError
 from agents.prompts import with_person_notes
 from graphs.context import Context
+from graphs.task_outcomes import unfilled_gaps
 from store import tasks as repo
 from store.enums import ExecutionStatus, ExecutionType, Strategy
 from store.person_actions import person_notes
@@ -127,6 +128,10 @@ def close_task(
     ctx = runtime.context
     org_id = ctx.org_id()
     status = output.get("status")
+    if status not in NEEDS_A_PERSON | FAILED and status != DONE_BY_PERSON:
+        gaps = unfilled_gaps(str(output.get("output") or ""))
+        if gaps is not None:  # written, but not whole: a person finishes it
+            status, output = "needs_input", {**output, "status": "needs_input", "reason": gaps}
     result = workflow_result(workflow, output, confidence)
     details: dict[str, Any] = {"node": "execute", "workflow": workflow}
     with ctx.database().session() as session:

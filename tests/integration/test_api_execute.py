@@ -105,6 +105,22 @@ def test_execute_blocked_answers_success_false_with_the_reason(
     assert log["execution_status"] == "blocked"
 
 
+def test_execute_a_draft_with_gaps_answers_blocked_with_the_draft_in_details(
+    api_client: TestClient, api_org: ApiOrg, db: Database, scripted_model: ScriptedChatModel
+) -> None:
+    task_id = _task(db, api_org, "Send Maria the Q3 deck")
+    draft = "To: [missing: the recipient's address]\nSubject: Q3 deck\n\nHi Maria"
+    scripted_model.script = [IMMEDIATE, draft]
+
+    body = _execute(api_client, api_org, task_id).json()
+
+    assert body["success"] is False
+    assert body["strategy"] == "blocked"
+    assert body["message"] == "Task blocked - requires human action"
+    assert body["reason"].startswith("needs a person: the draft is missing the recipient's")
+    assert body["details"]["output"] == draft
+
+
 def test_execute_decompose_answers_with_subtasks_and_runs_the_automated_ones(
     api_client: TestClient, api_org: ApiOrg, db: Database, scripted_model: ScriptedChatModel
 ) -> None:

@@ -53,6 +53,11 @@ def find_placeholder(text: str) -> str | None:
     return match.group(0) if match else None
 
 
+def find_placeholders(text: str) -> list[str]:
+    """Every placeholder-shaped part of `text`, in order, each once."""
+    return list(dict.fromkeys(match.group(0) for match in PLACEHOLDER.finditer(text)))
+
+
 def placeholder_in(args: dict[str, Any]) -> Placeholder | None:
     """The first slot in the content arguments of a call, or None when the text is whole."""
     for name in CONTENT_ARGS:

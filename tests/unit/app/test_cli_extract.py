@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from agents.extraction import ExtractedTask, ExtractedTasks
@@ -54,6 +55,18 @@ def test_extract_reads_an_email_from_the_mailbox(
     assert result.exit_code == 0, result.stderr
     assert "sign the renewal contract" in scripted_model.calls[0].text.lower()
     assert json.loads(result.stdout)["tasks"][0]["title"] == "Sign the renewal contract"
+
+
+def test_extract_reports_a_draft_with_gaps_as_needing_a_person(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DELEGATE_MODEL", "offline")
+
+    result = runner.invoke(app, ["extract", "Send Maria the Q3 deck"])
+
+    assert result.exit_code == 0, result.stderr
+    assert "Send Maria the Q3 deck (needs a person)" in result.stdout
+    assert "(done)" not in result.stdout
 
 
 def test_extract_without_text_is_a_one_line_error(db: Database) -> None:

@@ -5,8 +5,9 @@ An inbox message that has waited longer than the reply delay, has no reply of ou
 thread, and that the model (EmailTriage, through the model factory) calls important and from
 a person (not a newsletter, a notification or a no-reply sender) becomes "Reply to <sender>:
 <subject>", a task naming the email it answers (ai_context trigger and source, with the sender
-the automation rules read): its type is the AI's choice, so the reply is drafted and waits for
-a person's approval unless an automation rule says it may act.
+the automation rules read; reply_to, its ids and subject, so the reply goes out in its
+thread): its type is the AI's choice, so the reply is drafted and waits for a person's
+approval unless an automation rule says it may act.
 """
 
 from __future__ import annotations
@@ -47,6 +48,17 @@ def email_trigger(org_id: str, message: dict[str, Any]) -> Trigger:
     )
 
 
+def answered_email(message: dict[str, Any]) -> dict[str, str]:
+    """What the reply task keeps of the email it answers, so its reply goes out in that
+    email's conversation (email_drafting reads it from ai_context["reply_to"])."""
+    return {
+        "email_id": str(message["id"]),
+        "message_id": message.get("message_id") or "",
+        "thread_id": message.get("thread_id") or "",
+        "subject": message.get("subject") or "",
+    }
+
+
 def reply_for(message: dict[str, Any], cycle: Cycle, inbox: Inbox) -> None:
     """Draft a reply to one waiting email, once, when the model says it needs one."""
     trigger = email_trigger(cycle.org_id, message)
@@ -81,7 +93,10 @@ def reply_for(message: dict[str, Any], cycle: Cycle, inbox: Inbox) -> None:
         # Untyped: the AI's choice, so what it would send waits for a person unless the
         # automation rules (e.g. the sender's domain, read from `source`) say it may act.
         execution_type=None,
-        context={"source": {"kind": "email", "id": str(message["id"]), "sender": sender}},
+        context={
+            "source": {"kind": "email", "id": str(message["id"]), "sender": sender},
+            "reply_to": answered_email(message),
+        },
         lost="another cycle is drafting this reply",
         **ids,
     )

@@ -41,7 +41,8 @@ from graphs.workflow_support import MODEL_RETRY, STUDIO_SCHEMA, close_task, log_
 from store import tasks as repo
 from store.enums import ExecutionType
 from store.errors import PolicyDenied
-from tools.backends import ProviderError
+from tools.backends import ProviderError, ReplyTarget
+from tools.email.message import reply_subject
 from tools.gate import idempotency as ledger
 from tools.gate.approval import (
     ActionSkipped,
@@ -132,6 +133,7 @@ def _facts(runtime: Runtime[Context], task_id: str) -> TaskFacts:
             execution_type=runs_as(task.type, task.ai_context) or ExecutionType.SEMI_AUTOMATED,
             approval_required=approval_required(task.ai_context),
             with_person_because=left_with_person(task.ai_context),
+            replying_to=ReplyTarget.from_context((task.ai_context or {}).get("reply_to")),
         )
 
 
@@ -146,9 +148,12 @@ def _gated(
     spec = all_specs()[tool]
     act, reconcile = spec.act, spec.reconcile
     assert act is not None, f"{tool} is not a side effect"
+    checked = spec.validate(args)
+    if spec.complete is not None:  # a reply goes in the answered email's thread
+        checked = spec.validate(spec.complete(run, checked))
     call = GatedCall(
         tool=tool,
-        args=spec.validate(args),
+        args=checked,
         run=lambda final, key: act(run, final, key),
         validate=spec.validate,
         reconcile=(lambda final, key: reconcile(run, final, key)) if reconcile else None,
@@ -191,6 +196,8 @@ def draft(state: EmailState, runtime: Runtime[Context]) -> dict[str, Any]:
     email = write_email(model, task.title, details, _learned(runtime))
     if state.get("subject"):
         email = email.model_copy(update={"subject": state["subject"].strip()})
+    if task.replying_to is not None and task.replying_to.subject:
+        email = email.model_copy(update={"subject": reply_subject(task.replying_to.subject)})
     proposal = email.model_dump(mode="json")
     update: dict[str, Any] = {"proposal": proposal, "email": proposal, "revision_note": None}
     if task.execution_type is ExecutionType.MANUAL:

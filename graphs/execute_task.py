@@ -57,7 +57,7 @@ from store.models import Task
 from store.person_actions import person_notes
 from store.redaction import redact, redact_value
 from store.tasks import MAX_SUBTASK_DEPTH, MAX_SUBTASKS_PER_PARENT, normalize_title
-from tools.backends import ProviderError
+from tools.backends import ProviderError, ReplyTarget
 from tools.gate.approval import ApprovalRejected, FinishedByPerson
 from tools.gate.calls import TaskFacts
 
@@ -117,6 +117,8 @@ class TaskRun(TaskInput, Outcome, total=False):
     """0 for a top-level task; subtasks are one deeper than their parent."""
     parent_title: str | None
     """The title of the task this one is a subtask of (the model sees it as context)."""
+    reply_to: dict[str, Any] | None
+    """The email this task answers (its ai_context["reply_to"]): its email goes in that thread."""
     classification: dict[str, Any] | None
     """The model's decision: strategy, execution_type, confidence, reason, subtasks."""
     execution_type_chosen_by: str | None
@@ -213,6 +215,7 @@ def _start(tx: Transaction, org_id: str, task_id: str) -> dict[str, Any]:
         "execution_type": None if chosen_by_ai(started.ai_context) else started.execution_type,
         "depth": started.depth,
         "parent_title": repo.get_title(tx, org_id, parent_id) if parent_id else None,
+        "reply_to": (started.ai_context or {}).get("reply_to"),
     }
 
 
@@ -391,6 +394,7 @@ def execute(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
         execution_type=runs_as(state.get("execution_type"), state) or ExecutionType.SEMI_AUTOMATED,
         approval_required=approval_required(state),
         with_person_because=left_with_person(state),
+        replying_to=ReplyTarget.from_context(state.get("reply_to")),
     )
     spec = _agent_for(route, deliver)
     if spec.tools:  # the writer's choice is recorded with its result, in one transaction

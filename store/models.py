@@ -281,6 +281,8 @@ class SandboxEmail(Base):
     folder: Mapped[str] = mapped_column(String(16))
     """drafts | sent | inbox"""
     message_id: Mapped[str] = mapped_column(String(200), default="")
+    in_reply_to: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    """The Message-ID of the email this one answers ('' when it starts a conversation)."""
     sender: Mapped[str] = mapped_column(String(320), default="")
     to: Mapped[list[str]] = mapped_column(JSONType, default=list)
     cc: Mapped[list[str]] = mapped_column(JSONType, default=list)

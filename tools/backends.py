@@ -7,19 +7,49 @@ Plain dicts keep the protocols free of any one provider's types.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from store.redaction import redact
 
 
+@dataclass(frozen=True)
+class ReplyTarget:
+    """The email a message answers: its RFC 822 Message-ID (for In-Reply-To and References)
+    and the mailbox's id of its conversation (Gmail's threadId; '' when there is none)."""
+
+    message_id: str = ""
+    thread_id: str = ""
+    subject: str = ""
+    """The answered email's subject (the reply's is "Re: <subject>")."""
+
+    @classmethod
+    def from_context(cls, value: Any) -> ReplyTarget | None:
+        """The target a task's ai_context["reply_to"] names, or None when it names none."""
+        if not isinstance(value, dict) or not (value.get("message_id") or value.get("thread_id")):
+            return None
+        return cls(
+            message_id=str(value.get("message_id") or ""),
+            thread_id=str(value.get("thread_id") or ""),
+            subject=str(value.get("subject") or ""),
+        )
+
+
 class Mailbox(Protocol):
     """Gmail or the sandbox mailbox."""
 
     def create_draft(
-        self, to: list[str], subject: str, body: str, cc: list[str] | None = None
+        self,
+        to: list[str],
+        subject: str,
+        body: str,
+        cc: list[str] | None = None,
+        *,
+        reply_to: ReplyTarget | None = None,
     ) -> dict[str, Any]:
-        """Save a draft; returns {"id", "message_id"}."""
+        """Save a draft (in the answered email's thread when `reply_to`); returns {"id",
+        "message_id"}."""
         ...
 
     def send(
@@ -29,8 +59,11 @@ class Mailbox(Protocol):
         body: str,
         cc: list[str] | None = None,
         message_id: str | None = None,
+        *,
+        reply_to: ReplyTarget | None = None,
     ) -> dict[str, Any]:
-        """Send a message with this RFC 822 Message-ID; returns {"id", "message_id"}."""
+        """Send a message with this RFC 822 Message-ID (in the answered email's thread when
+        `reply_to`); returns {"id", "message_id"}."""
         ...
 
     def find_sent(self, message_id: str) -> dict[str, Any] | None:

@@ -32,6 +32,7 @@ from tools.gate.policy import PolicyGate
 ReadHandler = Callable[["ToolRun", dict[str, Any]], Any]
 ActHandler = Callable[["ToolRun", dict[str, Any], str], dict[str, Any]]
 Reconciler = Callable[["ToolRun", dict[str, Any], str], dict[str, Any] | None]
+Completer = Callable[["ToolRun", dict[str, Any]], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,9 @@ class ToolSpec:
     """(run, args, idempotency key) -> the provider's result, for side effects."""
     reconcile: Reconciler | None = None
     """For side effects: after a crash mid-call, the result if it went out, else None."""
+    complete: Completer | None = None
+    """(run, validated args) -> the args with what the task, not the model, decides (the
+    thread of the email a reply answers), before the gate and the approval see them."""
 
     def __post_init__(self) -> None:
         if (self.read is None) == (self.act is None):
@@ -198,6 +202,8 @@ def invoke_spec(run: ToolRun, spec: ToolSpec, raw_args: dict[str, Any], call_id:
     run.gate.tally.count_tool_call(spec.name)
     try:
         args = spec.validate(raw_args)
+        if spec.complete is not None:
+            args = spec.validate(spec.complete(run, args))
     except InvalidInput as exc:
         run.gate.record_invalid_arguments(spec.name, redact(str(exc)))
         return f"error: {redact(str(exc))}"

@@ -13,10 +13,12 @@ import pytest
 from sqlalchemy import select
 
 from graphs.autopilot import run_cycle
+from graphs.runner import task_runner
 from store.db import Database
 from store.models import Task
 from tests.fixtures.agent_runs import GOOGLE_TOKEN
 from tests.fixtures.google_standin import GoogleStandIn
+from tools.email.gmail import GmailMailbox
 
 pytestmark = pytest.mark.integration
 
@@ -164,6 +166,32 @@ def test_unanswered_gmail_question_gets_one_reply_waiting_for_approval(
     listed = gmail_env.calls("GET", "/gmail/v1/users/me/messages")
     assert any("after:" in q and "before:" in q for c in listed for q in c.query.get("q", []))
     assert gmail_env.calls("GET", f"/gmail/v1/users/me/threads/{gmail_id}")
+
+
+def test_the_approved_gmail_reply_goes_out_in_the_emails_thread_and_counts_as_its_answer(
+    db: Database, org_id: str, gmail_env: GoogleStandIn
+) -> None:
+    gmail_id = gmail_env.seed_message(
+        "Ann Lee <ann@example.com>", "me@standin.test", "Invoice 4411",
+        "Hi, could you tell me when invoice 4411 will be paid?",
+        message_id="<inv4411@example.com>", received=_hours_ago(6),
+    )  # fmt: skip
+    run_cycle(db, organization="default")
+    (task,) = _reply_tasks(db, org_id)
+
+    with task_runner(db, organization="default") as runner:
+        runner.resume(task.id, {"type": "approve"})
+
+    (sent,) = gmail_env.sent_messages()
+    assert sent["In-Reply-To"] == "<inv4411@example.com>"
+    assert sent["References"] == "<inv4411@example.com>"
+    assert sent["Subject"] == "Re: Invoice 4411"
+    (send,) = gmail_env.calls("POST", "/gmail/v1/users/me/messages/send")
+    assert send.body["threadId"] == gmail_id
+    original = GmailMailbox().read(gmail_id)
+    assert GmailMailbox().answered(original)
+    again = dict(run_cycle(db, organization="default"))
+    assert again["created"] == [] and len(gmail_env.sent_messages()) == 1
 
 
 def test_a_gmail_thread_we_replied_in_and_a_newsletter_get_no_reply(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import email
+import email.policy
 import json
 from pathlib import Path
 
@@ -10,7 +13,7 @@ import pytest
 from store.db import Database
 from store.errors import ConfigurationError
 from tests.fixtures.google_standin import GOOGLE_TEST_TOKEN, GoogleStandIn
-from tools.backends import ProviderError
+from tools.backends import ProviderError, ReplyTarget
 from tools.email.gmail import GmailMailbox
 from tools.google.backends import get_mailbox
 from tools.google.client import RetryPolicy
@@ -54,6 +57,46 @@ def test_send_raw_decodes_to_recipients_subject_body_and_message_id(
     assert sent["Message-ID"] == "<idem-42@delegate.test>"
     assert sent.get_content().strip() == "Thank you, John."  # type: ignore[attr-defined]
     assert result["message_id"] == "<idem-42@delegate.test>"
+
+
+def test_a_reply_is_sent_in_the_answered_thread_with_in_reply_to_and_references(
+    gmail: GmailMailbox, google_env: GoogleStandIn
+) -> None:
+    asked = google_env.seed_message(
+        "ann@example.com", "me@standin.test", "Invoice", "When?", message_id="<q1@example.com>"
+    )
+    answered = ReplyTarget(message_id="<q1@example.com>", thread_id=asked)
+
+    result = gmail.send(["ann@example.com"], "Re: Invoice", "Friday.", reply_to=answered)
+
+    (call,) = google_env.calls("POST", SEND)
+    assert call.body["threadId"] == asked and result["thread_id"] == asked
+    (sent,) = google_env.sent_messages()
+    assert (sent["In-Reply-To"], sent["References"]) == ("<q1@example.com>", "<q1@example.com>")
+    assert sent["Subject"] == "Re: Invoice"
+
+
+def test_a_reply_draft_is_created_in_the_answered_thread(
+    gmail: GmailMailbox, google_env: GoogleStandIn
+) -> None:
+    answered = ReplyTarget(message_id="<q2@example.com>", thread_id="t-42")
+
+    gmail.create_draft(["ann@example.com"], "Re: Invoice", "Friday.", reply_to=answered)
+
+    (call,) = google_env.calls("POST", "/gmail/v1/users/me/drafts")
+    assert call.body["message"]["threadId"] == "t-42"
+    raw = base64.urlsafe_b64decode(call.body["message"]["raw"])
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert parsed["In-Reply-To"] == "<q2@example.com>"
+
+
+def test_a_new_email_names_no_thread(gmail: GmailMailbox, google_env: GoogleStandIn) -> None:
+    gmail.send(["ann@example.com"], "Hello", "Hi Ann.")
+
+    (call,) = google_env.calls("POST", SEND)
+    assert "threadId" not in call.body
+    (sent,) = google_env.sent_messages()
+    assert sent["In-Reply-To"] is None and sent["References"] is None
 
 
 def test_every_request_carries_the_bearer_token(

@@ -7,6 +7,7 @@ from typing import Any
 
 from google.auth.credentials import Credentials
 
+from tools.backends import ReplyTarget
 from tools.email.message import (
     build_message,
     bulk_headers,
@@ -57,12 +58,19 @@ class GmailMailbox:
         return execute(request, service=SERVICE, policy=self.retry, recover=recover)
 
     def create_draft(
-        self, to: list[str], subject: str, body: str, cc: list[str] | None = None
+        self,
+        to: list[str],
+        subject: str,
+        body: str,
+        cc: list[str] | None = None,
+        *,
+        reply_to: ReplyTarget | None = None,
     ) -> dict[str, Any]:
-        """Save a draft; returns {"id" (the draft id), "message_id", "gmail_id"}."""
+        """Save a draft (in the answered email's thread when `reply_to`); returns {"id" (the
+        draft id), "message_id", "gmail_id"}."""
         message_id = normalize_message_id()
-        raw = encode_raw(build_message(to, subject, body, cc=cc, message_id=message_id))
-        draft = self._run(self._users.drafts().create(userId="me", body={"message": {"raw": raw}}))
+        message = _message(to, subject, body, cc, message_id, reply_to)
+        draft = self._run(self._users.drafts().create(userId="me", body={"message": message}))
         return {
             "id": draft.get("id", ""),
             "message_id": message_id,
@@ -76,11 +84,14 @@ class GmailMailbox:
         body: str,
         cc: list[str] | None = None,
         message_id: str | None = None,
+        *,
+        reply_to: ReplyTarget | None = None,
     ) -> dict[str, Any]:
-        """Send with this Message-ID; a retry after an unclear failure first checks Sent."""
+        """Send with this Message-ID (a reply in the answered email's thread, with its
+        In-Reply-To and References); a retry after an unclear failure first checks Sent."""
         header_id = normalize_message_id(message_id)
-        raw = encode_raw(build_message(to, subject, body, cc=cc, message_id=header_id))
-        request = self._users.messages().send(userId="me", body={"raw": raw})
+        message = _message(to, subject, body, cc, header_id, reply_to)
+        request = self._users.messages().send(userId="me", body=message)
         sent = self._run(request, recover=lambda: self.find_sent(header_id))
         if "message_id" in sent:  # recovered: already our summary shape
             return dict(sent)
@@ -154,3 +165,20 @@ class GmailMailbox:
             "SENT" in (m.get("labelIds") or []) and int(m.get("internalDate") or 0) > arrived
             for m in thread.get("messages") or []
         )
+
+
+def _message(
+    to: list[str],
+    subject: str,
+    body: str,
+    cc: list[str] | None,
+    message_id: str,
+    reply_to: ReplyTarget | None,
+) -> dict[str, Any]:
+    """Gmail's message resource: the raw MIME, and the threadId of the email it answers."""
+    in_reply_to = reply_to.message_id if reply_to else ""
+    built = build_message(to, subject, body, cc=cc, message_id=message_id, in_reply_to=in_reply_to)
+    message: dict[str, Any] = {"raw": encode_raw(built)}
+    if reply_to and reply_to.thread_id:
+        message["threadId"] = reply_to.thread_id
+    return message

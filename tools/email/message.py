@@ -52,8 +52,10 @@ def build_message(
     message_id: str,
     cc: list[str] | None = None,
     sender: str | None = None,
+    in_reply_to: str | None = None,
 ) -> EmailMessage:
-    """A plain-text EmailMessage with the given headers (From left to Gmail when None).
+    """A plain-text EmailMessage with the given headers (From left to Gmail when None); a
+    reply names the Message-ID it answers in In-Reply-To and References (RFC 5322 3.6.4).
 
     To and Cc hold exactly the addresses `parse_emails` reads (the ones the policy gate
     approved), bare and comma-separated; a value that is not one address raises
@@ -68,6 +70,9 @@ def build_message(
         message["Cc"] = ", ".join(copies)
     message["Subject"] = subject
     message["Message-ID"] = message_id
+    if in_reply_to:
+        message["In-Reply-To"] = in_reply_to
+        message["References"] = in_reply_to
     message.set_content(body)
     return message
 
@@ -170,6 +175,12 @@ _REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|fwd?|aw|sv|wg)\s*(?:\[\d+\])?\s*:\s*)+
 def thread_subject(subject: str) -> str:
     """A subject as a conversation's name: reply/forward prefixes, case and spacing folded."""
     return " ".join(_REPLY_PREFIX.sub("", subject or "").split()).casefold()
+
+
+def reply_subject(subject: str) -> str:
+    """ "Re: <subject>" for a reply; a subject that already starts with "Re:" is kept."""
+    text = " ".join((subject or "").split())
+    return text if re.match(r"re\s*:", text, re.I) else f"Re: {text}".rstrip()
 
 
 def sender_address(sender: str) -> str:

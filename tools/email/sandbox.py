@@ -10,6 +10,7 @@ from sqlalchemy import select
 from store.db import Database
 from store.errors import NotFound
 from store.models import SandboxEmail
+from tools.backends import ReplyTarget
 from tools.email.message import normalize_message_id, sender_address, snippet, thread_subject
 from tools.email.query import bare_message_id, matches, parse_query
 from tools.gate.destinations import parse_emails
@@ -27,6 +28,7 @@ def _summary(row: SandboxEmail) -> dict[str, Any]:
         "to": list(row.to or []),
         "cc": list(row.cc or []),
         "subject": row.subject,
+        "in_reply_to": row.in_reply_to or "",
         "snippet": snippet(row.body),
         "date": row.created_at.isoformat(),
     }
@@ -57,11 +59,13 @@ class SandboxMailbox:
         body: str,
         cc: list[str] | None = None,
         message_id: str | None = None,
+        reply_to: ReplyTarget | None = None,
     ) -> dict[str, Any]:
         row = SandboxEmail(
             org_id=self.org_id,
             folder=folder,
             message_id=normalize_message_id(message_id),
+            in_reply_to=reply_to.message_id.strip() if reply_to else "",
             sender=sender,
             to=list(to),
             cc=list(cc or []),
@@ -74,9 +78,16 @@ class SandboxMailbox:
             return _full(row)
 
     def create_draft(
-        self, to: list[str], subject: str, body: str, cc: list[str] | None = None
+        self,
+        to: list[str],
+        subject: str,
+        body: str,
+        cc: list[str] | None = None,
+        *,
+        reply_to: ReplyTarget | None = None,
     ) -> dict[str, Any]:
-        """Save a draft in the drafts folder (each recipient parsed as the gate parsed it)."""
+        """Save a draft in the drafts folder (each recipient parsed as the gate parsed it;
+        a reply names the Message-ID it answers)."""
         return self._add(
             "drafts",
             sender=self.address,
@@ -84,6 +95,7 @@ class SandboxMailbox:
             cc=parse_emails(cc or []),
             subject=subject,
             body=body,
+            reply_to=reply_to,
         )
 
     def send(
@@ -93,8 +105,11 @@ class SandboxMailbox:
         body: str,
         cc: list[str] | None = None,
         message_id: str | None = None,
+        *,
+        reply_to: ReplyTarget | None = None,
     ) -> dict[str, Any]:
-        """Put the message in the sent folder; a Message-ID already sent is not sent twice."""
+        """Put the message in the sent folder (a reply names the Message-ID it answers); a
+        Message-ID already sent is not sent twice."""
         if message_id is not None:
             existing = self.find_sent(message_id)
             if existing is not None:
@@ -107,6 +122,7 @@ class SandboxMailbox:
             subject=subject,
             body=body,
             message_id=message_id,
+            reply_to=reply_to,
         )
 
     def deliver(
@@ -183,15 +199,20 @@ class SandboxMailbox:
         return found
 
     def answered(self, message: dict[str, Any]) -> bool:
-        """Whether we sent the sender a message of the same conversation (its subject without
-        Re:/Fwd:) after it arrived: the sandbox's threads."""
+        """Whether we sent a reply to it (In-Reply-To its Message-ID), or sent the sender a
+        message of the same conversation (its subject without Re:/Fwd:) after it arrived:
+        the sandbox's threads."""
+        original = bare_message_id(message.get("message_id") or "")
         sender = sender_address(message.get("from") or "")
         subject = thread_subject(message.get("subject") or "")
         arrived = _aware(datetime.fromisoformat(message["date"]))
         return any(
-            _aware(row.created_at) > arrived
-            and thread_subject(row.subject) == subject
-            and sender in [a.lower() for a in [*(row.to or []), *(row.cc or [])]]
+            (bool(original) and bare_message_id(row.in_reply_to or "") == original)
+            or (
+                _aware(row.created_at) > arrived
+                and thread_subject(row.subject) == subject
+                and sender in [a.lower() for a in [*(row.to or []), *(row.cc or [])]]
+            )
             for row in self._rows("sent")
         )
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from store.enums import ExecutionType
+from tools.backends import ReplyTarget
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class TaskFacts:
     with_person_because: str | None = None
     """Why a task that is not typed manual runs as manual: the automation rules leave it
     with a person (cited when a side effect is refused)."""
+    replying_to: ReplyTarget | None = None
+    """The email this task answers (ai_context["reply_to"]): its emails go in that thread."""
 
     @property
     def text(self) -> str:

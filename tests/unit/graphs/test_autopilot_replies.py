@@ -199,3 +199,22 @@ def test_an_automation_rule_for_the_senders_domain_lets_the_reply_go_on_its_own(
     assert sent["to"] == ["ann@example.com"] and sent["subject"] == "Re: Budget question"
     (task,) = org_tasks(db, org_id)
     assert task.ai_context["automation"]["rule"] == "our partners"
+
+
+def test_the_approved_reply_is_sent_in_the_emails_thread_and_counts_as_its_answer(
+    db: Database, org_id: str
+) -> None:
+    email = _ask(db, org_id)
+    _cycle(db)
+    (task,) = org_tasks(db, org_id)
+    edit = {"name": "send_email", "args": {"subject": "Laptops in Q3"}}
+
+    with task_runner(db, organization="default") as runner:
+        runner.resume(task.id, {"type": "edit", "edited_action": edit})
+
+    mailbox = SandboxMailbox(db, org_id)
+    (sent,) = mailbox.list_sent()
+    assert sent["to"] == ["ann@example.com"] and sent["in_reply_to"] == email["message_id"]
+    assert mailbox.answered(email)  # by its thread: the edited subject no longer matches
+    again = _cycle(db, now=_later(12))
+    assert again["created"] == [] and len(mailbox.list_sent()) == 1

@@ -412,3 +412,31 @@ def test_a_send_resolved_by_a_person_ends_with_their_note(
 
     assert (out["status"], out["reason"]) == ("done_by_person", "I phoned John")
     assert _sent(mailbox) == []
+
+
+def test_a_reply_task_drafts_and_sends_in_the_answered_emails_thread(
+    db: Database,
+    org_id: str,
+    scripted_model: ScriptedChatModel,
+    email_workflow: WorkflowRun,
+    mailbox: SandboxMailbox,
+) -> None:
+    original = mailbox.deliver("john@example.com", "me@example.com", "RE: Q3 roadmap", "When?")
+    scripted_model.script = [EMAIL]
+    task_id = _running_task(email_workflow, "semi_automated")
+    with db.session(org_id) as session:
+        task = repo.get_task(session, org_id, task_id)
+        task.ai_context = {
+            **(task.ai_context or {}),
+            "reply_to": {"message_id": original["message_id"], "subject": "RE: Q3 roadmap"},
+        }
+
+    email_workflow.run(task_id)
+    out = email_workflow.run(task_id, {"type": "approve"})
+
+    assert out["status"] == "sent"
+    (draft,) = mailbox.list_drafts()
+    (sent,) = mailbox.list_sent()
+    assert sent["subject"] == draft["subject"] == "RE: Q3 roadmap"
+    assert sent["in_reply_to"] == draft["in_reply_to"] == original["message_id"]
+    assert mailbox.answered({**original, "subject": "Another topic"})

@@ -173,9 +173,12 @@ class ServerTaskRunner(TaskRunner):
             except httpx.HTTPStatusError as exc:
                 if exc.response.status_code != 404:
                     raise
-            threads += await client.threads.search(
-                values={"task_id": task_id}, status="interrupted", limit=10
+            # Not a `values={"task_id": ...}` search: the in-memory runtime (`langgraph dev`)
+            # fails it on any thread that never ran (Studio makes such threads).
+            interrupted = await client.threads.search(
+                status="interrupted", limit=1000, sort_by="updated_at", sort_order="desc"
             )
+            threads += [t for t in interrupted if (t.get("values") or {}).get("task_id") == task_id]
             for thread in threads:
                 found = _interrupts_of(thread)
                 if found and (thread.get("values") or {}).get("task_id") in (task_id, None):

@@ -171,6 +171,22 @@ def test_run_started_through_the_langgraph_api_is_approved_through_delegates_api
     assert len(_sent_with(server, subject)) == 1
 
 
+def test_a_thread_that_never_ran_does_not_stop_a_client_run_being_approved(
+    server: LangGraphServer, sdk: SyncLangGraphClient
+) -> None:
+    sdk.threads.create()  # as Studio makes one: no run, no values
+    subject = _answer_with_an_email(server)
+    thread = sdk.threads.create()
+    task_id = _create_task(server)
+    run = sdk.runs.create(thread["thread_id"], "execute_task", input={"task_id": task_id})
+    sdk.runs.join(thread["thread_id"], run["run_id"])
+
+    approved = _api(server, "POST", f"/api/tasks/{task_id}/approve")
+
+    assert approved.status_code == 200, approved.text
+    assert len(_sent_with(server, subject)) == 1
+
+
 def _wait_for(condition: Any, what: str) -> Any:
     started = time.monotonic()
     pause = threading.Event()

@@ -13,7 +13,7 @@ from store.redaction import redact
 from tools.backends import ProviderError
 from tools.gate.approval import ApprovalRejected, FinishedByPerson
 from tools.gate.budgets import BudgetExceeded
-from tools.gate.placeholders import find_placeholders
+from tools.gate.placeholders import find_gaps
 
 EXECUTOR_ID = "execute_task"
 
@@ -61,10 +61,10 @@ _MISSING = "[missing:"
 
 def unfilled_gaps(deliverable: str) -> str | None:
     """Why a deliverable cannot count as done: the gaps the model left for a person to fill
-    ("[missing: the recipient's address]"), found by the gate's placeholder rule; None when
+    ("[missing: the recipient's address]", "[Your name]"; tools.gate.placeholders.GAP); None when
     the text is whole. Such a task is blocked (its draft kept in the result), never completed.
     """
-    slots = find_placeholders(deliverable)
+    slots = find_gaps(deliverable)
     if not slots:
         return None
     named = [_what_is_missing(slot) for slot in slots[:_GAPS_NAMED]]

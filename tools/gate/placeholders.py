@@ -24,6 +24,17 @@ PLACEHOLDER = re.compile(
     r"|<\s*(?:insert|add|your|name|date|placeholder)\b[^<>\n]{0,80}>",
     re.IGNORECASE,
 )
+#: The slots that leave a deliverable unfinished: narrower than PLACEHOLDER, which refuses any
+#: bracketed text going out, because a result may quote a list ("['sarah@corp.com']") or a
+#: button ("[Submit]"). A gap a model named ("[missing: the address]", "[Your name]",
+#: "[Insert date]"), an ellipsis slot, a template variable or an "<insert ...>".
+GAP = re.compile(
+    r"\[\s*(?:missing\b|your\b|insert\b)[^\[\]\n]{0,200}\]"
+    r"|\[\s*(?:\.\.\.|…)\s*\]"
+    r"|\{\{\s*[\w .-]{1,60}\s*\}\}"
+    r"|<\s*(?:insert|add|your|name|date|placeholder)\b[^<>\n]{0,80}>",
+    re.IGNORECASE,
+)
 #: Arguments that carry the words a side effect delivers (not its destinations or times).
 CONTENT_ARGS = ("subject", "body", "text", "summary", "description", "location", "fields")
 
@@ -53,9 +64,9 @@ def find_placeholder(text: str) -> str | None:
     return match.group(0) if match else None
 
 
-def find_placeholders(text: str) -> list[str]:
-    """Every placeholder-shaped part of `text`, in order, each once."""
-    return list(dict.fromkeys(match.group(0) for match in PLACEHOLDER.finditer(text)))
+def find_gaps(text: str) -> list[str]:
+    """Every gap (GAP) left in a deliverable's `text`, in order, each once."""
+    return list(dict.fromkeys(match.group(0) for match in GAP.finditer(text)))
 
 
 def placeholder_in(args: dict[str, Any]) -> Placeholder | None:

@@ -4,9 +4,6 @@ checkpoint, and `recover` (CLI and API) for every one of them once the lease has
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,11 +25,10 @@ from store.enums import ExecutionStatus as S
 from store.models import SandboxEmail, utcnow
 from tests.fixtures.agent_runs import immediate, load_task
 from tests.fixtures.api import ApiOrg
-from tests.integration.test_takeover import wait_for
+from tests.integration.test_takeover import killed_where_it_stops
 
 pytestmark = pytest.mark.integration
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 TITLE = "Reply to john@example.com thanking him for the meeting"
 EMAIL = {"to": ["john@example.com"], "subject": "Thank you", "body": "Hi John,\n\nThank you."}
 FINAL_ANSWER = "I sent John a thank-you email."
@@ -91,22 +87,9 @@ def approver_killed(
     """A paused email whose approver process was SIGKILLed before the send; the task id."""
     task_id = paused_send(runner, scripted_model)
     marker = tmp_path / "stopped"
-    child = subprocess.Popen(
-        [sys.executable, "-c", APPROVER, db.url, task_id, str(marker)],
-        cwd=REPO_ROOT,
-        env={**os.environ, "DELEGATE_DATABASE_URL": db.url},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        wait_for(marker, child)
-        child.send_signal(signal.SIGKILL)
-        child.wait(timeout=30)
+    env = {**os.environ, "DELEGATE_DATABASE_URL": db.url}
+    with killed_where_it_stops(APPROVER, [db.url, task_id, str(marker)], env, marker):
         yield task_id
-    finally:
-        if child.poll() is None:
-            child.kill()
 
 
 def test_a_killed_approvers_task_stays_in_the_approvals_list(

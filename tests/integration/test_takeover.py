@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -86,6 +87,30 @@ def wait_for(path: Path, child: subprocess.Popen[str], deadline: float = 120.0) 
         time.sleep(0.05)
 
 
+@contextmanager
+def killed_where_it_stops(
+    script: str, args: list[str], env: dict[str, str], marker: Path
+) -> Iterator[None]:
+    """Run `python -c script *args` until it says (`marker`) it stopped where it was told to,
+    then SIGKILL it there."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", script, *args],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(marker, child)
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+        yield
+    finally:
+        if child.poll() is None:
+            child.kill()
+
+
 @pytest.fixture
 def killed_at(
     request: pytest.FixtureRequest, db: Database, org_id: str, tmp_path: Path
@@ -98,22 +123,8 @@ def killed_at(
         ).id
     marker = tmp_path / "stopped"
     env = {**os.environ, "DELEGATE_DATABASE_URL": db.url, "DELEGATE_MODEL": "child"}
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, db.url, node, when, str(marker)],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        wait_for(marker, child)
-        child.send_signal(signal.SIGKILL)
-        child.wait(timeout=30)
+    with killed_where_it_stops(CHILD, [db.url, node, when, str(marker)], env, marker):
         yield task_id
-    finally:
-        if child.poll() is None:
-            child.kill()
 
 
 KILL_POINTS = [

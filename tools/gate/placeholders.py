@@ -16,24 +16,21 @@ from typing import Any
 #: "[anything]" except a markdown link's text ("[docs](https://...)"), a checkbox ("[ ]",
 #: "[x]") and a citation number ("[2]").
 _BRACKET_SLOT = r"\[(?!\s*[xX✓]?\s*\])(?!\d+\])[^\[\]\n]{1,200}\](?!\()"
-PLACEHOLDER = re.compile(
-    rf"{_BRACKET_SLOT}"
-    r"|\[\s*(?:\.\.\.|…)\s*\]"
-    r"|\bTODO\b|\bFIXME\b|\blorem\b"
+#: Slots of every kind: "[...]", "{{name}}", "<insert date>".
+_TEMPLATE_SLOTS = (
+    r"\[\s*(?:\.\.\.|…)\s*\]"
     r"|\{\{\s*[\w .-]{1,60}\s*\}\}"
-    r"|<\s*(?:insert|add|your|name|date|placeholder)\b[^<>\n]{0,80}>",
-    re.IGNORECASE,
+    r"|<\s*(?:insert|add|your|name|date|placeholder)\b[^<>\n]{0,80}>"
+)
+PLACEHOLDER = re.compile(
+    rf"{_BRACKET_SLOT}|\bTODO\b|\bFIXME\b|\blorem\b|{_TEMPLATE_SLOTS}", re.IGNORECASE
 )
 #: The slots that leave a deliverable unfinished: narrower than PLACEHOLDER, which refuses any
 #: bracketed text going out, because a result may quote a list ("['sarah@corp.com']") or a
 #: button ("[Submit]"). A gap a model named ("[missing: the address]", "[Your name]",
 #: "[Insert date]"), an ellipsis slot, a template variable or an "<insert ...>".
 GAP = re.compile(
-    r"\[\s*(?:missing\b|your\b|insert\b)[^\[\]\n]{0,200}\]"
-    r"|\[\s*(?:\.\.\.|…)\s*\]"
-    r"|\{\{\s*[\w .-]{1,60}\s*\}\}"
-    r"|<\s*(?:insert|add|your|name|date|placeholder)\b[^<>\n]{0,80}>",
-    re.IGNORECASE,
+    rf"\[\s*(?:missing\b|your\b|insert\b)[^\[\]\n]{{0,200}}\]|{_TEMPLATE_SLOTS}", re.IGNORECASE
 )
 #: Arguments that carry the words a side effect delivers (not its destinations or times).
 CONTENT_ARGS = ("subject", "body", "text", "summary", "description", "location", "fields")

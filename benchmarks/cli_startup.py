@@ -7,9 +7,9 @@ ordinary machine: PYTHONDONTWRITEBYTECODE is dropped), so no side is timed compi
 each within 2x of the baseline measured in the same run.
 
 Also shown, not judged: Typer's own floor, a bare Typer app whose one command takes the
-options `tasks` takes and does nothing. Typer (0.29) coerces every non-flag option through
-a pydantic TypeAdapter, so any such command imports pydantic and builds adapters before it
-runs; no command of ours can start faster than that.
+options `tasks` takes and does nothing; no command of ours can start faster than that. (The
+lock holds Typer below 0.29: 0.29 builds a pydantic TypeAdapter for every option on every
+start, which alone put a bare command at 2.2x the baseline.)
 Run: `.venv/bin/python benchmarks/cli_startup.py [--runs N]`.
 """
 

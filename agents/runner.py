@@ -56,7 +56,7 @@ _synced: set[str] = set()
 def record_agent(db: Database, task: TaskFacts, spec: AgentSpec, step: str) -> None:
     """Set the task's agent_id and log the choice of a tool-using agent, once (a resumed node
     runs this again). The writer is the plain path: its choice is only recorded."""
-    with db.session() as session:
+    with db.session(task.org_id) as session:
         if db.url not in _synced:
             sync_agents(session)  # the agents table mirrors the definitions in code
             _synced.add(db.url)

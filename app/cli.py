@@ -51,7 +51,7 @@ def add(
 
     db = open_db()
     org_id = current_org_id(db)
-    with db.session() as session:
+    with db.session(org_id) as session:
         task = create_task(
             session,
             org_id,

@@ -30,17 +30,16 @@ def init(as_json: JsonFlag = False) -> None:
     from app.render import print_json
     from store.db import Database, redact_url
     from store.models import ApiKey
-    from store.orgs import create_api_key, ensure_organization
+    from store.orgs import create_api_key
 
     db = Database()
     db.upgrade()
-    with db.session() as session:
-        org = ensure_organization(session, state.org)
+    org_id = current_org_id(db)
+    with db.session(org_id) as session:
         has_key = session.scalar(
-            select(func.count()).select_from(ApiKey).where(ApiKey.org_id == org.id)
+            select(func.count()).select_from(ApiKey).where(ApiKey.org_id == org_id)
         )
-        key = None if has_key else create_api_key(session, org.id, "init")
-        org_id = org.id
+        key = None if has_key else create_api_key(session, org_id, "init")
     _sync_agents(db)
     info = {
         "database": redact_url(db.url),
@@ -64,7 +63,9 @@ def _sync_agents(db: "Database") -> None:
         from agents.registry import sync_agents
     except ImportError:
         return
-    with db.session() as session:
+    from store.db import ALL_ORGANIZATIONS
+
+    with db.session(ALL_ORGANIZATIONS) as session:  # the agents table is no organization's
         sync_agents(session)
 
 
@@ -80,13 +81,12 @@ def keys_create(
 ) -> None:
     """Create an API key for an organization (created if new). The key is shown once."""
     from app.render import print_json
-    from store.orgs import create_api_key, ensure_organization
+    from store.orgs import create_api_key
 
     db = open_db()
-    with db.session() as session:
-        organization = ensure_organization(session, org)
-        key = create_api_key(session, organization.id, name)
-        org_id = organization.id
+    org_id = current_org_id(db, org)
+    with db.session(org_id) as session:
+        key = create_api_key(session, org_id, name)
     if as_json:
         print_json(out, {"organization": org, "org_id": org_id, "api_key": key})
     else:
@@ -115,17 +115,17 @@ def keys_list(org: OrgOption = None, as_json: JsonFlag = False) -> None:
     from rich.table import Table
 
     from app.render import print_json
-    from store.orgs import ensure_organization, list_api_keys
+    from store.orgs import list_api_keys
 
     db = open_db()
-    with db.session() as session:
-        organization = ensure_organization(session, org or state.org)
-        keys = [_key_json(k) for k in list_api_keys(session, organization.id)]
+    org_id = current_org_id(db, org)
+    with db.session(org_id) as session:
+        keys = [_key_json(k) for k in list_api_keys(session, org_id)]
     if as_json:
         print_json(out, keys)
         return
     if not keys:
-        out.print(f"no API keys for {organization.name}: `delegate keys create --org NAME`")
+        out.print(f"no API keys for {org or state.org}: `delegate keys create --org NAME`")
         return
     table = Table(title=f"API keys of {org or state.org}", box=None)
     for column in ("id", "name", "prefix", "created", "last used"):
@@ -151,12 +151,12 @@ def keys_revoke(
 ) -> None:
     """Revoke an API key: it stops working at once."""
     from app.render import print_json
-    from store.orgs import ensure_organization, revoke_api_key
+    from store.orgs import revoke_api_key
 
     db = open_db()
-    with db.session() as session:
-        organization = ensure_organization(session, org or state.org)
-        revoked = _key_json(revoke_api_key(session, organization.id, key_id))
+    org_id = current_org_id(db, org)
+    with db.session(org_id) as session:
+        revoked = _key_json(revoke_api_key(session, org_id, key_id))
     if as_json:
         print_json(out, {**revoked, "revoked": True})
     else:
@@ -169,7 +169,7 @@ def _change_allowlist(kind: str, value: str, add: bool, as_json: bool) -> None:
 
     db = open_db()
     org_id = current_org_id(db)
-    with db.session() as session:
+    with db.session(org_id) as session:
         allowlist = update_allowlist(session, org_id, kind, value, add=add)
     if as_json:
         print_json(out, allowlist)
@@ -191,7 +191,7 @@ def allowlist_show(as_json: JsonFlag = False) -> None:
 
     db = open_db()
     org_id = current_org_id(db)
-    with db.session() as session:
+    with db.session(org_id) as session:
         stored = session.get(Organization, org_id).allowlist or {}  # type: ignore[union-attr]
     allowlist = {k: list(stored.get(k, [])) for k in ALLOWLIST_KINDS}
     if as_json:
@@ -239,7 +239,7 @@ def budgets_show(as_json: JsonFlag = False) -> None:
 
     db = open_db()
     org_id = current_org_id(db)
-    with db.session() as session:
+    with db.session(org_id) as session:
         overrides = get_budget_overrides(session, org_id)
     _print_budgets(as_json, overrides)
 
@@ -259,7 +259,7 @@ def budgets_set(
         raise InvalidInput(f"a budget is a whole number or 'default', not {value!r}")
     db = open_db()
     org_id = current_org_id(db)
-    with db.session() as session:
+    with db.session(org_id) as session:
         limit = None if cleaned == "default" else int(cleaned)
         overrides = set_budget(session, org_id, name, limit)
     _print_budgets(as_json, overrides)

@@ -184,11 +184,14 @@ def open_runner(db: "Database") -> Any:
     return task_runner(db, organization=state.org)
 
 
-def current_org_id(db: "Database") -> str:
+def current_org_id(db: "Database", name: str | None = None) -> str:
+    """The id of organization `name` (default: the global --org), created if new."""
+    from store.db import ALL_ORGANIZATIONS
     from store.orgs import ensure_organization
 
-    with db.session() as session:
-        return ensure_organization(session, state.org).id
+    # Finds the organization by name: there is no organization to name yet.
+    with db.session(ALL_ORGANIZATIONS) as session:
+        return ensure_organization(session, name or state.org).id
 
 
 def outcome_json(outcome: dict[str, Any]) -> dict[str, Any]:

@@ -74,7 +74,7 @@ def edit(
         )
     db = open_db()
     org_id = current_org_id(db)
-    with db.session() as session:
+    with db.session(org_id) as session:
         task = update_task(session, org_id, resolve_task_id(session, org_id, task_id), **changes)
         data = task_json(task)
     if as_json:
@@ -94,7 +94,7 @@ def delete(task_id: TaskIdArg, as_json: JsonFlag = False) -> None:
 
     db = open_db()
     org_id = current_org_id(db)
-    with db.session() as session:
+    with db.session(org_id) as session:
         task = get_task(session, org_id, resolve_task_id(session, org_id, task_id))
         full_id, title, subtasks = task.id, task.title, _count_subtasks(task)
         delete_task(session, org_id, full_id)

@@ -36,7 +36,7 @@ def feedback(
             raise InvalidInput(f"--edited-file {edited_file}: {reason}") from None
     db = open_db()
     org_id = current_org_id(db)
-    with db.session() as session:
+    with db.session(org_id) as session:
         full_id = resolve_task_id(session, org_id, task_id)
         row = feedback_store.add_feedback(session, org_id, full_id, rating, comment, edited)
         task = get_task(session, org_id, full_id)

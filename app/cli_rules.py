@@ -27,7 +27,7 @@ def _load() -> tuple[str, "AutomationRules"]:
 
     db = open_db()
     org_id = current_org_id(db)
-    with db.session() as session:
+    with db.session(org_id) as session:
         return org_id, parse_rules(get_automation_rules(session, org_id), where="rules")
 
 
@@ -37,7 +37,7 @@ def _save(org_id: str, data: dict[str, Any]) -> "AutomationRules":
 
     rules = parse_rules(data, where="rules")  # nothing is written unless all of it is valid
     db = open_db()
-    with db.session() as session:
+    with db.session(org_id) as session:
         set_automation_rules(session, org_id, rules_as_stored(rules))
     return rules
 

@@ -51,7 +51,7 @@ def run_demo(console: Console, *, as_json: bool = False, organization: str = "de
                 console.print(Rule(f"[bold]{number}. {scenario['title']}"))
             with nullcontext() if as_json else console.status("executing…"):
                 outcome = runner.execute(task_id)
-            with db.session() as session:
+            with db.session(runner.org_id) as session:
                 entries = list(get_task(session, runner.org_id, task_id).execution_log)
             report.append({"scenario": scenario["title"], "outcome": outcome, "log": entries})
             if not as_json:

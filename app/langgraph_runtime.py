@@ -34,7 +34,7 @@ from graphs.runner import STARTABLE, TaskRunner, interrupted_outcome
 from store import claims, task_rows
 from store.approval_decisions import recorded_decision
 from store.claims import AlreadyClaimed, Claim
-from store.db import Database
+from store.db import ALL_ORGANIZATIONS, Database
 from store.enums import ExecutionStatus
 from store.errors import ConfigurationError, Conflict, DelegateError
 from store.redaction import redact_value
@@ -343,7 +343,8 @@ def server_task_runner(
     from graphs.runner import task_runner
     from store.orgs import authenticate
 
-    with db.session() as session:
+    # Finds the key's organization: the lookup must see every organization's keys.
+    with db.session(ALL_ORGANIZATIONS) as session:
         owner = authenticate(session, key).name
     if owner != organization:
         raise ConfigurationError(

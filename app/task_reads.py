@@ -37,7 +37,7 @@ def _read(
         return found
     db = open_db()
     org_id = current_org_id(db)
-    with db.session() as session:
+    with db.session(org_id) as session:
         return through_repository(session, org_id)
 
 

@@ -40,7 +40,7 @@ class ApprovalInbox:
         """Every approval the organization's runs wait on, most recently paused first: each
         {task_id, title, parent_id, parent_title, execution_type, priority, updated_at,
         approval}, the one inbox shape of the API, the CLI and the page."""
-        with self.db.session() as session:
+        with self.db.session(self.org_id) as session:
             # in_progress too: an approval given whose run has not carried it out yet (the
             # approver died) stays in the inbox until a worker or a person finishes it.
             paused = [

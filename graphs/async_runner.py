@@ -98,7 +98,7 @@ class AsyncTaskRunner(ClaimingRunner):
         return carry_on_input(claim, next_nodes)
 
     def _answerable(self, task_id: str, state: Any) -> Any | None:
-        with self.db.read_transaction() as conn:
+        with self.db.read_transaction(self.org_id) as conn:
             _, status = repo.get_status(conn, self.org_id, task_id)
         return approval_among(interrupts_of(state)) if status in ANSWERABLE else None
 

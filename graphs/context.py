@@ -20,7 +20,7 @@ from typing import Annotated, Any
 from langgraph.config import get_config
 
 from agents.models import configured_model_name
-from store.db import Database, get_database
+from store.db import ALL_ORGANIZATIONS, Database, get_database
 from store.errors import Unauthorized
 from store.orgs import (
     DEFAULT_ORG,
@@ -65,7 +65,7 @@ class Context:
         org_id = org_id_from_identity(str(_user_field(user, "identity") or ""))
         if org_id is None:
             return None
-        with self.database().session() as session:
+        with self.database().session(org_id) as session:
             return organization_name_by_id(session, org_id)
 
     def org_id(self) -> str:
@@ -77,7 +77,8 @@ class Context:
         key = (db.url, name)
         cached = _org_ids.get(key)
         if cached is None:
-            with db.session() as session:
+            # Finds the organization by name: there is no organization to name yet.
+            with db.session(ALL_ORGANIZATIONS) as session:
                 cached = ensure_organization(session, name).id
             _org_ids[key] = cached
         return cached

@@ -122,7 +122,7 @@ class EmailState(EmailInput, EmailOutput, total=False):
 def _facts(runtime: Runtime[Context], task_id: str) -> TaskFacts:
     ctx = runtime.context
     org_id = ctx.org_id()
-    with ctx.database().session() as session:
+    with ctx.database().session(org_id) as session:
         task = repo.get_task(session, org_id, task_id)
         return TaskFacts(
             id=task.id,
@@ -276,7 +276,7 @@ def _create_task(state: EmailState, runtime: Runtime[Context]) -> str:
             details.append(f"{label}: {state[key]}")  # type: ignore[literal-required]
     ctx = runtime.context
     org_id = ctx.org_id()
-    with ctx.database().session() as session:
+    with ctx.database().session(org_id) as session:
         task = repo.create_task(
             session,
             org_id,

@@ -164,12 +164,12 @@ def prepare(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
     if not task_id and not (state.get("title") or "").strip():
         raise InvalidInput("give a task_id to run a task, or a title to create one and run it")
     if task_id:
-        with db.transaction() as conn:
+        with db.transaction(org_id) as conn:
             if not _is_uuid(task_id):
                 task_id = repo.resolve_task_id(conn, org_id, task_id)
             fresh = _claim_and_start(conn, db, org_id, task_id)
     else:
-        with db.session() as session:  # created, claimed and started in one transaction
+        with db.session(org_id) as session:  # created, claimed and started in one transaction
             thread_id = str(get_config().get("configurable", {}).get("thread_id") or "")
             task = repo.create_task(
                 session,
@@ -238,7 +238,7 @@ def _log_failed_attempt(
     and `on_node_error` fails the task)."""
     ctx = runtime.context
     attempt = runtime.execution_info.node_attempt if runtime.execution_info else 1
-    with ctx.database().session() as session:
+    with ctx.database().session(ctx.org_id()) as session:
         repo.add_execution_log_entry(
             session,
             ctx.org_id(),
@@ -304,7 +304,7 @@ def classify(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
     }
     # The AI's type, unless the rules leave the task with a person: then it is manual.
     ai_type = runs_as(decision.execution_type, typing) if ai_typed else None
-    with db.transaction() as conn:
+    with db.transaction(org_id) as conn:
         repo.record_classification(
             conn,
             org_id,
@@ -428,7 +428,7 @@ def execute(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
     gaps = unfilled_gaps(str(result.get("output") or ""))
     if gaps is not None:
         return block_unfinished(db, org_id, state["task_id"], spec.id, result, gaps)
-    with db.transaction() as conn:
+    with db.transaction(org_id) as conn:
         repo.complete_task_execution(
             conn,
             org_id,
@@ -464,7 +464,7 @@ def decompose(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
     decision = Classification.model_validate(state["classification"])
     db, org_id = ctx.database(), ctx.org_id()
     created: list[dict[str, Any]] = []
-    with db.session() as session:
+    with db.session(org_id) as session:
         for plan in decision.subtasks:
             try:
                 sub = repo.create_subtask(
@@ -518,7 +518,7 @@ def block(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
     decision = state.get("classification") or {}
     reason = redact(decision.get("reason") or "needs a person")
     db, org_id = ctx.database(), ctx.org_id()
-    with db.transaction() as conn:
+    with db.transaction(org_id) as conn:
         repo.block_task_execution(
             conn, org_id, state["task_id"], reason, EXECUTOR_ID, "workflow", node="block"
         )

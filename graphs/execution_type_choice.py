@@ -77,7 +77,7 @@ def automation_for(
     type_set_by_person: bool = False,
 ) -> Decision:
     """The automation rules' decision for this task as classified."""
-    with db.session() as session:
+    with db.session(org_id) as session:
         task = repo.get_task(session, org_id, task_id)
         task_rules, context = task.automation_rules, dict(task.ai_context or {})
         org_rules = get_automation_rules(session, org_id)

@@ -92,7 +92,7 @@ def record(state: ExtractState, runtime: Runtime[Context]) -> dict[str, Any]:
     org_id = ctx.org_id()
     db = ctx.database()
     try:
-        with db.session() as session:
+        with db.session(org_id) as session:
             earlier = tasks_from_source(session, org_id, digest)
             if earlier:
                 return {"tasks": _already_created(earlier)}
@@ -100,7 +100,7 @@ def record(state: ExtractState, runtime: Runtime[Context]) -> dict[str, Any]:
             created = [r["task_id"] for r in results if r["created"]]
             record_source(session, org_id, digest, created)
     except SourceAlreadyRecorded:
-        with db.session() as session:
+        with db.session(org_id) as session:
             return {"tasks": _already_created(tasks_from_source(session, org_id, digest))}
     return {"tasks": results}
 

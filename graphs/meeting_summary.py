@@ -128,7 +128,7 @@ def create_subtasks(state: MeetingState, runtime: Runtime[Context]) -> dict[str,
     org_id = ctx.org_id()
     created: list[dict[str, Any]] = []
     skipped: list[dict[str, Any]] = []
-    with ctx.database().session() as session:
+    with ctx.database().session(org_id) as session:
         existing = {
             normalize_title(t.title)
             for t in repo.list_tasks(session, org_id, parent_task_id=task_id, limit=1000)

@@ -19,7 +19,7 @@ from graphs.execute_task import build_graph
 from store import claims
 from store import tasks as repo
 from store.claims import Claim, Clock, LeaseKeeper
-from store.db import Database, share_database
+from store.db import ALL_ORGANIZATIONS, Database, share_database
 from store.enums import ExecutionStatus
 from store.errors import Conflict
 from store.models import utcnow
@@ -68,7 +68,8 @@ class ClaimingRunner:
             **({"model": model} if model else {}),
         )
         self.graph = build_graph().compile(checkpointer=checkpointer, name="execute_task")
-        with db.session() as session:
+        # Finds the organization by name: there is no organization to name yet.
+        with db.session(ALL_ORGANIZATIONS) as session:
             self.org_id = ensure_organization(session, organization).id
 
 

@@ -93,7 +93,7 @@ class TaskRunner(ClaimingRunner, ApprovalInbox):
         return rows
 
     def create(self, title: str, **fields: Any) -> str:
-        with self.db.session() as session:
+        with self.db.session(self.org_id) as session:
             return repo.create_task(session, self.org_id, title, **fields).id
 
     # -- claims: every run below starts by claiming its task ------------------------------------
@@ -165,7 +165,7 @@ class TaskRunner(ClaimingRunner, ApprovalInbox):
 
         An in_progress task whose owner stopped renewing its lease is taken over; while the
         owner is alive, AlreadyClaimed (409) says who runs it since when."""
-        with self.db.read_transaction() as conn:
+        with self.db.read_transaction(self.org_id) as conn:
             task_id, status = repo.get_status(conn, self.org_id, task_ref)
         if status not in EXECUTABLE:
             raise self._not_executable(task_id)
@@ -198,7 +198,7 @@ class TaskRunner(ClaimingRunner, ApprovalInbox):
         return self.run_claimed(self.claim(task_id, ANSWERABLE, decision=recorded))
 
     def _approval_interrupt(self, task_id: str) -> Any | None:
-        with self.db.read_transaction() as conn:
+        with self.db.read_transaction(self.org_id) as conn:
             _, status = repo.get_status(conn, self.org_id, task_id)
         if status not in ANSWERABLE:
             return None  # e.g. finished by a person: its run's last interrupt never resumes
@@ -209,7 +209,7 @@ class TaskRunner(ClaimingRunner, ApprovalInbox):
     def complete(self, task_ref: str, note: str | None, *, by: str) -> dict[str, Any]:
         """A person did the task (manual, blocked or paused): complete it with `note`."""
         task_id = self._resolve(task_ref)
-        with self.db.transaction() as conn:
+        with self.db.transaction(self.org_id) as conn:
             done = person_actions.complete_by_person(conn, self.org_id, task_id, note=note, by=by)
         return {
             "task_id": task_id,
@@ -222,7 +222,7 @@ class TaskRunner(ClaimingRunner, ApprovalInbox):
     def retry(self, task_ref: str, note: str, *, by: str) -> dict[str, Any]:
         """Run a blocked task again with a person's note as new context for the model."""
         task_id = self._resolve(task_ref)
-        with self.db.transaction() as conn:
+        with self.db.transaction(self.org_id) as conn:
             person_actions.add_retry_note(conn, self.org_id, task_id, note=note, by=by)
         return self.execute(task_id)
 
@@ -232,7 +232,7 @@ class TaskRunner(ClaimingRunner, ApprovalInbox):
         when it died before its first checkpoint. The side-effect ledger keeps a replayed
         step from acting twice. AlreadyClaimed while the owner's lease runs."""
         task_id = self._resolve(task_ref)
-        with self.db.read_transaction() as conn:
+        with self.db.read_transaction(self.org_id) as conn:
             _, status = repo.get_status(conn, self.org_id, task_id)
         if status is S.PAUSED:
             pending = self._approval_interrupt(task_id)
@@ -265,7 +265,7 @@ class TaskRunner(ClaimingRunner, ApprovalInbox):
                 outcomes.append({"task_id": task_id, "success": False, "reason": str(exc)})
 
     def _resolve(self, task_ref: str) -> str:
-        with self.db.session() as session:
+        with self.db.session(self.org_id) as session:
             return repo.resolve_task_id(session, self.org_id, task_ref)
 
     def _waiting(self, task_id: str) -> Any:

@@ -31,7 +31,7 @@ def stop_for_person(
     else:
         reason = f"a person rejected {exc.tool}: {exc.reason}"
         message = "Rejected by a person; nothing was done"
-    with db.session() as session:
+    with db.session(org_id) as session:
         repo.block_task_execution(
             session,
             org_id,
@@ -87,7 +87,7 @@ def block_unfinished(
 ) -> dict[str, Any]:
     """The deliverable still has gaps: block the task with the reason, keeping the draft as
     its result so a person can finish it."""
-    with db.session() as session:
+    with db.session(org_id) as session:
         repo.block_task_execution(
             session,
             org_id,
@@ -122,7 +122,7 @@ def finished_by_person(
         "confidence": None,
         "finished_by": "person",
     }
-    with db.session() as session:
+    with db.session(org_id) as session:
         repo.complete_task_execution(
             session, org_id, task_id, result, "person", "user", node="execute", skipped=exc.tool
         )
@@ -142,7 +142,7 @@ def provider_failed(
 ) -> dict[str, Any]:
     """A service refused (4xx: the task fails) or kept failing (re-queued while retries last)."""
     reason = describe_provider_error(exc)
-    with db.session() as session:
+    with db.session(org_id) as session:
         task = repo.fail_task_execution(
             session,
             org_id,
@@ -202,7 +202,7 @@ def record_failure(
         reason = f"{node} failed: {type(error).__name__}: {first}"
         retry = not isinstance(error, ConfigurationError | DelegateError)
     strategy = Strategy.IMMEDIATE.value if node == "execute" else "unknown"
-    with db.session() as session:
+    with db.session(org_id) as session:
         _, current = repo.get_status(session, org_id, task_id)
         if current is not ExecutionStatus.IN_PROGRESS:  # already recorded (e.g. by a node)
             done = (

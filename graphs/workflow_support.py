@@ -58,7 +58,7 @@ def task_text(
         return TaskText(None, default_title, details.strip(), execution_type)
     ctx = runtime.context
     org_id = ctx.org_id()
-    with ctx.database().session() as session:
+    with ctx.database().session(org_id) as session:
         task = repo.get_task(session, org_id, repo.resolve_task_id(session, org_id, task_id))
         details = with_person_notes(task.description or "", person_notes(task.ai_context))
         kind = task.execution_type or ExecutionType.SEMI_AUTOMATED.value  # untyped: ask first
@@ -78,7 +78,7 @@ def log_step(
         return
     ctx = runtime.context
     org_id = ctx.org_id()
-    with ctx.database().session() as session:
+    with ctx.database().session(org_id) as session:
         repo.add_execution_log_entry(
             session,
             org_id,
@@ -134,7 +134,7 @@ def close_task(
             status, output = "needs_input", {**output, "status": "needs_input", "reason": gaps}
     result = workflow_result(workflow, output, confidence)
     details: dict[str, Any] = {"node": "execute", "workflow": workflow}
-    with ctx.database().session() as session:
+    with ctx.database().session(org_id) as session:
         task = repo.get_task(session, org_id, task_id)
         if status in NEEDS_A_PERSON | FAILED and task.status is ExecutionStatus.PAUSED:
             # Paused for an approval that then went nowhere: running again, then stopped.

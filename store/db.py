@@ -48,8 +48,13 @@ Transaction: TypeAlias = Session | Connection
 READ_ONLY = "delegate_read_only"
 
 #: Sets the organization of the current transaction only (SET LOCAL): PostgreSQL's
-#: row-level security policies (migration 0003) narrow every tenant table to it.
+#: row-level security policies (migration 0006) narrow every tenant table to it.
 _SET_ORGANIZATION = text("SELECT set_config('app.org_id', :org_id, true)")
+
+#: The organization a transaction names when it must see every organization on purpose (the
+#: API-key lookup, the worker's scan of every queue, admin commands, migrations). Passed where
+#: an organization id goes: `db.session(ALL_ORGANIZATIONS)`. No organization id equals it.
+ALL_ORGANIZATIONS = "*"
 
 
 #: A pooled PostgreSQL connection idle for longer than this is pinged before it is used.
@@ -79,8 +84,12 @@ def _sqlite_begin(conn: Any) -> None:
 class Database:
     """One database: its engine, a session factory, and its URL (never logged with secrets)."""
 
-    def __init__(self, url: str | None = None, *, echo: bool = False) -> None:
+    def __init__(
+        self, url: str | None = None, *, echo: bool = False, default_org_id: str | None = None
+    ) -> None:
         self.url = url or default_database_url()
+        #: What a transaction opened without an organization names (tests: ALL_ORGANIZATIONS).
+        self.default_org_id = default_org_id
         try:
             parsed = make_url(self.url)
         except ArgumentError as exc:
@@ -145,10 +154,12 @@ class Database:
                 f"database {redact_url(self.url)} failed: {exc.orig}"
             ) from None
 
-    def _scope(self, tx: Transaction, org_id: str | None) -> None:
-        """Name the transaction's organization for row-level security (PostgreSQL only)."""
-        if org_id is not None and not self.is_sqlite:
-            tx.execute(_SET_ORGANIZATION, {"org_id": org_id})
+    def _scope(self, tx: Transaction, org_id: str) -> None:
+        """Name the transaction's organization for row-level security (PostgreSQL only):
+        `org_id`, else this database's default."""
+        named = org_id or self.default_org_id
+        if named and named != ALL_ORGANIZATIONS and not self.is_sqlite:
+            tx.execute(_SET_ORGANIZATION, {"org_id": named})
 
     def _begin_sqlite(self, conn: Any) -> None:
         """On SQLite, one write transaction of this process at a time, queued on a lock: a
@@ -173,7 +184,7 @@ class Database:
             self._write_lock.release()
 
     @contextmanager
-    def session(self, org_id: str | None = None) -> Iterator[Session]:
+    def session(self, org_id: str = "") -> Iterator[Session]:
         """A unit of work: commits on success, rolls back everything on any error.
 
         With `org_id`, PostgreSQL shows and accepts only that organization's rows in it."""
@@ -182,7 +193,7 @@ class Database:
             yield session
 
     @contextmanager
-    def read_session(self, org_id: str | None = None) -> Iterator[Session]:
+    def read_session(self, org_id: str = "") -> Iterator[Session]:
         """A session for reading only: on SQLite it takes no write lock. Nothing is committed:
         closing it hands the connection back to the pool, which rolls it back (an explicit
         rollback would first expire every object read, a third of the cost of a long list)."""
@@ -191,7 +202,7 @@ class Database:
             yield session
 
     @contextmanager
-    def transaction(self, org_id: str | None = None) -> Iterator[Connection]:
+    def transaction(self, org_id: str = "") -> Iterator[Connection]:
         """A Core connection in one transaction: commits on success, rolls back on any error.
 
         For the lifecycle's writes on every step of a run (store.execution), which need no
@@ -201,7 +212,7 @@ class Database:
             yield conn
 
     @contextmanager
-    def read_transaction(self, org_id: str | None = None) -> Iterator[Connection]:
+    def read_transaction(self, org_id: str = "") -> Iterator[Connection]:
         """A Core connection for reading only (no write lock on SQLite); nothing is committed."""
         with self._failures_reported(), self.read_engine.connect() as conn:
             self._scope(conn, org_id)

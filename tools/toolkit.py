@@ -173,7 +173,7 @@ def untrusted(source: str, content: Any) -> str:
 
 def _log_tool_call(run: ToolRun, spec: ToolSpec, args: dict[str, Any], call_id: str) -> None:
     """One `tool_called` entry per tool call id (LangGraph re-runs a tool when it resumes)."""
-    with run.db.session() as session:
+    with run.db.session(run.task.org_id) as session:
         task = repo.get_task(session, run.task.org_id, run.task.id)
         if call_id and any(
             e.get("event") == "tool_called" and e.get("tool_call_id") == call_id

@@ -18,7 +18,7 @@ from typing import Any
 from langgraph_sdk import Auth
 from langgraph_sdk.auth.types import StudioUser
 
-from store.db import get_database
+from store.db import ALL_ORGANIZATIONS, get_database
 from store.errors import Unauthorized
 from store.orgs import IDENTITY_PREFIX, org_id_from_identity
 from store.orgs import authenticate as authenticate_key
@@ -37,7 +37,8 @@ def _bearer(authorization: str | None) -> str | None:
 
 
 def _organization_of(key: str | None) -> tuple[str, str]:
-    with get_database(None).session() as session:
+    # Finds the key's organization: the lookup must see every organization's keys.
+    with get_database(None).session(ALL_ORGANIZATIONS) as session:
         org = authenticate_key(session, key)
         return org.id, org.name
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from store.db import Database, get_database
+from store.db import ALL_ORGANIZATIONS, Database, get_database
 from store.orgs import authenticate
 
 if TYPE_CHECKING:
@@ -126,7 +126,8 @@ def current_caller(
 ) -> Caller:
     """Authenticate `Authorization: Bearer <key>`; Unauthorized (401) without a valid key."""
     key = credentials.credentials if credentials is not None else None
-    with get_state(request).db.session() as session:
+    # Finds the key's organization: the lookup must see every organization's keys.
+    with get_state(request).db.session(ALL_ORGANIZATIONS) as session:
         org = authenticate(session, key)
         return Caller(org_id=org.id, org_name=org.name, authorization=f"Bearer {key}")
 

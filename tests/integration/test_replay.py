@@ -110,8 +110,8 @@ def test_crash_after_the_ledger_is_marked_returns_the_recorded_result(
     real_mark_done = idempotency.mark_done
     crashes = [ProcessDied()]
 
-    def mark_done_then_die(db_: Database, key: str, result: dict[str, Any]) -> None:
-        real_mark_done(db_, key, result)
+    def mark_done_then_die(db_: Database, org: str, key: str, result: dict[str, Any]) -> None:
+        real_mark_done(db_, org, key, result)
         if crashes:
             raise crashes.pop()
 

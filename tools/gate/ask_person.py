@@ -93,7 +93,7 @@ def _learn(log: GateLog, call: GatedCall, decision: Decision) -> None:
 def _mark_waiting(log: GateLog, key: str, payload: Any) -> None:
     """Pause the task once per request: LangGraph re-runs this code when it resumes."""
     action = requested_action(payload) or {"name": "?"}
-    with log.db.session() as session:
+    with log.db.session(log.org_id) as session:
         task = repo.get_task(session, log.org_id, log.task_id, for_update=True)
         context = dict(task.ai_context or {})
         if (context.get("pending_approval") or {}).get("idempotency_key") == key:
@@ -124,7 +124,7 @@ def _mark_waiting(log: GateLog, key: str, payload: Any) -> None:
 def _mark_resumed(log: GateLog, key: str, decision: Decision) -> bool:
     """Back to in_progress once, recording the person's decision; False when this resume
     was already recorded (LangGraph re-ran the node)."""
-    with log.db.session() as session:
+    with log.db.session(log.org_id) as session:
         task = repo.get_task(session, log.org_id, log.task_id, for_update=True)
         context = dict(task.ai_context or {})
         if (context.get("pending_approval") or {}).get("idempotency_key") != key:

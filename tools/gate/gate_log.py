@@ -60,7 +60,7 @@ class GateLog:
         }
 
     def write(self, event: str, **details: Any) -> None:
-        with self.db.session() as session:
+        with self.db.session(self.org_id) as session:
             repo.add_execution_log_entry(
                 session, self.org_id, self.task_id, self.entry(event, **details)
             )

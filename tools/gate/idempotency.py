@@ -106,9 +106,11 @@ def record_pending(
             row.completed_at = None
 
 
-def _set_status(db: Database, key: str, status: str, result: dict[str, Any] | None) -> None:
+def _set_status(
+    db: Database, org_id: str, key: str, status: str, result: dict[str, Any] | None
+) -> None:
     result = redact_value(result)
-    with db.session() as session:
+    with db.session(org_id) as session:
         row = session.get(SideEffect, key)
         if row is None:
             raise LookupError(f"no side effect {key} in the ledger")
@@ -117,19 +119,19 @@ def _set_status(db: Database, key: str, status: str, result: dict[str, Any] | No
         row.completed_at = utcnow()
 
 
-def mark_done(db: Database, key: str, result: dict[str, Any]) -> None:
+def mark_done(db: Database, org_id: str, key: str, result: dict[str, Any]) -> None:
     """The provider accepted the call: keep its answer for replays."""
-    _set_status(db, key, DONE, result)
+    _set_status(db, org_id, key, DONE, result)
 
 
-def mark_failed(db: Database, key: str, reason: str) -> None:
+def mark_failed(db: Database, org_id: str, key: str, reason: str) -> None:
     """The provider refused the call; nothing happened outside."""
-    _set_status(db, key, FAILED, {"error": redact(reason)})
+    _set_status(db, org_id, key, FAILED, {"error": redact(reason)})
 
 
-def mark_unconfirmed(db: Database, key: str) -> None:
+def mark_unconfirmed(db: Database, org_id: str, key: str) -> None:
     """A crash left the call pending and the provider cannot say whether it happened."""
-    _set_status(db, key, UNCONFIRMED, None)
+    _set_status(db, org_id, key, UNCONFIRMED, None)
 
 
 def actions_for_task(db: Database, org_id: str, task_id: str) -> list[dict[str, Any]]:

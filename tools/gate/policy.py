@@ -79,7 +79,7 @@ class PolicyGate:
     """The task's execution log as this gate writes it."""
 
     def __post_init__(self) -> None:
-        with self.db.session() as session:
+        with self.db.session(self.task.org_id) as session:
             org = session.get(Organization, self.task.org_id)
             allowlist = dict(org.allowlist or {}) if org is not None else {}
             budgets = dict(org.budgets or {}) if org is not None else {}

@@ -25,13 +25,13 @@ def run_recorded(log: GateLog, call: GatedCall, key: str, args: dict[str, Any]) 
     try:
         result = call.run(args, key)
     except (InvalidInput, PolicyDenied) as exc:
-        ledger.mark_failed(log.db, key, str(exc))
+        ledger.mark_failed(log.db, log.org_id, key, str(exc))
         raise
     except ProviderError as exc:
         if not exc.retryable:
-            ledger.mark_failed(log.db, key, exc.reason)
+            ledger.mark_failed(log.db, log.org_id, key, exc.reason)
         raise  # retryable: left pending, so the next run reconciles it
-    ledger.mark_done(log.db, key, result)
+    ledger.mark_done(log.db, log.org_id, key, result)
     log.write(
         "side_effect_done",
         tool=call.tool,
@@ -57,7 +57,7 @@ def reconcile_pending(
         else:
             unknown = ""
     if unknown:
-        ledger.mark_unconfirmed(log.db, key)
+        ledger.mark_unconfirmed(log.db, log.org_id, key)
         log.deny(
             RULE_UNCONFIRMED,
             call.tool,
@@ -67,7 +67,7 @@ def reconcile_pending(
         )
     if found is None:
         return None
-    ledger.mark_done(log.db, key, found)
+    ledger.mark_done(log.db, log.org_id, key, found)
     log.write(
         "side_effect_reconciled",
         tool=call.tool,

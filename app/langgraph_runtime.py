@@ -30,6 +30,7 @@ import httpx
 from langgraph.types import Interrupt
 
 from graphs import run_claims
+from graphs.run_protocol import approval_asked
 from graphs.runner import STARTABLE, TaskRunner, interrupted_outcome
 from store import claims, task_rows
 from store.approval_decisions import recorded_decision
@@ -238,7 +239,9 @@ class ServerTaskRunner(TaskRunner):
         """A run of the standalone checkpointer: its interrupt is there, or its owner was a
         standalone runner (not a server run) and the task is still mid-run."""
         if row.execution_status == S.PAUSED.value:
-            return self._threads.get(row.id) is None and bool(super().pending_interrupts(row.id))
+            return self._threads.get(row.id) is None and (
+                bool(super().pending_interrupts(row.id)) or super()._stopped_asking(row.id)
+            )
         owner = row.claim_owner or ""
         return (
             row.execution_status == S.IN_PROGRESS.value
@@ -308,12 +311,20 @@ class ServerTaskRunner(TaskRunner):
             if decision is None:
                 raise Conflict(f"task {task_id} is waiting for approval: approve or reject it")
             return thread_id, {"command": {"resume": {pending.id: decision}}}
-        if claim.status is S.PAUSED:
+        if claim.status is S.PAUSED and not self._stopped_asking(task_id):
             raise Conflict(f"task {task_id} is paused: it waits on a person or its subtasks")
-        # A server run that died mid-run: carry on from its thread's last checkpoint.
+        # A server run that died mid-run (or saving its approval request, which the step
+        # then asks again): carry on from its thread's last checkpoint.
         if self._has_next(thread_id):
             return thread_id, {"input": None}
         return thread_id, {"input": {"task_id": task_id}}
+
+    def _stopped_asking(self, task_id: str) -> bool:
+        """TaskRunner's question, of the task's server thread (else of the checkpointer)."""
+        thread_id = self._threads.get(task_id, task_id)
+        if approval_asked(self.db, self.org_id, task_id) and self._has_next(thread_id):
+            return True
+        return super()._stopped_asking(task_id)
 
     def _on_server(self, task_id: str) -> bool:
         """Whether the task has a thread on the server (for a claim this runner did not

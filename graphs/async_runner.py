@@ -21,6 +21,7 @@ from graphs.run_protocol import (
     STARTABLE,
     ClaimingRunner,
     approval_among,
+    approval_asked,
     carry_on_input,
     interrupts_of,
     is_takeover,
@@ -91,11 +92,13 @@ class AsyncTaskRunner(ClaimingRunner):
             if is_takeover(claim, self.owner):
                 await asyncio.to_thread(self._log_takeover, claim, "approval")
             return command
-        if claim.status is S.PAUSED:
-            return carry_on_input(claim, ())  # raises: it waits on a person
         next_nodes = tuple(state.next)
+        asked = claim.status is S.PAUSED and await asyncio.to_thread(
+            approval_asked, self.db, self.org_id, task_id
+        )
+        graph_input = carry_on_input(claim, next_nodes, asked=asked)
         await asyncio.to_thread(self._log_takeover, claim, ",".join(next_nodes) or "prepare")
-        return carry_on_input(claim, next_nodes)
+        return graph_input
 
     def _answerable(self, task_id: str, state: Any) -> Any | None:
         with self.db.read_transaction(self.org_id) as conn:

@@ -16,7 +16,7 @@ from langgraph.types import Command
 
 from graphs.context import ProcessContext
 from graphs.execute_task import build_graph
-from store import claims
+from store import claims, task_rows
 from store import tasks as repo
 from store.claims import Claim, Clock, LeaseKeeper
 from store.db import ALL_ORGANIZATIONS, Database, share_database
@@ -104,14 +104,26 @@ def is_takeover(claim: Claim, owner: str) -> bool:
     return claim.status is not S.PAUSED or claim.owner != owner
 
 
-def carry_on_input(claim: Claim, next_nodes: tuple[str, ...]) -> dict[str, Any] | None:
+def carry_on_input(
+    claim: Claim, next_nodes: tuple[str, ...], *, asked: bool = False
+) -> dict[str, Any] | None:
     """The input that carries on a run another owner left (no approval pending): None
     resumes from the last checkpoint; with no interrupted step (the owner died before
     prepare's checkpoint) the run starts again, and prepare carries on with the in_progress
-    task this run has claimed."""
-    if claim.status is S.PAUSED:
+    task this run has claimed. A paused run carries on only when the gate paused it (`asked`:
+    the task records an approval asked) and its owner died before the interrupt was
+    checkpointed: the step runs again and the gate asks the same question."""
+    if claim.status is S.PAUSED and not (asked and next_nodes):
         raise Conflict(f"task {claim.task_id} is paused: it waits on a person or its subtasks")
     return None if next_nodes else {"task_id": claim.task_id}
+
+
+def approval_asked(db: Database, org_id: str, task_id: str) -> bool:
+    """Whether the gate paused the task to ask a person (tools.gate.ask_person records the
+    request in the task before its run's interrupt is checkpointed)."""
+    with db.read_transaction(org_id) as conn:
+        row = task_rows.read(conn, org_id, task_id)
+    return row is not None and bool((row.ai_context or {}).get("pending_approval"))
 
 
 def log_takeover(db: Database, org_id: str, claim: Claim, owner: str, *, resume: str) -> None:

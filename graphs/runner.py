@@ -24,6 +24,7 @@ from graphs.run_protocol import (
     STARTABLE,
     ClaimingRunner,
     approval_among,
+    approval_asked,
     carry_on_input,
     interrupted_outcome,
     interrupts_of,
@@ -151,12 +152,12 @@ class TaskRunner(ClaimingRunner, ApprovalInbox):
             if is_takeover(claim, self.owner):
                 log_takeover(self.db, self.org_id, claim, self.owner, resume="approval")
             return command
-        if claim.status is S.PAUSED:
-            return carry_on_input(claim, ())  # raises: it waits on a person
         next_nodes = tuple(self.graph.get_state(thread_config(task_id)).next)
+        asked = claim.status is S.PAUSED and approval_asked(self.db, self.org_id, task_id)
+        graph_input = carry_on_input(claim, next_nodes, asked=asked)
         resume = ",".join(next_nodes) or "prepare"
         log_takeover(self.db, self.org_id, claim, self.owner, resume=resume)
-        return carry_on_input(claim, next_nodes)
+        return graph_input
 
     # -- the ways a task runs ------------------------------------------------------------------
 
@@ -172,6 +173,10 @@ class TaskRunner(ClaimingRunner, ApprovalInbox):
         try:
             claim = self.claim(task_id, EXECUTABLE)
         except claims.AlreadyClaimed:
+            # A run that paused for approval holds its claim until its interrupt is saved.
+            refused = self._not_executable(task_id)
+            if "waiting for approval" in str(refused):
+                raise refused from None
             raise
         except Conflict:  # its run moved on since the read above (e.g. it paused for approval)
             raise self._not_executable(task_id) from None
@@ -228,20 +233,29 @@ class TaskRunner(ClaimingRunner, ApprovalInbox):
 
     def recover(self, task_ref: str) -> dict[str, Any]:
         """Carry on a run whose owner stopped (the process died) once its lease has expired:
-        from its last checkpoint, with an approval a person already gave, or from the start
-        when it died before its first checkpoint. The side-effect ledger keeps a replayed
-        step from acting twice. AlreadyClaimed while the owner's lease runs."""
+        from its last checkpoint, with an approval a person already gave, from the start when
+        it died before its first checkpoint, or from the step whose approval request it died
+        saving (the gate asks the same question again). The side-effect ledger keeps a
+        replayed step from acting twice. AlreadyClaimed while the owner's lease runs."""
         task_id = self._resolve(task_ref)
         with self.db.read_transaction(self.org_id) as conn:
             _, status = repo.get_status(conn, self.org_id, task_id)
         if status is S.PAUSED:
             pending = self._approval_interrupt(task_id)
-            given = pending and recorded_decision(self.db, self.org_id, task_id, pending.id)
-            if not given:
+            if pending is None and not self._stopped_asking(task_id):
+                raise Conflict(f"task {task_id} is paused: it waits on a person or its subtasks")
+            if pending and not recorded_decision(self.db, self.org_id, task_id, pending.id):
                 raise Conflict(f"task {task_id} is waiting for approval: approve or reject it")
         elif status not in RECOVERABLE:
             raise Conflict(f"task {task_id} is {status.value}: there is no stopped run to recover")
         return self.run_claimed(self.claim(task_id, RECOVERABLE))
+
+    def _stopped_asking(self, task_id: str) -> bool:
+        """Whether the gate paused the task to ask a person and its run stopped before the
+        question was checkpointed (the thread still has a step to run, and no interrupt)."""
+        if not approval_asked(self.db, self.org_id, task_id):
+            return False
+        return bool(self.graph.get_state(thread_config(task_id)).next)
 
     def recover_all(self) -> list[dict[str, Any]]:
         """Recover every stranded run of the organization (see `recover`), one at a time."""

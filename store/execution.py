@@ -402,11 +402,18 @@ def pause_task_execution(
     reason: str,
     executor_id: str = DEFAULT_EXECUTOR_ID,
     executor_type: str = DEFAULT_EXECUTOR_TYPE,
+    *,
+    keep_claim: bool = False,
     **details: Any,
 ) -> TaskRow:
-    """in_progress -> paused: waiting for a person's approval or for subtasks."""
+    """in_progress -> paused: waiting for a person's approval or for subtasks.
+
+    With `keep_claim`, the claim of the run pausing outlives the pause: the run ends it once
+    its interrupt is checkpointed, so a run killed before that is taken over after its lease
+    (store.queue.stranded_filter) instead of leaving a paused task nothing resumes."""
 
     def apply(task: TaskRow) -> None:
+        owner, until = task.claim_owner, task.lease_expires_at
         _transition(
             task,
             S.PAUSED,
@@ -416,5 +423,7 @@ def pause_task_execution(
             reason=reason,
             **details,
         )
+        if keep_claim and held_claim(task_id) is not None:
+            task.claim_owner, task.lease_expires_at = owner, until
 
     return task_rows.change(tx, org_id, task_id, apply)

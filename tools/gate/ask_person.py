@@ -1,6 +1,10 @@
 """Asking a person before a side effect: the run pauses with a LangGraph interrupt carrying
 the approval request, the task is paused once (LangGraph re-runs the node on resume), and the
-answer is validated, recorded and learned from."""
+answer is validated, recorded and learned from.
+
+The task is saved paused before the interrupt is checkpointed; the run keeps its claim until
+then, so a run killed in between is taken over after its lease, and the step, run again,
+asks the same request (same ledger key) without pausing or logging it twice."""
 
 from __future__ import annotations
 
@@ -118,6 +122,8 @@ def _mark_waiting(log: GateLog, key: str, payload: Any) -> None:
                 log.agent_id,
                 "agent",
                 idempotency_key=key,
+                # Until the interrupt is checkpointed: a run killed before is taken over.
+                keep_claim=True,
             )
 
 

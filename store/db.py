@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -129,6 +129,7 @@ class Database:
         self.read_engine = self.engine.execution_options(**{READ_ONLY: True})
         self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
         self._write_lock = threading.RLock()  # see _begin_sqlite
+        self._on_dispose: list[Callable[[], None]] = []
 
     def _ping_if_idle(self, dbapi_conn: Any, record: Any, _proxy: Any) -> None:
         """Ping a pooled connection that sat idle (a server restart or an idle timeout may
@@ -264,7 +265,14 @@ class Database:
         config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
         return config
 
+    def on_dispose(self, close: Callable[[], None]) -> None:
+        """Call `close` when this database is disposed: for connections to it that another
+        client keeps (the learned store's pool)."""
+        self._on_dispose.append(close)
+
     def dispose(self) -> None:
+        while self._on_dispose:
+            self._on_dispose.pop()()
         self.engine.dispose()
 
 

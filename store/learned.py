@@ -9,7 +9,9 @@ Two kinds of items, each naming the feedback it came from:
   side effects wait for approval or promote it.
 
 SQLite keeps the store in a file beside the database (`<name>.learned.db`), PostgreSQL in the
-same database (LangGraph's PostgresStore tables); an in-memory database gets a process-wide
+same database (LangGraph's PostgresStore tables, through one small psycopg pool per Database,
+closed when the Database is disposed: every run reads the store, and a connection per read
+cost a PostgreSQL backend start each); an in-memory database gets a process-wide
 InMemoryStore.
 """
 
@@ -17,10 +19,12 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 from uuid import uuid4
 
@@ -54,7 +58,8 @@ def learned_location(db: Database) -> str:
 
 @contextmanager
 def open_learned_store(db: Database) -> Iterator[BaseStore]:
-    """The database's learned store, set up on first use and closed after."""
+    """The database's learned store, set up on first use (SQLite: a connection for this use;
+    PostgreSQL: the Database's pooled store, which stays open)."""
     location = learned_location(db)
     if location == ":memory:":
         with _lock:
@@ -71,11 +76,58 @@ def open_learned_store(db: Database) -> Iterator[BaseStore]:
         finally:
             conn.close()
         return
-    from langgraph.store.postgres import PostgresStore
+    yield _pooled_store(db, location)
 
-    with PostgresStore.from_conn_string(location) as pg_store:
-        _setup_once(location, pg_store)
-        yield pg_store
+
+#: Connections a Database's learned store keeps to PostgreSQL at most (its calls are short).
+POOL_MAX_SIZE = 4
+
+_pooled: weakref.WeakKeyDictionary[Database, BaseStore] = weakref.WeakKeyDictionary()
+
+
+def _pooled_store(db: Database, location: str) -> BaseStore:
+    """The PostgresStore of `db`, on a connection pool opened on first use and closed when
+    `db` is disposed."""
+    with _lock:
+        found = _pooled.get(db)
+        if found is not None:
+            return found
+        from langgraph.store.postgres import PostgresStore
+        from psycopg.rows import dict_row
+        from psycopg_pool import ConnectionPool
+
+        # The connection settings PostgresStore.from_conn_string gives its own connections.
+        settings = {"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row}
+        # min_size 0: a pool keeps what it opened (idle ones close after max_idle), but never
+        # reconnects in the background to a database that went away.
+        # A connection is checked as it is handed out: one the server closed (a restart)
+        # is replaced instead of failing the read.
+        pool: ConnectionPool[Any] = ConnectionPool(
+            location,
+            min_size=0,
+            max_size=POOL_MAX_SIZE,
+            kwargs=settings,
+            check=ConnectionPool.check_connection,
+            open=True,
+        )
+        pg_store = PostgresStore(conn=pool)
+        try:
+            _setup_once(location, pg_store)
+        except BaseException:
+            pool.close()
+            raise
+        _pooled[db] = pg_store
+        weakref.finalize(db, pool.close)  # a Database dropped without dispose
+        db.on_dispose(partial(_close_pool, weakref.ref(db), pool))
+        return pg_store
+
+
+def _close_pool(db: weakref.ref[Database], pool: Any) -> None:
+    with _lock:
+        disposed = db()
+        if disposed is not None:
+            _pooled.pop(disposed, None)
+    pool.close()
 
 
 def setup_learned_store(db: Database) -> None:

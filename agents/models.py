@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from store.errors import ConfigurationError
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
+    from langchain_core.runnables import Runnable
+    from pydantic import BaseModel
 
 DEFAULT_MODEL = "offline"
 MODEL_ENV = "DELEGATE_MODEL"
@@ -25,6 +28,12 @@ _REQUIRED_KEYS = {"openai": "OPENAI_API_KEY"}
 _registry: dict[str, Callable[[], BaseChatModel]] = {}
 _cache: dict[str, BaseChatModel] = {}
 _lock = threading.Lock()
+#: Structured-output runnables by (id of the model, schema); each entry holds its model, so an
+#: id is never reused while its entry lives. Bounded: tests build many short-lived models.
+_structured: OrderedDict[tuple[int, type[Any]], tuple[BaseChatModel, Runnable[Any, Any]]] = (
+    OrderedDict()
+)
+_STRUCTURED_KEPT = 64
 
 
 def configured_model_name() -> str:
@@ -69,6 +78,33 @@ def get_chat_model(name: str | None = None) -> BaseChatModel:
     with _lock:
         _cache[name] = model
     return model
+
+
+def structured_model(model: BaseChatModel, schema: type[BaseModel]) -> Runnable[Any, Any]:
+    """`model` asked to call `schema` as its one tool (function calling), built once per model
+    and schema. It answers the tool call's arguments as a dict (None when the model called no
+    tool): validate them with `schema`.
+
+    Why not `with_structured_output(schema)` on each call: it turns the pydantic schema into
+    JSON (pydantic's schema generation) twice when built and once more on every call, which
+    cost a worker more CPU than the rest of the model call. Here the schema is turned into
+    the OpenAI tool once; the request the provider sees is the same."""
+    key = (id(model), schema)
+    with _lock:
+        kept = _structured.get(key)
+        if kept is not None and kept[0] is model:
+            _structured.move_to_end(key)
+            return kept[1]
+    from langchain_core.utils.function_calling import convert_to_openai_tool
+
+    runnable = model.with_structured_output(
+        convert_to_openai_tool(schema), method="function_calling"
+    )
+    with _lock:
+        _structured[key] = (model, runnable)
+        while len(_structured) > _STRUCTURED_KEPT:
+            _structured.popitem(last=False)
+    return runnable
 
 
 def _build(name: str) -> BaseChatModel:

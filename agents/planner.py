@@ -9,6 +9,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, ValidationError
 
 from agents.classification import Classification
+from agents.models import structured_model
 from agents.prompts import EXECUTE_SYSTEM, classify_system, task_prompt
 from agents.provider_errors import provider_failure
 from agents.routes import ROUTES, route_menu
@@ -33,7 +34,7 @@ def ask_structured(
     model: BaseChatModel, schema: type[SchemaT], system: str, prompt: str
 ) -> SchemaT:
     """One structured-output call; ModelOutputError if it fails or does not fit `schema`."""
-    structured = model.with_structured_output(schema, method="function_calling")
+    structured = structured_model(model, schema)
     messages = [SystemMessage(system), HumanMessage(prompt)]
     try:
         answer: Any = structured.invoke(messages)

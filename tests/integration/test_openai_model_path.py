@@ -11,6 +11,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, Too
 
 from agents.classification import Classification
 from agents.models import clear_cache, get_chat_model
+from agents.planner import ask_structured
 from store.enums import ExecutionType, Strategy
 from store.errors import ConfigurationError
 from tests.fixtures.openai_standin import HttpError, OpenAIStandin, ToolCall
@@ -65,6 +66,22 @@ def test_function_calling_structured_output_returns_classification(
     assert request.tool_names == ["Classification"]
     assert request.tool_choice == {"type": "function", "function": {"name": "Classification"}}
     assert request.response_format is None
+
+
+def test_structured_call_sends_what_with_structured_output_sends(
+    openai_standin: OpenAIStandin,
+) -> None:
+    openai_standin.add(BLOCKED, BLOCKED)
+    model = get_chat_model()
+    model.with_structured_output(Classification, method="function_calling").invoke("Task: Pay")
+
+    answer = ask_structured(model, Classification, "Decide.", "Task: Pay")
+
+    assert answer == BLOCKED
+    stock, ours = (request.body for request in openai_standin.completions)
+    assert {k: v for k, v in ours.items() if k != "messages"} == {
+        k: v for k, v in stock.items() if k != "messages"
+    }
 
 
 def test_default_structured_output_sends_json_schema_response_format(

@@ -8,14 +8,17 @@ from collections.abc import Iterator
 import pytest
 from langchain_core.language_models import BaseChatModel
 
+from agents.classification import Classification
 from agents.models import (
     clear_cache,
     configured_model_name,
     get_chat_model,
     register_model,
+    structured_model,
     unregister_model,
 )
 from agents.scripted import ScriptedChatModel
+from agents.workflow_schemas import EmailDraft
 from store.errors import ConfigurationError
 
 #: Nothing listens here; building a client never connects, and these tests never call it.
@@ -148,3 +151,25 @@ def test_offline_name_builds_the_offline_model() -> None:
     offline = pytest.importorskip("agents.offline.model")
 
     assert isinstance(get_chat_model("offline"), offline.OfflineChatModel)
+
+
+def test_structured_model_is_built_once_per_model_and_schema() -> None:
+    model, other = ScriptedChatModel(), ScriptedChatModel()
+
+    first = structured_model(model, Classification)
+
+    assert structured_model(model, Classification) is first
+    assert structured_model(model, EmailDraft) is not first
+    assert structured_model(other, Classification) is not first
+
+
+def test_structured_model_answers_the_tool_arguments() -> None:
+    decision = Classification(
+        strategy="blocked", execution_type="manual", confidence=0.8, reason="Needs the bank."
+    )
+    model = ScriptedChatModel(script=[decision])
+
+    answer = structured_model(model, Classification).invoke("Task: Pay the invoice")
+
+    assert Classification.model_validate(answer) == decision
+    assert model.calls[0].tools == ["Classification"]

@@ -162,6 +162,10 @@ async def open_async_checkpointer(db: Database, *, pool_size: int = 10) -> Async
         open=False,
     ) as pool:
         saver_pg = _RedactingAsyncPostgresSaver(pool, serde=RedactingSerializer())  # type: ignore[arg-type]
+        # The saver takes one lock around every operation, also when each operation checks
+        # out a connection of its own from a pool (langgraph#7259): a fleet's checkpoint
+        # writes all queued behind it. The pool is what bounds them.
+        saver_pg.lock = asyncio.Semaphore(pool.max_size)  # type: ignore[assignment]
         await saver_pg.setup()
         from store.learned import setup_learned_store
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from langchain_core.runnables import RunnableConfig
@@ -11,8 +13,10 @@ from sqlalchemy import inspect
 
 from agents.models import register_model, unregister_model
 from agents.scripted import ScriptedChatModel
+from graphs.run_protocol import thread_config
 from graphs.runner import TaskRunner, task_runner
 from store import tasks as repo
+from store.checkpoints import open_async_checkpointer
 from store.db import Database
 from store.enums import ExecutionStatus as S
 from tests.integration.test_log_matches_checkpoints import (
@@ -25,6 +29,9 @@ from tests.integration.test_log_matches_checkpoints import (
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres]
+
+#: Seconds to wait for what should happen at once (a generous bound, never a measurement).
+DEADLINE = 30.0
 
 
 @pytest.fixture
@@ -73,3 +80,28 @@ def test_log_matches_checkpoints_on_postgres(runner: TaskRunner, title: str) -> 
         log = list(repo.get_task(session, runner.org_id, task_id).execution_log)
     assert log_nodes(log) == checkpoint_nodes(runner, task_id)
     assert len(checkpoint_nodes(runner, task_id)) == 3
+
+
+def test_async_checkpointer_serves_runs_at_once_from_its_pool(pg_db: Database) -> None:
+    """One run's checkpoint operation holding a pooled connection does not hold up another
+    run's (AsyncPostgresSaver's own lock would queue every operation behind one)."""
+
+    async def read_while_another_holds_a_connection() -> Any:
+        async with open_async_checkpointer(pg_db, pool_size=4) as saver:
+            holding, done = asyncio.Event(), asyncio.Event()
+
+            async def hold() -> None:
+                async with saver._cursor() as cursor:
+                    await cursor.execute("SELECT 1")
+                    holding.set()
+                    await done.wait()
+
+            holder = asyncio.create_task(hold())
+            await asyncio.wait_for(holding.wait(), DEADLINE)
+            try:
+                return await asyncio.wait_for(saver.aget_tuple(thread_config("no-run")), DEADLINE)
+            finally:
+                done.set()
+                await holder
+
+    assert asyncio.run(read_while_another_holds_a_connection()) is None

@@ -8,6 +8,9 @@ a person (not a newsletter, a notification or a no-reply sender) becomes "Reply 
 the automation rules read; reply_to, its ids and subject, so the reply goes out in its
 thread): its type is the AI's choice, so the reply is drafted and waits for a person's
 approval unless an automation rule says it may act.
+
+The model's answer for each email is kept (store.email_triage), whatever it was: a later
+cycle reads it instead of asking the model again about the same message.
 """
 
 from __future__ import annotations
@@ -15,10 +18,13 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from pydantic import ValidationError
+
 from agents.email_triage import EmailTriage, triage_email
 from agents.models import get_chat_model
 from agents.planner import ModelOutputError
 from graphs.autopilot_cycle import Cycle, Trigger
+from store.email_triage import record_triage, recorded_triage
 from tools.backends import Inbox
 from tools.email.message import sender_address
 
@@ -73,7 +79,7 @@ def reply_for(message: dict[str, Any], cycle: Cycle, inbox: Inbox) -> None:
     if inbox.answered(message):
         cycle.skip(trigger, "already answered in its thread", **ids)
         return
-    verdict = _triage(cycle, message)
+    verdict = _triage(cycle, trigger, message)
     if verdict is None:
         cycle.skip(trigger, "the model could not say whether it needs a reply", **ids)
         return
@@ -104,14 +110,24 @@ def reply_for(message: dict[str, Any], cycle: Cycle, inbox: Inbox) -> None:
         cycle.run(task)
 
 
-def _triage(cycle: Cycle, message: dict[str, Any]) -> EmailTriage | None:
+def _triage(cycle: Cycle, trigger: Trigger, message: dict[str, Any]) -> EmailTriage | None:
+    """The model's answer for the email: the one kept from an earlier cycle, else asked now
+    (and kept, so no later cycle asks about the same message again)."""
+    kept = recorded_triage(cycle.db, cycle.org_id, trigger.key)
+    if kept is not None:
+        try:
+            return EmailTriage.model_validate(kept.decision)
+        except ValidationError:
+            pass  # kept by another version of the triage question: ask again
     model = get_chat_model(cycle.context.model)
     for _ in range(TRIAGE_ATTEMPTS):
         try:
-            return triage_email(model, message)
+            verdict = triage_email(model, message)
         except ModelOutputError:
             continue
-    return None
+        record_triage(cycle.db, cycle.org_id, trigger.key, verdict.model_dump(mode="json"))
+        return verdict
+    return None  # not kept: the next cycle asks again
 
 
 def _reply_brief(message: dict[str, Any], sender: str, verdict: EmailTriage) -> str:

@@ -326,6 +326,22 @@ class AutopilotTrigger(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class EmailTriageDecision(Base):
+    """The model's triage of one inbox email (migration email_triage_decisions): the autopilot
+    asks about a message once, also when its answer created no task."""
+
+    __tablename__ = "email_triage_decisions"
+    __table_args__ = (UniqueConstraint("org_id", "trigger_key", name="uq_email_triage_key"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    trigger_key: Mapped[str] = mapped_column(String(500))
+    """The email's autopilot trigger key (its Message-ID, else the mailbox's id)."""
+    decision: Mapped[dict[str, Any]] = mapped_column()
+    """The model's answer: from_a_person, important, reason."""
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ExtractedTaskSource(Base):
     """A task extracted from a message, by the message's digest: the message's nth task.
     The unique (org_id, digest, position) makes one message create its tasks once, even when

@@ -15,6 +15,7 @@ from store.models import (
     ApiKey,
     AutopilotTrigger,
     Base,
+    EmailTriageDecision,
     ExtractedTaskSource,
     Feedback,
     IdempotentRequest,
@@ -49,6 +50,9 @@ ROWS: dict[str, Callable[[str, str], Base]] = {
     ),
     "autopilot_triggers": lambda org, task: AutopilotTrigger(
         org_id=org, trigger_key=new_id(), task_id=task
+    ),
+    "email_triage_decisions": lambda org, task: EmailTriageDecision(
+        org_id=org, trigger_key=new_id(), decision={"important": False}
     ),
     "extracted_task_sources": lambda org, task: ExtractedTaskSource(
         org_id=org, digest=new_id(), position=0, task_id=task

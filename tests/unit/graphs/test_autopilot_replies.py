@@ -218,3 +218,52 @@ def test_the_approved_reply_is_sent_in_the_emails_thread_and_counts_as_its_answe
     assert mailbox.answered(email)  # by its thread: the edited subject no longer matches
     again = _cycle(db, now=_later(12))
     assert again["created"] == [] and len(mailbox.list_sent()) == 1
+
+
+def _triage_questions(scripted: ScriptedChatModel) -> int:
+    return sum("EmailTriage" in call.tools for call in scripted.calls)
+
+
+def test_an_email_judged_to_need_no_reply_is_not_triaged_again(
+    db: Database, org_id: str, scripted_model: ScriptedChatModel
+) -> None:
+    scripted_model.default = lambda messages, tools: EmailTriage(
+        from_a_person=True, important=False, reason="Bob only says thanks."
+    )
+    SandboxMailbox(db, org_id).deliver(
+        "bob@example.com", "delegate@sandbox.local", "Thanks", "Lunch was great."
+    )
+
+    first = cycle(db, now=_later())
+    second = cycle(db, now=_later(7))
+
+    assert _triage_questions(scripted_model) == 1
+    assert [s["reason"] for s in first["skipped"]] == ["needs no reply: Bob only says thanks."]
+    assert second["skipped"] == first["skipped"]
+    assert org_tasks(db, org_id) == []
+
+
+def test_an_email_the_budget_left_for_the_next_cycle_is_not_triaged_again(
+    db: Database, org_id: str, scripted_model: ScriptedChatModel
+) -> None:
+    _model_that_would_send_on_its_own(scripted_model)
+    _ask(db, org_id)
+
+    assert cycle(db, now=_later(), max_tasks=0)["created"] == []
+    assert _triage_questions(scripted_model) == 1
+    second = cycle(db, now=_later(7))
+
+    assert [c["title"] for c in second["created"]] == ["Reply to ann@example.com: Budget question"]
+    assert _triage_questions(scripted_model) == 1
+
+
+def test_an_email_the_model_could_not_triage_is_asked_about_again(
+    db: Database, org_id: str, scripted_model: ScriptedChatModel
+) -> None:
+    scripted_model.default = lambda messages, tools: "not a triage answer"
+    _ask(db, org_id)
+
+    cycle(db, now=_later())
+    cycle(db, now=_later(7))
+
+    assert _triage_questions(scripted_model) == 2 * 2  # two attempts in each cycle

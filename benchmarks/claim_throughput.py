@@ -3,10 +3,12 @@
 Each worker process takes batches with Delegate's own claim (store.claims.claim_batch: one
 transaction, `FOR UPDATE SKIP LOCKED`) and runs each claimed task's lifecycle under its
 claim's fence (store.execution: started, then completed, with their log entries, in one
-transaction per task) — a no-op task's run without the graph. The baseline, measured in the
-same run on the same server, by as many processes over as many tasks of the same table: a
-bare psycopg loop of `SELECT ... FOR UPDATE SKIP LOCKED` + `UPDATE` (the claim) and one
-`UPDATE` per task (the completion), with none of Delegate's checks, fence or log.
+transaction per task; `apply_changes` writes the two back-to-back changes as one checked
+UPDATE of the row the claim remembered) — a no-op task's run without the graph. The
+baseline, measured in the same run on the same server, by as many processes over as many
+tasks of the same table: a bare psycopg loop of `SELECT ... FOR UPDATE SKIP LOCKED` +
+`UPDATE` (the claim) and one `UPDATE` per task (the completion), with none of Delegate's
+checks, fence or log.
 
 Afterwards every task must be completed exactly once (one `completed` log entry each), or the
 figure does not count.
@@ -32,7 +34,7 @@ from sqlalchemy.engine import make_url
 
 from store import claims
 from store.db import Database
-from store.execution import complete_task_execution, start_task_execution
+from store.execution import apply_changes, completing, starting
 from store.models import Organization, new_id
 
 #: The issue's goal: completed claims per second across the fleet.
@@ -83,8 +85,8 @@ def delegate_worker(url: str, org_id: str, batch: int) -> int:
     while found := claims.claim_batch(db, org_id, owner, limit=batch):
         for claim in found:
             with claims.holding(claim), db.transaction(org_id) as conn:
-                start_task_execution(conn, org_id, claim.task_id, owner, "agent")
-                complete_task_execution(conn, org_id, claim.task_id, {"output": ""}, owner)
+                run = starting(owner, "agent"), completing({"output": ""}, owner)
+                apply_changes(conn, org_id, claim.task_id, *run)
             done += 1
     db.dispose()
     return done

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeAlias
 
@@ -47,9 +48,21 @@ Transaction: TypeAlias = Session | Connection
 #: Execution option marking a connection that only reads (see Database.read_session).
 READ_ONLY = "delegate_read_only"
 
-#: Sets the organization of the current transaction only (SET LOCAL): PostgreSQL's
-#: row-level security policies (migration 0006) narrow every tenant table to it.
-_SET_ORGANIZATION = text("SELECT set_config('app.org_id', :org_id, true)")
+#: PostgreSQL's row-level security policies (migration 0006) narrow every tenant table to
+#: the organization in `app.org_id`. It is set for the connection's session, outside any
+#: transaction (so no rollback can undo it), only when a transaction asks for another
+#: organization than the connection is set to: a worker's run after run of one organization
+#: sends it once, not once per transaction. '' names none (every organization's rows).
+_SET_ORGANIZATION = "SELECT set_config('app.org_id', %s, false)"
+#: Connection info key: the organization the connection's session is set to ('' for none).
+#: Absent when unknown (a failed set): the next transaction sets it again. The info dict
+#: lives and dies with the driver's connection, so a reconnected one starts unset, as its
+#: fresh session does.
+_SCOPE = "delegate_org_scope"
+#: The organization the connection being checked out now is for: Database's helpers set it
+#: around the checkout; any other use of the engine (engine.connect(), migrations) asks for
+#: none.
+_requested_scope: ContextVar[str] = ContextVar("delegate_requested_scope", default="")
 
 #: The organization a transaction names when it must see every organization on purpose (the
 #: API-key lookup, the worker's scan of every queue, admin commands, migrations). Passed where
@@ -66,6 +79,33 @@ _WRITER_TURNS = "delegate_writer_turns"
 
 def _idle_from_now(_dbapi_conn: Any, record: Any) -> None:
     record.info[_IDLE_SINCE] = time.monotonic()
+
+
+def _unscoped_session(_dbapi_conn: Any, record: Any) -> None:
+    record.info[_SCOPE] = ""  # a new session has no app.org_id, which names none
+
+
+def _scope_on_checkout(driver: Any, record: Any, _proxy: Any) -> None:
+    """As the pool hands a PostgreSQL connection out: set its organization to the one asked
+    for (`_requested_scope`: Database's helpers set it around the checkout; any other use
+    asks for none), unless it is set to that one already.
+
+    Sent in autocommit, outside any transaction: a session-level setting made that way stays
+    whatever the transactions then do (commit, rollback, a failed commit), so the remembered
+    value is always the session's. A failure here leaves it unknown; the pool then discards
+    the connection."""
+    info = record.info
+    wanted = _requested_scope.get()
+    if info.get(_SCOPE) == wanted:
+        return
+    info.pop(_SCOPE, None)
+    autocommit = driver.autocommit
+    driver.autocommit = True  # the pool hands out connections outside any transaction
+    try:
+        driver.execute(_SET_ORGANIZATION, (wanted,))
+    finally:
+        driver.autocommit = autocommit
+    info[_SCOPE] = wanted
 
 
 def _sqlite_begin(conn: Any) -> None:
@@ -123,8 +163,13 @@ class Database:
             event.listen(self.engine, "commit", self._end_writer_turn)
             event.listen(self.engine, "rollback", self._end_writer_turn)
         else:
+            event.listen(self.engine.pool, "connect", _unscoped_session)
             event.listen(self.engine.pool, "checkin", _idle_from_now)
             event.listen(self.engine.pool, "checkout", self._ping_if_idle)
+            # After the ping (listeners run in order): a dead connection is replaced first.
+            # A pool listener, not an engine one: any engine listener makes every statement
+            # go through SQLAlchemy's event dispatch, a cost on each write of every run.
+            event.listen(self.engine.pool, "checkout", _scope_on_checkout)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.read_engine = self.engine.execution_options(**{READ_ONLY: True})
         self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False)
@@ -155,12 +200,31 @@ class Database:
                 f"database {redact_url(self.url)} failed: {exc.orig}"
             ) from None
 
-    def _scope(self, tx: Transaction, org_id: str) -> None:
-        """Name the transaction's organization for row-level security (PostgreSQL only):
-        `org_id`, else this database's default."""
+    def _named(self, org_id: str) -> str:
+        """The organization a transaction is narrowed to (row-level security, PostgreSQL):
+        `org_id`, else this database's default; '' for none (ALL_ORGANIZATIONS)."""
         named = org_id or self.default_org_id
-        if named and named != ALL_ORGANIZATIONS and not self.is_sqlite:
-            tx.execute(_SET_ORGANIZATION, {"org_id": named})
+        return "" if not named or named == ALL_ORGANIZATIONS else named
+
+    def _connect(self, engine: Engine, org_id: str) -> Connection:
+        """A connection of `engine` for the rows of the organization `org_id` names
+        (`_named`) on PostgreSQL (see _scope_on_checkout)."""
+        requested = _requested_scope.set(self._named(org_id))
+        try:
+            return engine.connect()
+        finally:
+            _requested_scope.reset(requested)
+
+    def _scope(self, session: Session, org_id: str) -> None:
+        """Give `session` its connection now, for `org_id` (as `_connect`). On SQLite the
+        session connects at its first statement (a writer takes the write lock only then)."""
+        if self.is_sqlite:
+            return
+        requested = _requested_scope.set(self._named(org_id))
+        try:
+            session.connection()
+        finally:
+            _requested_scope.reset(requested)
 
     def _begin_sqlite(self, conn: Any) -> None:
         """On SQLite, one write transaction of this process at a time, queued on a lock: a
@@ -208,15 +272,17 @@ class Database:
 
         For the lifecycle's writes on every step of a run (store.execution), which need no
         ORM object: a Session costs about a third again of such a write."""
-        with self._failures_reported(), self.engine.begin() as conn:
-            self._scope(conn, org_id)
+        with (
+            self._failures_reported(),
+            self._connect(self.engine, org_id) as conn,
+            conn.begin(),
+        ):
             yield conn
 
     @contextmanager
     def read_transaction(self, org_id: str = "") -> Iterator[Connection]:
         """A Core connection for reading only (no write lock on SQLite); nothing is committed."""
-        with self._failures_reported(), self.read_engine.connect() as conn:
-            self._scope(conn, org_id)
+        with self._failures_reported(), self._connect(self.read_engine, org_id) as conn:
             yield conn
 
     def check_connection(self) -> None:

@@ -12,6 +12,7 @@ and log only through these functions, and each takes secrets out of it (store.re
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -158,6 +159,20 @@ def queue_task(tx: Transaction, org_id: str, task_id: str, *, reason: str | None
     return task_rows.change(tx, org_id, task_id, apply)
 
 
+#: One lifecycle change of a task row (store.task_rows.change applies it, then saves).
+Change = Callable[[TaskRow], None]
+
+
+def apply_changes(tx: Transaction, org_id: str, task_id: str, *changes: Change) -> TaskRow:
+    """Several lifecycle changes of one task back to back (`starting`, then `completing`:
+    a run that finishes as soon as it starts), written at once: one UPDATE, as one change.
+    A parent whose subtasks are now all finished completes too."""
+    changed = task_rows.change(tx, org_id, task_id, *changes)
+    if changed.parent_task_id and changed.status in (S.COMPLETED, S.FAILED):
+        _complete_parent_if_done(tx, org_id, changed.parent_task_id)
+    return changed
+
+
 def start_task_execution(
     tx: Transaction,
     org_id: str,
@@ -167,9 +182,18 @@ def start_task_execution(
     **details: Any,
 ) -> TaskRow:
     """Begin (or resume) executing a task: -> in_progress, with a `started` entry."""
+    return task_rows.change(tx, org_id, task_id, starting(executor_id, executor_type, **details))
+
+
+def starting(
+    executor_id: str = DEFAULT_EXECUTOR_ID,
+    executor_type: str = DEFAULT_EXECUTOR_TYPE,
+    **details: Any,
+) -> Change:
+    """The change `start_task_execution` makes (for `apply_changes`)."""
 
     def apply(task: TaskRow) -> None:
-        if task.status is S.IN_PROGRESS and held_claim(task_id) is not None:
+        if task.status is S.IN_PROGRESS and held_claim(task.id) is not None:
             # This run took the task over from an owner that stopped (its claim expired):
             # carry on from where that run got to, saying so in the log.
             _append(
@@ -205,7 +229,7 @@ def start_task_execution(
         task.assigned_to_type = str(executor_type)
         task.assigned_to_id = executor_id
 
-    return task_rows.change(tx, org_id, task_id, apply)
+    return apply
 
 
 def complete_task_execution(
@@ -221,6 +245,19 @@ def complete_task_execution(
 ) -> TaskRow:
     """-> completed with its result (and `agent_id`, the agent that did the work, if given);
     a parent whose subtasks are now all finished completes too."""
+    change = completing(result, executor_id, executor_type, agent_id=agent_id, **details)
+    return apply_changes(tx, org_id, task_id, change)
+
+
+def completing(
+    result: dict[str, Any],
+    executor_id: str = DEFAULT_EXECUTOR_ID,
+    executor_type: str = DEFAULT_EXECUTOR_TYPE,
+    *,
+    agent_id: str | None = None,
+    **details: Any,
+) -> Change:
+    """The change `complete_task_execution` makes (for `apply_changes`)."""
     result = redact_value(result)
 
     def apply(task: TaskRow) -> None:
@@ -238,10 +275,7 @@ def complete_task_execution(
             **details,
         )
 
-    completed = task_rows.change(tx, org_id, task_id, apply)
-    if completed.parent_task_id:
-        _complete_parent_if_done(tx, org_id, completed.parent_task_id)
-    return completed
+    return apply
 
 
 _CHILDREN = (

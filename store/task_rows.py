@@ -143,13 +143,17 @@ def save(tx: Transaction, task: TaskRow) -> TaskRow:
     return task
 
 
-def change(tx: Transaction, org_id: str, task_id: str, apply: Callable[[TaskRow], None]) -> TaskRow:
-    """Read the task, `apply` a change to it, and save it: the lifecycle's one write path.
+def change(
+    tx: Transaction, org_id: str, task_id: str, *applies: Callable[[TaskRow], None]
+) -> TaskRow:
+    """Read the task, apply changes to it in order, and save it once: the lifecycle's one
+    write path. Several changes back to back (a run started and finished at once) are one
+    UPDATE, as one change is.
 
     The row as this process last read or wrote it stands in for the SELECT; the UPDATE only lands if
     the stored row is still exactly that one (its version counter and updated_at). If it is
-    not — another writer came between, or `apply` refused what may be a stale row — the row
-    is read afresh, locked, and `apply` decides again on it.
+    not — another writer came between, or a change refused what may be a stale row — the row
+    is read afresh, locked, and the changes decide again on it.
 
     A run holding a claim on the task (store.fencing) writes only while the stored fencing
     token is its own: a claim changes the row, so a remembered row with the run's token still
@@ -161,7 +165,8 @@ def change(tx: Transaction, org_id: str, task_id: str, apply: Callable[[TaskRow]
     if remembered is not None:
         task = TaskRow(remembered)
         try:
-            apply(task)
+            for apply in applies:
+                apply(task)
         except DelegateError:
             pass  # decided on a row that may be stale: decide again on the stored one
         else:
@@ -169,7 +174,8 @@ def change(tx: Transaction, org_id: str, task_id: str, apply: Callable[[TaskRow]
                 return task
     task = load_for_update(tx, org_id, task_id)
     check_token(task_id, task.claim_token)
-    apply(task)
+    for apply in applies:
+        apply(task)
     return save(tx, task)
 
 

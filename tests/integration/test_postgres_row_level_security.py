@@ -3,11 +3,12 @@ organization's rows on every tenant table, even when a query forgets the org_id 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import Connection, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from store.db import Database
@@ -157,3 +158,81 @@ def test_the_organization_lasts_only_for_its_transaction(pg_db: Database) -> Non
     with pg_db.session() as session:  # very likely the same pooled connection
         assert session.scalar(text("SELECT current_setting('app.org_id', true)")) in ("", None)
         assert session.scalar(select(func.count(func.distinct(Task.org_id)))) == 2
+
+
+# A connection keeps its organization for the next transaction that asks for the same one
+# (store.db): these check that it never carries it into a use that asks for another or none.
+
+
+def _backend(conn: Connection) -> int:
+    return int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
+def _org_ids_in(conn: Connection) -> set[str]:
+    return set(conn.scalars(text("SELECT DISTINCT org_id FROM tasks")))
+
+
+def test_a_pooled_connection_carries_no_organization_into_an_unscoped_use(
+    pg_db: Database,
+) -> None:
+    org_a, org_b = _two_organizations(pg_db)
+    with pg_db.transaction(org_a) as conn:
+        backend = _backend(conn)
+        assert _org_ids_in(conn) == {org_a}
+
+    with pg_db.engine.connect() as conn:  # not through Database: asks for no organization
+        assert _backend(conn) == backend
+        assert _org_ids_in(conn) == {org_a, org_b}
+    with pg_db.read_transaction() as conn:
+        assert _backend(conn) == backend
+        assert _org_ids_in(conn) == {org_a, org_b}
+
+
+def test_a_pooled_connection_carries_no_organization_into_another_organizations_use(
+    pg_db: Database,
+) -> None:
+    org_a, org_b = _two_organizations(pg_db)
+    with pg_db.session(org_a) as session:
+        backend = _backend(session.connection())
+    with pg_db.transaction(org_b) as conn:
+        assert _backend(conn) == backend
+        assert _org_ids_in(conn) == {org_b}
+    with pg_db.read_session(org_a) as session:
+        assert _backend(session.connection()) == backend
+        assert set(session.scalars(select(Task.org_id).distinct())) == {org_a}
+
+
+def test_a_rolled_back_transaction_leaves_its_connection_set_as_it_asked(
+    pg_db: Database,
+) -> None:
+    org_a, org_b = _two_organizations(pg_db)
+    with pytest.raises(RuntimeError), pg_db.transaction(org_a) as conn:
+        backend = _backend(conn)
+        raise RuntimeError("the run failed")
+    with pg_db.transaction(org_a) as conn:  # the same organization: kept, still enforced
+        assert _backend(conn) == backend
+        assert _org_ids_in(conn) == {org_a}
+    with pytest.raises(RuntimeError), pg_db.transaction(org_b) as conn:
+        raise RuntimeError("the run failed")
+    with pg_db.engine.connect() as conn:
+        assert _backend(conn) == backend
+        assert _org_ids_in(conn) == {org_a, org_b}
+
+
+def test_concurrent_transactions_of_two_organizations_each_see_only_their_own(
+    pg_db: Database,
+) -> None:
+    org_a, org_b = _two_organizations(pg_db)
+    seen: dict[str, set[str]] = {org_a: set(), org_b: set()}
+
+    def read(org: str) -> None:
+        for _ in range(50):
+            with pg_db.transaction(org) as conn:
+                seen[org] |= _org_ids_in(conn)
+
+    threads = [threading.Thread(target=read, args=(org,)) for org in (org_a, org_b, org_a)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert seen == {org_a: {org_a}, org_b: {org_b}}

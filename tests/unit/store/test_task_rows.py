@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 
-from store import task_rows
+from store import execution, task_rows
 from store import tasks as repo
 from store.db import Database, get_database
 from store.enums import ExecutionStatus as S
@@ -238,3 +239,60 @@ def test_a_task_runner_shares_its_database_with_the_graph_nodes(db: Database) ->
 
     with task_runner(db):
         assert get_database(db.url) is db
+
+
+def _updates_of_tasks(db: Database) -> list[str]:
+    """Every UPDATE of the tasks table this database sends from now on."""
+    sent: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("UPDATE TASKS"):
+            sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    return sent
+
+
+def test_a_run_started_and_finished_at_once_is_one_write(db: Database, org_id: str) -> None:
+    task_id = _new(db, org_id)
+    with db.transaction() as conn:
+        task_rows.read(conn, org_id, task_id)  # remembered, as a claim remembers its rows
+    updates = _updates_of_tasks(db)
+    with db.transaction() as conn:
+        done = execution.apply_changes(
+            conn, org_id, task_id, execution.starting(), execution.completing({"output": "x"})
+        )
+    assert len(updates) == 1
+    assert done.status is S.COMPLETED
+    with db.session() as session:
+        task = repo.get_task(session, org_id, task_id)
+    assert task.status is S.COMPLETED
+    assert task.started_at is not None and task.completed_at is not None
+    assert [(e["event"], e["from_status"]) for e in task.execution_log[1:]] == [
+        ("started", "pending"),
+        ("completed", "in_progress"),
+    ]
+
+
+def test_changes_written_at_once_are_decided_again_on_a_row_another_process_moved(
+    db: Database, org_id: str, other_process: Database
+) -> None:
+    task_id = _started_here(db, org_id)
+    with other_process.transaction() as conn:
+        repo.pause_task_execution(conn, org_id, task_id, "waiting for approval")
+    with db.transaction() as conn:  # from the remembered in_progress row: resumed is refused
+        execution.apply_changes(
+            conn, org_id, task_id, execution.starting(), execution.completing({"output": "x"})
+        )
+    assert _events_of(db, org_id, task_id)[-3:] == ["paused", "resumed", "completed"]
+
+
+def test_changes_written_at_once_write_nothing_when_one_is_illegal(
+    db: Database, org_id: str
+) -> None:
+    task_id = _new(db, org_id)
+    with pytest.raises(IllegalTransition), db.transaction() as conn:
+        execution.apply_changes(
+            conn, org_id, task_id, execution.completing({"output": "x"}), execution.starting()
+        )
+    assert _events_of(db, org_id, task_id) == ["created"]

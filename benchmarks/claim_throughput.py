@@ -161,7 +161,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--tasks", type=int, default=20_000)
     parser.add_argument("--workers", type=int, default=8)
-    parser.add_argument("--batch", type=int, default=25, help="tasks per claim")
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=50,
+        help="tasks per claim (what a worker with --concurrency 50 claims when all are free)",
+    )
     parser.add_argument("--postgres", help="a PostgreSQL URL (default: a throwaway server)")
     args = parser.parse_args()
     with postgres_url(args.postgres) as url:

@@ -43,11 +43,25 @@ def log_entry(
     **details: Any,
 ) -> dict[str, Any]:
     """An execution-log entry in the spec's shape."""
+    return _entry(event, executor_id, executor_type, timestamp or utcnow(), {}, details)
+
+
+def _entry(
+    event: str,
+    executor_id: str,
+    executor_type: str,
+    timestamp: datetime,
+    clean: dict[str, Any],
+    details: dict[str, Any],
+) -> dict[str, Any]:
+    """A log entry: `clean` values as they are (ours, or redacted already), then `details`
+    with secrets taken out (every run writes several: redacting statuses is wasted work)."""
     entry: dict[str, Any] = {
         "event": event,
         "executor_id": executor_id,
         "executor_type": str(executor_type),
-        "timestamp": (timestamp or utcnow()).isoformat(),
+        "timestamp": timestamp.isoformat(),
+        **clean,
     }
     entry.update({k: redact_value(v) for k, v in details.items() if v is not None})
     return entry
@@ -113,9 +127,11 @@ def _transition(
     *,
     executor_id: str = DEFAULT_EXECUTOR_ID,
     executor_type: str = DEFAULT_EXECUTOR_TYPE,
+    clean: dict[str, Any] | None = None,
     **details: Any,
 ) -> None:
-    """The one place a status changes: check the table, set the status, log the move."""
+    """The one place a status changes: check the table, set the status, log the move
+    (`clean`: details redacted already)."""
     current = task.status
     check_transition(task.id, current, target)
     now = utcnow()
@@ -134,18 +150,8 @@ def _transition(
         # The run's claim ends with its in_progress spell (the token stays: it only grows).
         task.claim_owner = None
         task.lease_expires_at = None
-    _append(
-        task,
-        log_entry(
-            event,
-            executor_id=executor_id,
-            executor_type=executor_type,
-            timestamp=now,
-            from_status=current.value,
-            to_status=target.value,
-            **details,
-        ),
-    )
+    moved = {"from_status": current.value, "to_status": target.value, **(clean or {})}
+    _append(task, _entry(event, executor_id, executor_type, now, moved, details))
 
 
 def queue_task(tx: Transaction, org_id: str, task_id: str, *, reason: str | None = None) -> TaskRow:
@@ -271,7 +277,7 @@ def completing(
             "completed",
             executor_id=executor_id,
             executor_type=executor_type,
-            result=result,
+            clean=None if result is None else {"result": result},
             **details,
         )
 

@@ -296,3 +296,23 @@ def test_changes_written_at_once_write_nothing_when_one_is_illegal(
             conn, org_id, task_id, execution.completing({"output": "x"}), execution.starting()
         )
     assert _events_of(db, org_id, task_id) == ["created"]
+
+
+def test_a_secret_in_a_run_started_and_finished_at_once_is_kept_out_of_its_log(
+    db: Database, org_id: str
+) -> None:
+    secret = "sk-" + "a1b2c3d4e5f6g7h8"
+    task_id = _new(db, org_id)
+    with db.transaction() as conn:
+        execution.apply_changes(
+            conn,
+            org_id,
+            task_id,
+            execution.starting(note=f"key {secret}"),
+            execution.completing({"output": f"used {secret}"}, reason=f"with {secret}"),
+        )
+    with db.session() as session:
+        task = repo.get_task(session, org_id, task_id)
+    stored = str(task.result) + str(task.execution_log)
+    assert secret not in stored
+    assert stored.count("sk-***") == 4  # the result, and in the log: note, result, reason

@@ -46,6 +46,8 @@ from store.redaction import redact_value
 log = logging.getLogger("delegate.runner")
 
 S = ExecutionStatus
+#: A run's outcome statuses whose write (leaving in_progress) also ended the run's claim.
+CLAIM_ENDED = frozenset(s.value for s in (S.COMPLETED, S.FAILED, S.BLOCKED, S.QUEUED))
 
 
 class AsyncTaskRunner(ClaimingRunner):
@@ -69,14 +71,21 @@ class AsyncTaskRunner(ClaimingRunner):
 
     async def run_claimed(self, claim: Claim) -> dict[str, Any]:
         """Run (or carry on) the claimed task under its claim, renewing its lease meanwhile,
-        and release it after, also when the run is cancelled (a worker shutting down)."""
+        and release it after, also when the run is cancelled (a worker shutting down). A run
+        that stopped with its task completed, failed, blocked or re-queued ended the claim in
+        that last write (store.execution), so it costs no write of its own."""
         self.leases.keep(claim)
+        outcome: dict[str, Any] | None = None
         try:
             with claims.holding(claim):
                 graph_input = await self._input_for(claim)
-                return await self._invoke(graph_input, claim.task_id)
+                outcome = await self._invoke(graph_input, claim.task_id)
+                return outcome
         finally:
-            await asyncio.shield(asyncio.to_thread(self.release, claim))
+            if outcome is not None and outcome.get("status") in CLAIM_ENDED:
+                self.leases.drop(claim)
+            else:
+                await asyncio.shield(asyncio.to_thread(self.release, claim))
 
     async def _input_for(self, claim: Claim) -> Any:
         task_id = claim.task_id

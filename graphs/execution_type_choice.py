@@ -77,7 +77,9 @@ def automation_for(
     type_set_by_person: bool = False,
 ) -> Decision:
     """The automation rules' decision for this task as classified."""
-    with db.session(org_id) as session:
+    # Read only: on SQLite a write session would queue for the write lock behind every
+    # other run's writes (a fleet has dozens at once), for nothing.
+    with db.read_session(org_id) as session:
         task = repo.get_task(session, org_id, task_id)
         task_rules, context = task.automation_rules, dict(task.ai_context or {})
         org_rules = get_automation_rules(session, org_id)

@@ -22,6 +22,7 @@ import pytest
 
 from agents.classification import Classification
 from app.fleet import run_fleet
+from graphs.async_runner import AsyncTaskRunner
 from graphs.runner import task_runner
 from store import claims
 from store import tasks as repo
@@ -255,6 +256,28 @@ def test_an_approval_a_fleet_run_paused_on_is_carried_out_by_a_person(
     assert [o["status"] for o in report.outcomes] == [ExecutionStatus.PAUSED.value]
     assert approval is not None
     assert approved["status"] == ExecutionStatus.COMPLETED.value
+
+
+def test_a_finished_fleet_run_ends_its_claim_with_its_last_write(
+    db: Database, org_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DELEGATE_MODEL", "offline")
+    tasks = make_tasks(db, org_id, 2)
+    released: list[str] = []
+    release = AsyncTaskRunner.release
+    monkeypatch.setattr(
+        AsyncTaskRunner,
+        "release",
+        lambda runner, claim: released.append(claim.task_id) or release(runner, claim),
+    )
+
+    run_fleet(db, concurrency=2, once=True, handle_signals=False)
+
+    assert statuses(db, org_id, tasks) == [ExecutionStatus.COMPLETED.value] * 2
+    assert released == []  # completing ended each claim: no release write after it
+    with db.session() as session:
+        rows = [repo.get_task(session, org_id, t) for t in tasks]
+        assert [(r.claim_owner, r.lease_expires_at) for r in rows] == [(None, None)] * 2
 
 
 def test_sigterm_lets_a_one_at_a_time_worker_finish_its_task_and_release_the_rest(

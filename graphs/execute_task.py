@@ -14,7 +14,7 @@ from langgraph.config import get_config
 from langgraph.errors import NodeError
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
-from langgraph.types import Command, RetryPolicy
+from langgraph.types import Command, RetryPolicy, interrupt
 from pydantic import ConfigDict, with_config
 from sqlalchemy.orm import Session
 from typing_extensions import TypedDict
@@ -58,6 +58,7 @@ from store.person_actions import person_notes
 from store.redaction import redact, redact_value
 from store.tasks import MAX_SUBTASK_DEPTH, MAX_SUBTASKS_PER_PARENT, normalize_title
 from tools.backends import ProviderError, ReplyTarget
+from tools.gate import ask_person
 from tools.gate.approval import ApprovalRejected, FinishedByPerson
 from tools.gate.calls import TaskFacts
 
@@ -164,10 +165,11 @@ def prepare(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
     if not task_id and not (state.get("title") or "").strip():
         raise InvalidInput("give a task_id to run a task, or a title to create one and run it")
     if task_id:
+        answered = _ask_again_what_it_waits_on(db, org_id, task_id)
         with db.transaction(org_id) as conn:
             if not _is_uuid(task_id):
                 task_id = repo.resolve_task_id(conn, org_id, task_id)
-            fresh = _claim_and_start(conn, db, org_id, task_id)
+            fresh = _claim_and_start(conn, db, org_id, task_id, answered=answered)
     else:
         with db.session(org_id) as session:  # created, claimed and started in one transaction
             thread_id = str(get_config().get("configurable", {}).get("thread_id") or "")
@@ -187,10 +189,27 @@ def prepare(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
     return update
 
 
-def _claim_and_start(tx: Transaction, db: Database, org_id: str, task_id: str) -> dict[str, Any]:
+def _ask_again_what_it_waits_on(db: Database, org_id: str, task_id: str) -> bool:
+    """A new server run on a task paused at an approval (a LangGraph API client may start one
+    on its thread, which replaces the interrupt there): ask the same request again, so it
+    stays pending and visible, and keep the answer for the step that asks it (that step
+    then acts on it instead of pausing). True once a person answered."""
+    if run_claims.server_run_id() is None or not _is_uuid(task_id):
+        return False
+    request = ask_person.waiting_request(db, org_id, task_id)
+    if request is None:
+        return False
+    answer = interrupt(request)
+    ask_person.keep_answer(db, org_id, task_id, request["idempotency_key"], answer)
+    return True
+
+
+def _claim_and_start(
+    tx: Transaction, db: Database, org_id: str, task_id: str, *, answered: bool = False
+) -> dict[str, Any]:
     """Start the task; a LangGraph server run claims it first, in the same transaction (a
     TaskRunner has claimed it already). A refused claim or start writes nothing."""
-    claim = run_claims.claim_for_server_run(tx, db, org_id, task_id)
+    claim = run_claims.claim_for_server_run(tx, db, org_id, task_id, answered=answered)
     if claim is None:
         return _start(tx, org_id, task_id)
     try:

@@ -125,10 +125,13 @@ def _keeper(db: Database) -> _RunClaims:
         return keeper
 
 
-def claim_for_server_run(tx: Transaction, db: Database, org_id: str, task_id: str) -> Claim | None:
+def claim_for_server_run(
+    tx: Transaction, db: Database, org_id: str, task_id: str, *, answered: bool = False
+) -> Claim | None:
     """In prepare, inside the transaction that starts the task: claim it for this server run
-    (AlreadyClaimed or Conflict when it cannot be, and the transaction writes nothing). None
-    when the caller already holds a claim (TaskRunner) or the run is not a server run."""
+    (AlreadyClaimed or Conflict when it cannot be, and the transaction writes nothing); a
+    paused task too once a person `answered` the approval it waits on. None when the caller
+    already holds a claim (TaskRunner) or the run is not a server run."""
     run_id = server_run_id()
     if run_id is None or held_claim(task_id) is not None:
         return None
@@ -136,7 +139,8 @@ def claim_for_server_run(tx: Transaction, db: Database, org_id: str, task_id: st
     mine = keeper.held(run_id, task_id)
     if mine is not None:  # prepare again in the same run (a retry): its claim still holds
         return mine
-    claim = _take(tx, org_id, task_id, run_id, STARTABLE, keeper.lease)
+    statuses = STARTABLE | RESUMABLE if answered else STARTABLE
+    claim = _take(tx, org_id, task_id, run_id, statuses, keeper.lease)
     keeper.hold(run_id, claim)
     return claim
 

@@ -2,7 +2,8 @@
 task API and the CLI: a task the API runs is a server thread (thread id = task id) with its
 interrupt; a standard HITL decision through the SDK resumes it; a run started through the
 LangGraph API, or paused in the store's checkpointer by the CLI, is in Delegate's approvals
-inbox and is approved through Delegate's API or CLI; a server run owns its task (a second
+inbox and is approved through Delegate's API or CLI (also after a client started a new run on
+its thread: the same request is asked again); a server run owns its task (a second
 claimant gets the clear 409; simultaneous executes start one run); recover carries on a dead
 server run's task through the server.
 """
@@ -140,6 +141,29 @@ def test_standard_hitl_approve_through_the_sdk_sends_the_api_task_email_once(
     assert sent.to == EMAIL["to"]
     again = _api(server, "POST", f"/api/tasks/{task_id}/approve")
     assert again.status_code == 409
+    assert len(_sent_with(server, subject)) == 1
+
+
+@pytest.mark.parametrize("approved_through", ["delegate_api", "sdk"])
+def test_a_new_run_on_a_thread_waiting_for_approval_keeps_the_approval_pending(
+    server: LangGraphServer, sdk: SyncLangGraphClient, approved_through: str
+) -> None:
+    task_id, subject, answer = _execute_through_the_api(server)
+
+    sdk.runs.wait(task_id, "execute_task", input={"task_id": task_id})
+
+    (interrupt,) = sdk.threads.get_state(task_id)["interrupts"]
+    assert interrupt["value"] == answer["approval"]  # the same request, asked again
+    inbox = _api(server, "GET", "/api/approvals").json()["approvals"]
+    assert [i["approval"] for i in inbox if i["task_id"] == task_id] == [answer["approval"]]
+    if approved_through == "sdk":
+        approve = {"resume": {"decisions": [{"type": "approve"}]}}
+        output = sdk.runs.wait(task_id, "execute_task", command=approve)
+        assert isinstance(output, dict) and output["status"] == "completed", output
+    else:
+        approved = _api(server, "POST", f"/api/tasks/{task_id}/approve")
+        assert approved.status_code == 200, approved.text
+    assert _stored(server, task_id)["status"] == ExecutionStatus.COMPLETED.value
     assert len(_sent_with(server, subject)) == 1
 
 

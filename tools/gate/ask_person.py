@@ -8,12 +8,13 @@ asks the same request (same ledger key) without pausing or logging it twice."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from langgraph.types import interrupt
 
 from store import learned
 from store import tasks as repo
+from store.db import Database
 from store.enums import ExecutionStatus
 from store.errors import InvalidInput
 from tools.gate.approval import (
@@ -42,8 +43,8 @@ def ask(log: GateLog, task_title: str, call: GatedCall, key: str) -> Decision:
         idempotency_key=key,
         agent_id=log.agent_id,
     )
-    _mark_waiting(log, key, payload)
-    value = interrupt(payload)
+    given = _mark_waiting(log, key, payload)
+    value = given if given is not None else interrupt(payload)
     while True:
         try:
             decision = parse_decision(value, call.tool)
@@ -94,14 +95,45 @@ def _learn(log: GateLog, call: GatedCall, decision: Decision) -> None:
     )
 
 
-def _mark_waiting(log: GateLog, key: str, payload: Any) -> None:
-    """Pause the task once per request: LangGraph re-runs this code when it resumes."""
+def waiting_request(db: Database, org_id: str, task_id: str) -> ApprovalRequest | None:
+    """The approval request a paused task waits on, as its log recorded it; None when the
+    task does not wait on one."""
+    with db.read_session(org_id) as session:
+        task = repo.get_task(session, org_id, task_id)
+        key = ((task.ai_context or {}).get("pending_approval") or {}).get("idempotency_key")
+        if task.status is not ExecutionStatus.PAUSED or not key:
+            return None
+        for entry in reversed(task.execution_log or []):
+            request = entry.get("approval") if entry.get("event") == "approval_requested" else None
+            if isinstance(request, dict) and request.get("idempotency_key") == key:
+                return cast(ApprovalRequest, request)
+    return None
+
+
+def keep_answer(db: Database, org_id: str, task_id: str, key: str, answer: Any) -> None:
+    """Keep a person's answer to the request `key` that a new run asked again at its entry
+    (the request's own run was replaced): the step that asks it again takes this answer
+    instead of pausing. Nothing is kept once the task waits on another request."""
+    with db.session(org_id) as session:
+        task = repo.get_task(session, org_id, task_id, for_update=True)
+        context = dict(task.ai_context or {})
+        pending = dict(context.get("pending_approval") or {})
+        if pending.get("idempotency_key") != key:
+            return
+        context["pending_approval"] = {**pending, "answer": answer}
+        task.ai_context = context
+
+
+def _mark_waiting(log: GateLog, key: str, payload: Any) -> Any | None:
+    """Pause the task once per request: LangGraph re-runs this code when it resumes. Returns
+    the answer a person already gave to this request at the run's entry (`keep_answer`)."""
     action = requested_action(payload) or {"name": "?"}
     with log.db.session(log.org_id) as session:
         task = repo.get_task(session, log.org_id, log.task_id, for_update=True)
         context = dict(task.ai_context or {})
-        if (context.get("pending_approval") or {}).get("idempotency_key") == key:
-            return
+        pending = context.get("pending_approval") or {}
+        if pending.get("idempotency_key") == key:
+            return pending.get("answer")
         context["pending_approval"] = {
             "idempotency_key": key,
             "tool": action["name"],
@@ -125,6 +157,7 @@ def _mark_waiting(log: GateLog, key: str, payload: Any) -> None:
                 # Until the interrupt is checkpointed: a run killed before is taken over.
                 keep_claim=True,
             )
+    return None
 
 
 def _mark_resumed(log: GateLog, key: str, decision: Decision) -> bool:

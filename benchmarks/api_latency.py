@@ -24,7 +24,7 @@ from sqlalchemy import insert
 
 from app.api.main import create_app
 from app.api.server import running_server
-from store.db import Database
+from store.db import ALL_ORGANIZATIONS, Database
 from store.enums import ExecutionStatus, ExecutionType, Priority
 from store.models import Task, new_id
 from store.orgs import create_api_key, ensure_organization
@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="delegate-bench-") as folder:
         url = f"sqlite:///{Path(folder) / 'delegate.db'}"
-        db = Database(url)
+        db = Database(url, default_org_id=ALL_ORGANIZATIONS)
         db.upgrade()
         started = time.perf_counter()
         key = seed(db, args.tasks)

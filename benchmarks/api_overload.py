@@ -28,7 +28,7 @@ from statistics import quantiles
 
 import httpx
 
-from store.db import Database
+from store.db import ALL_ORGANIZATIONS, Database
 from store.orgs import create_api_key, ensure_organization
 
 #: The goal: under 2x load, health's p99 stays under this many ms and every 201 is a task.
@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="delegate-overload-") as folder:
         url = f"sqlite:///{Path(folder) / 'delegate.db'}"
-        db = Database(url)
+        db = Database(url, default_org_id=ALL_ORGANIZATIONS)
         db.upgrade()
         with db.session() as session:
             org_id = ensure_organization(session, "bench").id

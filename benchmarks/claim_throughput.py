@@ -33,7 +33,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from store import claims
-from store.db import Database
+from store.db import ALL_ORGANIZATIONS, Database
 from store.execution import apply_changes, completing, starting
 from store.models import Organization, new_id
 
@@ -173,7 +173,7 @@ def main() -> int:
         if url is None:
             print("claim throughput: skipped (it needs PostgreSQL)")
             return 0
-        db = Database(url)
+        db = Database(url, default_org_id=ALL_ORGANIZATIONS)
         db.upgrade()
         bare_org, delegate_org = seed(db, args.tasks), seed(db, args.tasks)
         with db.read_transaction() as conn:

@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from store import tasks as repo
-from store.db import Database
+from store.db import ALL_ORGANIZATIONS, Database
 from store.enums import ExecutionStatus, ExecutionType, Priority
 from store.models import Organization, Task, new_id, utcnow
 from store.queue import pick_runnable
@@ -255,13 +255,15 @@ def main() -> int:
     args = parser.parse_args()
     results = []
     with tempfile.TemporaryDirectory() as folder:
-        sqlite = Database(f"sqlite:///{Path(folder) / 'bench.db'}")
+        sqlite = Database(
+            f"sqlite:///{Path(folder) / 'bench.db'}", default_org_id=ALL_ORGANIZATIONS
+        )
         sqlite.upgrade()
         results.append(measure("SQLite", sqlite, args.tasks, args.runs))
         sqlite.dispose()
     with postgres_url(args.postgres) as url:
         if url is not None:
-            pg_db = Database(url)
+            pg_db = Database(url, default_org_id=ALL_ORGANIZATIONS)
             pg_db.upgrade()
             results.append(measure("PostgreSQL", pg_db, args.tasks, args.runs))
             pg_db.dispose()

@@ -39,7 +39,7 @@ from sqlalchemy import func, select  # noqa: E402
 
 from agents.classification import Classification  # noqa: E402
 from store import tasks as repo  # noqa: E402
-from store.db import Database  # noqa: E402
+from store.db import ALL_ORGANIZATIONS, Database  # noqa: E402
 from store.enums import ExecutionStatus, ExecutionType  # noqa: E402
 from store.models import Task  # noqa: E402
 from store.orgs import ensure_organization  # noqa: E402
@@ -133,7 +133,7 @@ def run_worker(url: str, standin: OpenAIStandin, concurrency: int, threads: int)
     out = child.stdout.read() if child.stdout else ""
     if child.returncode != 0:
         raise RuntimeError(f"the worker failed ({child.returncode}): {out[-500:]}")
-    db = Database(url)
+    db = Database(url, default_org_id=ALL_ORGANIZATIONS)
     wall, completed = first_start_to_last_completion(db)
     db.dispose()
     return WorkerRun(wall, usage.ru_maxrss / 1024, completed, model.calls - calls_before)
@@ -175,7 +175,7 @@ def measure(kind: str, folder: Path, server: Any, args: argparse.Namespace) -> b
         ]
         for label, count, threads in plans:
             with database(kind, folder, f"bench_{label}", server) as url:
-                db = Database(url)
+                db = Database(url, default_org_id=ALL_ORGANIZATIONS)
                 db.upgrade()
                 make_tasks(db, count)
                 db.dispose()

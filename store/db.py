@@ -128,7 +128,9 @@ class Database:
         self, url: str | None = None, *, echo: bool = False, default_org_id: str | None = None
     ) -> None:
         self.url = url or default_database_url()
-        #: What a transaction opened without an organization names (tests: ALL_ORGANIZATIONS).
+        #: What a transaction opened without an organization names: none for the application
+        #: (refused; tests/unit/store/test_every_transaction_names_its_organization.py keeps
+        #: its code naming one), ALL_ORGANIZATIONS for the tests' own queries.
         self.default_org_id = default_org_id
         try:
             parsed = make_url(self.url)
@@ -202,9 +204,15 @@ class Database:
 
     def _named(self, org_id: str) -> str:
         """The organization a transaction is narrowed to (row-level security, PostgreSQL):
-        `org_id`, else this database's default; '' for none (ALL_ORGANIZATIONS)."""
+        `org_id`, else this database's default. A transaction that names none is refused
+        (PostgreSQL would show it no tenant rows: migration unscoped_sees_no_tenant_rows)."""
         named = org_id or self.default_org_id
-        return "" if not named or named == ALL_ORGANIZATIONS else named
+        if not named:
+            raise TypeError(
+                "a transaction must name its organization (an org id, or ALL_ORGANIZATIONS "
+                "when it must see every organization on purpose)"
+            )
+        return named
 
     def _connect(self, engine: Engine, org_id: str) -> Connection:
         """A connection of `engine` for the rows of the organization `org_id` names
@@ -218,9 +226,10 @@ class Database:
     def _scope(self, session: Session, org_id: str) -> None:
         """Give `session` its connection now, for `org_id` (as `_connect`). On SQLite the
         session connects at its first statement (a writer takes the write lock only then)."""
+        named = self._named(org_id)
         if self.is_sqlite:
             return
-        requested = _requested_scope.set(self._named(org_id))
+        requested = _requested_scope.set(named)
         try:
             session.connection()
         finally:

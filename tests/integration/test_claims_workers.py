@@ -10,7 +10,7 @@ import pytest
 
 from store import claims
 from store import tasks as repo
-from store.db import Database
+from store.db import ALL_ORGANIZATIONS, Database
 from store.orgs import ensure_organization
 from tests.integration.test_concurrency import _in_parallel
 
@@ -24,7 +24,7 @@ WORKERS = 8
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
     if request.param == "postgres":
         return request.getfixturevalue("pg_db")
-    database = Database(f"sqlite:///{tmp_path / 'workers.db'}")
+    database = Database(f"sqlite:///{tmp_path / 'workers.db'}", default_org_id=ALL_ORGANIZATIONS)
     database.upgrade()
     request.addfinalizer(database.dispose)
     return database

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from store import tasks as repo
-from store.db import Database
+from store.db import ALL_ORGANIZATIONS, Database
 from store.enums import ExecutionStatus as S
 from store.errors import IllegalTransition
 from store.orgs import ensure_organization
@@ -29,7 +29,9 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
     """A migrated store on a SQLite file, then on PostgreSQL."""
     if request.param == "postgres":
         return request.getfixturevalue("pg_db")
-    database = Database(f"sqlite:///{tmp_path / 'concurrency.db'}")
+    database = Database(
+        f"sqlite:///{tmp_path / 'concurrency.db'}", default_org_id=ALL_ORGANIZATIONS
+    )
     database.upgrade()
     request.addfinalizer(database.dispose)
     return database
@@ -196,7 +198,7 @@ def test_concurrent_first_use_creates_one_organization(store: Database) -> None:
 
 
 def _append_in_process(url: str, org: str, task_id: str, worker: int, count: int) -> None:
-    database = Database(url)
+    database = Database(url, default_org_id=ALL_ORGANIZATIONS)
     try:
         for n in range(count):
             with database.session() as session:

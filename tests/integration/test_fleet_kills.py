@@ -26,7 +26,7 @@ import pytest
 from sqlalchemy import func, select
 
 from store import tasks as repo
-from store.db import Database
+from store.db import ALL_ORGANIZATIONS, Database
 from store.enums import ExecutionStatus
 from store.models import SandboxChatMessage, SideEffect, Task
 from store.orgs import ensure_organization
@@ -117,7 +117,7 @@ def fleet_db(postgres_server: PostgresServer, postgres_template: str) -> Iterato
     """A fresh migrated database for the module: both tests read the one fleet run."""
     name = f"delegate_fleet_{uuid.uuid4().hex[:12]}"
     postgres_server.create_database(name, template=postgres_template)
-    database = Database(postgres_server.url_for(name))
+    database = Database(postgres_server.url_for(name), default_org_id=ALL_ORGANIZATIONS)
     try:
         yield database
     finally:

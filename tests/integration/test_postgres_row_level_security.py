@@ -1,5 +1,6 @@
 """Row-level security: a transaction that names its organization sees and writes only its
-organization's rows on every tenant table, even when a query forgets the org_id filter."""
+organization's rows on every tenant table, even when a query forgets the org_id filter; one
+that names none sees no tenant rows; ALL_ORGANIZATIONS, named on purpose, sees them all."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from sqlalchemy import Connection, func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from store.db import Database
+from store.db import ALL_ORGANIZATIONS, Database
 from store.models import (
     ApiKey,
     AutopilotTrigger,
@@ -151,13 +152,34 @@ def test_the_application_role_cannot_bypass_row_level_security(pg_db: Database) 
     assert (role.rolsuper, role.rolbypassrls) == (False, False)
 
 
-def test_the_organization_lasts_only_for_its_transaction(pg_db: Database) -> None:
+@pytest.mark.parametrize("table", sorted(ROWS))
+def test_a_transaction_that_names_no_organization_sees_no_tenant_rows(
+    pg_db: Database, table: str
+) -> None:
+    _two_organizations(pg_db)
+
+    with pg_db.engine.begin() as conn:  # around Database.session, which would refuse it
+        assert conn.scalar(text(f"SELECT count(*) FROM {table}")) == 0
+
+
+def test_a_transaction_that_names_no_organization_cannot_write_tenant_rows(
+    pg_db: Database,
+) -> None:
     org_a, _ = _two_organizations(pg_db)
-    with pg_db.session(org_a) as session:
-        assert session.scalar(text("SELECT current_setting('app.org_id')")) == org_a
-    with pg_db.session() as session:  # very likely the same pooled connection
-        assert session.scalar(text("SELECT current_setting('app.org_id', true)")) in ("", None)
-        assert session.scalar(select(func.count(func.distinct(Task.org_id)))) == 2
+
+    with pytest.raises(DBAPIError, match="row-level security"), pg_db.engine.begin() as conn:
+        conn.execute(Task.__table__.insert().values(id=new_id(), org_id=org_a, title="unnamed"))
+    with pg_db.engine.begin() as conn:
+        assert conn.execute(text("UPDATE tasks SET title = 'renamed'")).rowcount == 0
+
+
+@pytest.mark.parametrize("table", sorted(ROWS))
+def test_all_organizations_named_on_purpose_sees_every_organization(
+    pg_db: Database, table: str
+) -> None:
+    org_a, org_b = _two_organizations(pg_db)
+
+    assert sorted(_org_ids_seen(pg_db, ALL_ORGANIZATIONS, table)) == sorted([org_a, org_b])
 
 
 # A connection keeps its organization for the next transaction that asks for the same one
@@ -182,8 +204,8 @@ def test_a_pooled_connection_carries_no_organization_into_an_unscoped_use(
 
     with pg_db.engine.connect() as conn:  # not through Database: asks for no organization
         assert _backend(conn) == backend
-        assert _org_ids_in(conn) == {org_a, org_b}
-    with pg_db.read_transaction() as conn:
+        assert _org_ids_in(conn) == set()
+    with pg_db.read_transaction(ALL_ORGANIZATIONS) as conn:
         assert _backend(conn) == backend
         assert _org_ids_in(conn) == {org_a, org_b}
 
@@ -214,7 +236,7 @@ def test_a_rolled_back_transaction_leaves_its_connection_set_as_it_asked(
         assert _org_ids_in(conn) == {org_a}
     with pytest.raises(RuntimeError), pg_db.transaction(org_b) as conn:
         raise RuntimeError("the run failed")
-    with pg_db.engine.connect() as conn:
+    with pg_db.transaction(ALL_ORGANIZATIONS) as conn:
         assert _backend(conn) == backend
         assert _org_ids_in(conn) == {org_a, org_b}
 

@@ -21,7 +21,7 @@ from agents.scripted import ScriptedChatModel, tool_call_message
 from app.api.main import create_app
 from app.cli import app as cli_app
 from store.checkpoints import checkpoint_location, open_checkpointer
-from store.db import Database
+from store.db import ALL_ORGANIZATIONS, Database
 from store.models import Base
 from tests.fixtures.agent_runs import GOOGLE_TOKEN, routed_to
 from tests.fixtures.api import make_api_org
@@ -38,7 +38,7 @@ TITLE = "Write a thank-you note for John after the meeting"
 def stored_text(db: Database) -> str:
     """Every row of every store table, as text."""
     rows = []
-    with db.engine.connect() as conn:
+    with db.read_transaction(ALL_ORGANIZATIONS) as conn:  # every tenant's rows, on purpose
         for table in Base.metadata.sorted_tables:
             rows += [repr(tuple(row)) for row in conn.execute(select(table))]
     return "\n".join(rows)

@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from app.cli_base import task_json
 from store import tasks as repo
 from store.database_url import sqlite_file
-from store.db import Database
+from store.db import ALL_ORGANIZATIONS, Database
 from store.enums import ExecutionStatus, ExecutionType
 from store.models import Task
 from store.orgs import ensure_organization
@@ -27,7 +27,7 @@ T0 = datetime(2030, 1, 1, 9, 30, tzinfo=UTC)
 @pytest.fixture
 def sqlite_db(tmp_path: Path) -> Iterator[Database]:
     """A migrated SQLite store (these reads exist only for SQLite, whatever the test run)."""
-    database = Database(f"sqlite:///{tmp_path / 'delegate.db'}")
+    database = Database(f"sqlite:///{tmp_path / 'delegate.db'}", default_org_id=ALL_ORGANIZATIONS)
     database.upgrade()
     yield database
     database.dispose()

@@ -8,6 +8,12 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+from sqlalchemy import select, text
+
+from store.db import ALL_ORGANIZATIONS, Database
+from store.models import Task
+
 ROOT = Path(__file__).resolve().parents[3]
 APPLICATION = ("app", "graphs", "agents", "tools", "store")
 #: Database's ways to open a transaction; each takes the organization as its argument.
@@ -116,3 +122,22 @@ def test_the_guard_finds_what_names_no_organization_or_no_reason() -> None:
     assert unscoped_openings(tree) == [(1, "session")]
     assert unexplained_cross_organization(tree, SAMPLE.splitlines()) == [(5, "read_session")]
     assert raw_openings(tree) == [(10, "self.db.engine.begin")]
+
+
+def test_the_application_database_refuses_a_transaction_without_an_organization(
+    db: Database, org_id: str
+) -> None:
+    strict = Database(db.url)  # as the application builds it: no default organization
+    try:
+        for opening in (strict.session, strict.read_session):
+            with pytest.raises(TypeError, match="must name its organization"), opening():
+                pass
+        for connecting in (strict.transaction, strict.read_transaction):
+            with pytest.raises(TypeError, match="must name its organization"), connecting():
+                pass
+        with strict.read_transaction(ALL_ORGANIZATIONS) as conn:
+            assert conn.scalar(text("SELECT 1")) == 1
+        with strict.read_session(org_id) as session:
+            assert session.scalars(select(Task.id)).all() == []
+    finally:
+        strict.dispose()

@@ -29,7 +29,9 @@ def _migrate(db: Database, revision: str) -> None:
 
 
 def _extracted(db: Database, org_id: str, title: str, digest: str) -> str:
-    with db.session() as session:
+    # Named: before the migration unscoped_sees_no_tenant_rows, '*' was no
+    # organization's and the tests' default scope saw nothing there.
+    with db.session(org_id) as session:
         task = repo.create_task(session, org_id, title, created_by="extract_tasks")
         task.ai_context = {"source": {"kind": "chat", "digest": digest}, "why": "asked for"}
         return task.id
@@ -43,7 +45,7 @@ def test_tasks_extracted_before_the_migration_are_found_by_their_message(
     first = _extracted(db, org_id, "Send the deck", message)
     elsewhere = _extracted(db, org_id, "Call Bo", other)
     second = _extracted(db, org_id, "Book the room", message)
-    with db.session() as session:
+    with db.session(org_id) as session:
         repo.create_task(session, org_id, "Typed by a person")
 
     _migrate(db, "head")

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import event
 
 from store import tasks as repo
-from store.db import Database
+from store.db import ALL_ORGANIZATIONS, Database
 from store.enums import ExecutionStatus as S
 from store.errors import DatabaseUnavailable
 from store.orgs import ensure_organization
@@ -30,7 +30,7 @@ def _no_busy_wait(dbapi_conn: Any, _record: Any) -> None:
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[tuple[Database, str, str]]:
     """A file database with one pending task, whose connections never wait for a lock."""
-    db = Database(f"sqlite:///{tmp_path / 'locked.db'}")
+    db = Database(f"sqlite:///{tmp_path / 'locked.db'}", default_org_id=ALL_ORGANIZATIONS)
     db.upgrade()
     with db.session() as session:
         org_id = ensure_organization(session, "default").id

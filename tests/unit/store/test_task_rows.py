@@ -10,7 +10,7 @@ from sqlalchemy import event, update
 
 from store import execution, task_rows
 from store import tasks as repo
-from store.db import Database, get_database
+from store.db import ALL_ORGANIZATIONS, Database, get_database
 from store.enums import ExecutionStatus as S
 from store.errors import Conflict, IllegalTransition, NotFound
 from store.models import Task
@@ -141,7 +141,7 @@ def test_a_core_transaction_rolls_back_every_write_on_error(db: Database, org_id
 @pytest.fixture
 def other_process(db: Database) -> Iterator[Database]:
     """The same database through another engine and pool: as another process sees it."""
-    other = Database(db.url)
+    other = Database(db.url, default_org_id=ALL_ORGANIZATIONS)
     yield other
     other.dispose()
 

@@ -154,10 +154,13 @@ async def open_async_checkpointer(db: Database, *, pool_size: int = 10) -> Async
                 config, _redacted_checkpoint(checkpoint), metadata, new_versions
             )
 
+    size = max(pool_size, 2)
     async with AsyncConnectionPool(
         location,
-        min_size=1,
-        max_size=max(pool_size, 2),
+        # Opened before the fleet claims anything: a pool that grows on demand adds one
+        # connection at a time while the first runs queue for them.
+        min_size=size,
+        max_size=size,
         kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
         open=False,
     ) as pool:
@@ -167,6 +170,7 @@ async def open_async_checkpointer(db: Database, *, pool_size: int = 10) -> Async
         # writes all queued behind it. The pool is what bounds them.
         saver_pg.lock = asyncio.Semaphore(pool.max_size)  # type: ignore[assignment]
         await saver_pg.setup()
+        await pool.wait(timeout=60)
         from store.learned import setup_learned_store
 
         setup_learned_store(db)  # see open_checkpointer: before any run opens a transaction

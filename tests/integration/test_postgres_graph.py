@@ -105,3 +105,11 @@ def test_async_checkpointer_serves_runs_at_once_from_its_pool(pg_db: Database) -
                 await holder
 
     assert asyncio.run(read_while_another_holds_a_connection()) is None
+
+
+def test_async_checkpointer_opens_its_pool_before_any_run(pg_db: Database) -> None:
+    async def open_connections() -> int:
+        async with open_async_checkpointer(pg_db, pool_size=4) as saver:
+            return int(saver.conn.get_stats()["pool_size"])
+
+    assert asyncio.run(open_connections()) == 4

@@ -6,8 +6,10 @@ openai client), one worker process with 50 tasks in flight. The figure is the wa
 the first task's start to the last one's completion; the ideal is calls x latency /
 concurrency (400 x 1 s / 50 = 8 s); the goal is within 1.2x of it, on SQLite and on
 PostgreSQL (a throwaway local server; skipped with the reason when there are no binaries).
-Beside it, in the same run: the same worker with asyncio's stock executor for the graph's
-sync steps (min(32, cores + 4) threads), on 50 tasks, to show what sizing the executor buys.
+Also printed: the worker's CPU per task (beyond an idle worker's start-up), the figure to
+compare while other work shares the machine. Beside it, in the same run: the same worker with
+asyncio's stock executor for the graph's sync steps (min(32, cores + 4) threads), on 50
+tasks, to show what sizing the executor buys.
 
 Benchmark 4 (memory): the peak RSS of that worker process with 50 tasks in flight, beside the
 peak RSS of an idle worker (started, nothing to run) as the baseline.
@@ -84,6 +86,8 @@ class WorkerRun:
     peak_rss_mb: float
     completed: int
     calls: int
+    cpu: float
+    """The worker process's CPU seconds (user + system), start-up included."""
 
 
 def make_tasks(db: Database, count: int) -> None:
@@ -136,7 +140,8 @@ def run_worker(url: str, standin: OpenAIStandin, concurrency: int, threads: int)
     db = Database(url, default_org_id=ALL_ORGANIZATIONS)
     wall, completed = first_start_to_last_completion(db)
     db.dispose()
-    return WorkerRun(wall, usage.ru_maxrss / 1024, completed, model.calls - calls_before)
+    cpu = usage.ru_utime + usage.ru_stime
+    return WorkerRun(wall, usage.ru_maxrss / 1024, completed, model.calls - calls_before, cpu)
 
 
 def child(concurrency: int, threads: int) -> int:
@@ -192,6 +197,11 @@ def measure(kind: str, folder: Path, server: Any, args: argparse.Namespace) -> b
         f"ideal {ideal:.1f} s ({fleet.wall / ideal:.2f}x); goal <= {GOAL}x: "
         + ("met" if met else "NOT met")
         + f" [{fleet.completed}/{args.tasks} completed, {fleet.calls} model calls]"
+    )
+    print(
+        f"    worker CPU per task {1000 * (fleet.cpu - idle.cpu) / args.tasks:.1f} ms "
+        f"(its CPU beyond an idle worker's start-up, over {args.tasks} tasks: what the machine's "
+        "load does not change much)"
     )
     print(
         f"    baseline: asyncio's stock executor ({stock_threads} threads), "

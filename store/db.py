@@ -48,11 +48,12 @@ Transaction: TypeAlias = Session | Connection
 #: Execution option marking a connection that only reads (see Database.read_session).
 READ_ONLY = "delegate_read_only"
 
-#: PostgreSQL's row-level security policies (migration 0006) narrow every tenant table to
-#: the organization in `app.org_id`. It is set for the connection's session, outside any
-#: transaction (so no rollback can undo it), only when a transaction asks for another
-#: organization than the connection is set to: a worker's run after run of one organization
-#: sends it once, not once per transaction. '' names none (every organization's rows).
+#: PostgreSQL's row-level security policies (migrations 0006, unscoped_sees_no_tenant_rows)
+#: narrow every tenant table to the organization in `app.org_id`. It is set for the
+#: connection's session, outside any transaction (so no rollback can undo it), only when a
+#: transaction asks for another organization than the connection is set to: a worker's run
+#: after run of one organization sends it once, not once per transaction. '' names none (no
+#: tenant rows), ALL_ORGANIZATIONS every organization.
 _SET_ORGANIZATION = "SELECT set_config('app.org_id', %s, false)"
 #: Connection info key: the organization the connection's session is set to ('' for none).
 #: Absent when unknown (a failed set): the next transaction sets it again. The info dict

@@ -66,8 +66,8 @@ _SCOPE = "delegate_org_scope"
 _requested_scope: ContextVar[str] = ContextVar("delegate_requested_scope", default="")
 
 #: The organization a transaction names when it must see every organization on purpose (the
-#: API-key lookup, the worker's scan of every queue, admin commands, migrations). Passed where
-#: an organization id goes: `db.session(ALL_ORGANIZATIONS)`. No organization id equals it.
+#: API-key lookup, finding an organization by name, the agents table, the tests' own queries).
+#: Passed where an organization id goes: `db.session(ALL_ORGANIZATIONS)`. No org id equals it.
 ALL_ORGANIZATIONS = "*"
 
 

@@ -29,9 +29,24 @@ demo: install          ## the main job on the embedded defaults (SQLite, offline
 # The second pass: every test of the store, graphs, tools and API again, on PostgreSQL.
 POSTGRES_TESTS := tests/unit/store tests/unit/graphs tests/unit/tools tests/unit/app tests/integration
 
-test: install          ## the whole test suite (SQLite), then its database-facing tests on PostgreSQL
+# With two or more cores the PostgreSQL pass runs beside the SQLite pass (its output is shown
+# when it ends); TEST_PARALLEL=0 runs them one after the other.
+TEST_PARALLEL ?= $(shell [ "$$(nproc 2>/dev/null || echo 1)" -ge 2 ] && echo 1 || echo 0)
+PG_PASS := DELEGATE_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q -p no:cacheprovider $(POSTGRES_TESTS)
+
+test: install          ## the whole test suite (SQLite) and its database-facing tests on PostgreSQL
+ifeq ($(TEST_PARALLEL),1)
+	@log=$$(mktemp); $(PG_PASS) >"$$log" 2>&1 & pg=$$!; \
+	trap 'kill $$pg 2>/dev/null; rm -f "$$log"' EXIT; \
+	echo "== SQLite: the whole suite (the PostgreSQL pass runs beside it)"; \
+	$(BIN)/python -m pytest -q; sqlite=$$?; \
+	echo "== PostgreSQL: $(POSTGRES_TESTS)"; \
+	wait $$pg; postgres=$$?; cat "$$log"; \
+	[ $$sqlite -eq 0 ] && [ $$postgres -eq 0 ]
+else
 	$(BIN)/python -m pytest -q
-	DELEGATE_TEST_DATABASE=postgresql $(BIN)/python -m pytest -q $(POSTGRES_TESTS)
+	$(PG_PASS)
+endif
 
 check: lint typecheck test   ## what CI runs: lint, format check, types, the whole suite
 

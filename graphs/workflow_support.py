@@ -175,9 +175,12 @@ def close_task(
                 "message": "Task failed",
             }
         executor = ("person", "user") if status == DONE_BY_PERSON else (workflow, "workflow")
-        if task.status is ExecutionStatus.PAUSED:
-            repo.start_task_execution(session, org_id, task_id, workflow, "workflow")
-        repo.complete_task_execution(session, org_id, task_id, result, *executor, **details)
+        # Paused for an approval that was granted: started again and completed, one write.
+        resumed = (
+            [repo.starting(workflow, "workflow")] if task.status is ExecutionStatus.PAUSED else []
+        )
+        done = repo.completing(result, *executor, **details)
+        repo.apply_changes(session, org_id, task_id, *resumed, done)
     return {
         "task_id": task_id,
         "success": True,

@@ -32,14 +32,17 @@ from store.execution import (
     DEFAULT_EXECUTOR_TYPE,
     add_execution_log_entry,
     append_log_entry,
+    apply_changes,
     block_task_execution,
     complete_task_execution,
+    completing,
     fail_task_execution,
     log_entry,
     pause_task_execution,
     queue_task,
     record_classification,
     start_task_execution,
+    starting,
 )
 from store.models import Task, new_id
 from store.task_queries import (
@@ -97,8 +100,10 @@ __all__ = [
     "MAX_SUBTASK_DEPTH",
     "add_execution_log_entry",
     "append_log_entry",
+    "apply_changes",
     "block_task_execution",
     "complete_task_execution",
+    "completing",
     "count_tasks_by_status",
     "create_subtask",
     "create_task",
@@ -120,6 +125,7 @@ __all__ = [
     "record_classification",
     "resolve_task_id",
     "start_task_execution",
+    "starting",
     "update_task",
 ]
 

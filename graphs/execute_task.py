@@ -38,7 +38,9 @@ from graphs.execution_type_choice import (
     runs_as,
 )
 from graphs.task_outcomes import (
+    NEEDS_INTERVENTION,
     block_unfinished,
+    blocked_outcome,
     finished_by_person,
     provider_failed,
     record_failure,
@@ -541,15 +543,7 @@ def block(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
         repo.block_task_execution(
             conn, org_id, state["task_id"], reason, EXECUTOR_ID, "workflow", node="block"
         )
-    outcome: Outcome = {
-        "task_id": state["task_id"],
-        "success": True,
-        "strategy": Strategy.BLOCKED.value,
-        "status": ExecutionStatus.BLOCKED.value,
-        "reason": reason,
-        "message": "Task requires human intervention",
-    }
-    return dict(outcome)
+    return blocked_outcome(state["task_id"], reason, NEEDS_INTERVENTION)
 
 
 def build_graph(

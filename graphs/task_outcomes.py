@@ -16,6 +16,8 @@ from tools.gate.budgets import BudgetExceeded
 from tools.gate.placeholders import find_gaps
 
 EXECUTOR_ID = "execute_task"
+#: The message of a task blocked until a person finishes or unblocks it.
+NEEDS_INTERVENTION = "Task requires human intervention"
 
 
 def stop_for_person(
@@ -42,14 +44,24 @@ def stop_for_person(
             node="execute",
             rule=getattr(exc, "rule", None),
         )
+    return blocked_outcome(task_id, reason, message)
+
+
+def blocked_outcome(
+    task_id: str, reason: str, message: str, result: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The spec's outcome of a run that left its task blocked for a person (with the
+    deliverable kept as `result` when there is one)."""
     outcome: dict[str, Any] = {
         "task_id": task_id,
         "success": True,
         "strategy": Strategy.BLOCKED.value,
         "status": ExecutionStatus.BLOCKED.value,
         "reason": reason,
-        "message": message,
     }
+    if result is not None:
+        outcome["result"] = result
+    outcome["message"] = message
     return outcome
 
 
@@ -99,16 +111,7 @@ def block_unfinished(
             result=result,
             agent_id=agent_id,
         )
-    outcome: dict[str, Any] = {
-        "task_id": task_id,
-        "success": True,
-        "strategy": Strategy.BLOCKED.value,
-        "status": ExecutionStatus.BLOCKED.value,
-        "reason": reason,
-        "result": result,
-        "message": "Task requires human intervention",
-    }
-    return outcome
+    return blocked_outcome(task_id, reason, NEEDS_INTERVENTION, result)
 
 
 def finished_by_person(

@@ -13,7 +13,7 @@ from pydantic import ConfigDict
 from agents.planner import ModelOutputError
 from agents.prompts import with_person_notes
 from graphs.context import Context
-from graphs.task_outcomes import unfilled_gaps
+from graphs.task_outcomes import NEEDS_INTERVENTION, blocked_outcome, unfilled_gaps
 from store import tasks as repo
 from store.enums import ExecutionStatus, ExecutionType, Strategy
 from store.person_actions import person_notes
@@ -152,15 +152,7 @@ def close_task(
                 result=result,
                 rule=output.get("rule"),
             )
-            return {
-                "task_id": task_id,
-                "success": True,
-                "strategy": Strategy.BLOCKED.value,
-                "status": ExecutionStatus.BLOCKED.value,
-                "reason": reason,
-                "result": result,
-                "message": "Task requires human intervention",
-            }
+            return blocked_outcome(task_id, reason, NEEDS_INTERVENTION, result)
         if status in FAILED:
             reason = str(output.get("reason") or f"the {workflow} workflow failed")
             repo.fail_task_execution(

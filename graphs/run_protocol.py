@@ -91,11 +91,17 @@ def interrupts_of(state: Any) -> list[Any]:
     return [i for t in state.tasks for i in t.interrupts]
 
 
+class WaitingForApproval(Conflict):
+    """The task is paused on a person's approval: only approve or reject moves it on."""
+
+
 def resume_input(claim: Claim, owner: str, pending: Any, decision: Any | None) -> Command:
     """The input that answers the approval `pending` with the decision a person recorded.
     Conflict when nobody answered yet (the claim cannot carry the run on)."""
     if decision is None:
-        raise Conflict(f"task {claim.task_id} is waiting for approval: approve or reject it")
+        raise WaitingForApproval(
+            f"task {claim.task_id} is waiting for approval: approve or reject it"
+        )
     return Command(resume={pending.id: decision})
 
 

@@ -23,6 +23,7 @@ from graphs.run_protocol import (
     RECOVERABLE,
     STARTABLE,
     ClaimingRunner,
+    WaitingForApproval,
     approval_among,
     approval_asked,
     carry_on_input,
@@ -175,7 +176,7 @@ class TaskRunner(ClaimingRunner, ApprovalInbox):
         except claims.AlreadyClaimed:
             # A run that paused for approval holds its claim until its interrupt is saved.
             refused = self._not_executable(task_id)
-            if "waiting for approval" in str(refused):
+            if isinstance(refused, WaitingForApproval):
                 raise refused from None
             raise
         except Conflict:  # its run moved on since the read above (e.g. it paused for approval)
@@ -189,7 +190,9 @@ class TaskRunner(ClaimingRunner, ApprovalInbox):
             task = repo.get_task(session, self.org_id, task_id)
             status, waiting = task.status, (task.ai_context or {}).get("pending_approval")
         if status is S.PAUSED and (waiting or self.pending_interrupts(task_id)):
-            return Conflict(f"task {task_id} is waiting for approval: approve or reject it first")
+            return WaitingForApproval(
+                f"task {task_id} is waiting for approval: approve or reject it first"
+            )
         return Conflict(
             f"task {task_id} is {status.value}; only pending, queued or blocked tasks can be "
             "executed"
@@ -245,7 +248,9 @@ class TaskRunner(ClaimingRunner, ApprovalInbox):
             if pending is None and not self._stopped_asking(task_id):
                 raise Conflict(f"task {task_id} is paused: it waits on a person or its subtasks")
             if pending and not recorded_decision(self.db, self.org_id, task_id, pending.id):
-                raise Conflict(f"task {task_id} is waiting for approval: approve or reject it")
+                raise WaitingForApproval(
+                    f"task {task_id} is waiting for approval: approve or reject it"
+                )
         elif status not in RECOVERABLE:
             raise Conflict(f"task {task_id} is {status.value}: there is no stopped run to recover")
         return self.run_claimed(self.claim(task_id, RECOVERABLE))

@@ -74,6 +74,21 @@ def test_the_same_key_with_another_request_is_422_naming_the_header(
     assert _count(db, api_org) == 1
 
 
+@pytest.mark.parametrize(
+    "key",
+    ["", " leading-space", "tab\tinside", "del\x7f", "x" * (keys.MAX_KEY_LENGTH + 1)],
+    ids=["empty", "leading-space", "control-character", "delete", "too-long"],
+)
+def test_a_malformed_key_is_422_naming_the_header_and_creates_nothing(
+    api_client: TestClient, api_org: ApiOrg, db: Database, key: str
+) -> None:
+    answer = _post(api_client, api_org, key)
+
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["field"] == "Idempotency-Key"
+    assert _count(db, api_org) == 0
+
+
 def test_keys_belong_to_one_organization(
     api_client: TestClient, api_org: ApiOrg, other_org: ApiOrg, db: Database
 ) -> None:

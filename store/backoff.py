@@ -3,6 +3,7 @@ Retry-After when that is later."""
 
 from __future__ import annotations
 
+import math
 import os
 import random
 
@@ -10,11 +11,14 @@ from store.errors import InvalidInput
 
 DEFAULT_BASE_SECONDS = 30.0
 MAX_DELAY_SECONDS = 15 * 60.0
+#: The longest duration a setting may name (a year): a larger one ("1e300", "inf") would
+#: overflow the date arithmetic of leases and retry times far from where it was set.
+MAX_SETTING_SECONDS = 365 * 24 * 3600.0
 
 
 def seconds_from_env(name: str, default: float, *, minimum: float = 0.0) -> float:
     """A number of seconds from the environment variable `name` (default when unset);
-    InvalidInput naming the variable when it is not a number of at least `minimum`."""
+    InvalidInput naming the variable when it is not a finite number from `minimum` to a year."""
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
@@ -22,8 +26,12 @@ def seconds_from_env(name: str, default: float, *, minimum: float = 0.0) -> floa
         value = float(raw)
     except ValueError:
         raise InvalidInput(f"{name} must be a number of seconds, not {raw!r}") from None
+    if not math.isfinite(value):
+        raise InvalidInput(f"{name} must be a number of seconds, not {raw!r}")
     if value < minimum:
         raise InvalidInput(f"{name} must be at least {minimum:g} seconds")
+    if value > MAX_SETTING_SECONDS:
+        raise InvalidInput(f"{name} must be at most {MAX_SETTING_SECONDS:g} seconds (a year)")
     return value
 
 

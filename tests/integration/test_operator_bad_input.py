@@ -1,0 +1,60 @@
+"""An operator's mistakes in the fleet commands, as real `delegate` processes: each is one
+line naming what is wrong, a non-zero exit, and a store left as it was."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from store import tasks as repo
+from store.db import Database
+from store.enums import ExecutionStatus, ExecutionType
+
+pytestmark = pytest.mark.integration
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def delegate(db: Database, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        cwd=REPO_ROOT,
+        env={**os.environ, "DELEGATE_DATABASE_URL": db.url, "DELEGATE_MODEL": "offline", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def pending_task(db: Database, org_id: str) -> str:
+    with db.session() as session:
+        return repo.create_task(
+            session,
+            org_id,
+            "Translate 'good morning' into French",
+            execution_type=ExecutionType.FULLY_AUTOMATED.value,
+        ).id
+
+
+@pytest.mark.parametrize("lease", ["nan", "inf", "1e300"])
+@pytest.mark.parametrize("command", [["worker", "--once"], ["execute"], ["recover"]])
+def test_a_lease_that_is_not_a_usable_number_of_seconds_is_one_line_naming_the_variable(
+    db: Database, org_id: str, pending_task: str, command: list[str], lease: str
+) -> None:
+    args = [*command, pending_task] if command == ["execute"] else command
+    done = delegate(db, *args, env={"DELEGATE_LEASE_SECONDS": lease})
+
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("error: DELEGATE_LEASE_SECONDS must be"), done.stderr
+    assert "unexpected" not in done.stderr
+    with db.session() as session:
+        task = repo.get_task(session, org_id, pending_task)
+        assert task.execution_status == ExecutionStatus.PENDING.value
+        assert task.claim_owner is None

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 
 from store import execution, task_rows
 from store import tasks as repo
@@ -135,6 +136,42 @@ def test_a_core_transaction_rolls_back_every_write_on_error(db: Database, org_id
         assert repo.get_task(session, org_id, task_id).status is S.PENDING
 
 
+def test_a_lifecycle_write_the_database_refuses_is_a_database_error_and_changes_nothing(
+    db: Database, org_id: str
+) -> None:
+    task_id = _new(db, org_id)
+
+    def untitle(task: task_rows.TaskRow) -> None:
+        task.title = None  # NOT NULL
+
+    with pytest.raises(IntegrityError), db.transaction() as conn:
+        repo.start_task_execution(conn, org_id, task_id)
+        task_rows.change(conn, org_id, task_id, untitle)
+    with db.session() as session:
+        task = repo.get_task(session, org_id, task_id)
+        assert (task.title, task.status) == ("Write the report", S.PENDING)
+
+
+def test_a_lifecycle_write_stores_json_and_times_as_the_model_reads_them(
+    db: Database, org_id: str
+) -> None:
+    task_id = _new(db, org_id)
+    naive_noon = datetime(2026, 1, 1, 12, 0)
+
+    def edit(task: task_rows.TaskRow) -> None:
+        task.ai_context = {"steps": [1, "zwei", None], "note": "naïve"}
+        task.result = None
+        task.next_attempt_at = naive_noon
+
+    with db.transaction() as conn:
+        task_rows.change(conn, org_id, task_id, edit)
+    with db.session() as session:
+        task = repo.get_task(session, org_id, task_id)
+        assert task.ai_context == {"steps": [1, "zwei", None], "note": "naïve"}
+        assert task.result is None
+        assert task.next_attempt_at == naive_noon.replace(tzinfo=UTC)
+
+
 # --- the rows this process last wrote --------------------------------------------------------
 
 
@@ -241,32 +278,20 @@ def test_a_task_runner_shares_its_database_with_the_graph_nodes(db: Database) ->
         assert get_database(db.url) is db
 
 
-def _updates_of_tasks(db: Database) -> list[str]:
-    """Every UPDATE of the tasks table this database sends from now on."""
-    sent: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("UPDATE TASKS"):
-            sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    return sent
-
-
 def test_a_run_started_and_finished_at_once_is_one_write(db: Database, org_id: str) -> None:
     task_id = _new(db, org_id)
     with db.transaction() as conn:
-        task_rows.read(conn, org_id, task_id)  # remembered, as a claim remembers its rows
-    updates = _updates_of_tasks(db)
+        before = task_rows.read(conn, org_id, task_id)  # remembered, as a claim remembers its rows
+    assert before is not None
     with db.transaction() as conn:
         done = execution.apply_changes(
             conn, org_id, task_id, execution.starting(), execution.completing({"output": "x"})
         )
-    assert len(updates) == 1
+    assert done.version == before.version + 1  # each UPDATE moves the version counter once
     assert done.status is S.COMPLETED
     with db.session() as session:
         task = repo.get_task(session, org_id, task_id)
-    assert task.status is S.COMPLETED
+    assert (task.status, task.version) == (S.COMPLETED, done.version)
     assert task.started_at is not None and task.completed_at is not None
     assert [(e["event"], e["from_status"]) for e in task.execution_log[1:]] == [
         ("started", "pending"),

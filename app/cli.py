@@ -214,9 +214,11 @@ def tasks(
     if as_json:
         print_json(out, rows)
     elif rows:
-        from app.render import tasks_table
+        from app.render import claims_table, tasks_table
 
         out.print(tasks_table(rows))
+        if held := claims_table(rows):
+            out.print(held)
     elif status or execution_type:
         out.print("no tasks match: `delegate tasks` lists them all")
     else:

@@ -39,21 +39,14 @@ def tasks_table(tasks: list[dict[str, Any]]) -> Table:
     table.add_column("status")
     table.add_column("priority")
     table.add_column("confidence", justify="right")
-    # Who runs a task now and until when (its claim), or when a re-queued one runs again.
-    claimed = any(t.get("claim_owner") for t in tasks)
+    # When a re-queued task runs again (who runs one now: `claims_table`).
     waiting = any(t.get("next_attempt_at") and t["execution_status"] == "queued" for t in tasks)
-    if claimed:
-        table.add_column("owner")
-        table.add_column("lease until")
     if waiting:
         table.add_column("next attempt")
     for t in tasks:
         indent = "  " * int(t.get("depth") or 0)
         conf = t.get("ai_confidence")
         extra = []
-        if claimed:
-            owner = t.get("claim_owner")
-            extra += [owner or "-", _clock(t.get("lease_expires_at")) if owner else "-"]
         if waiting:
             queued = t["execution_status"] == "queued"
             extra.append(_clock(t.get("next_attempt_at")) if queued else "-")
@@ -65,6 +58,27 @@ def tasks_table(tasks: list[dict[str, Any]]) -> Table:
             t["priority"],
             f"{conf:.2f}" if isinstance(conf, int | float) else "-",
             *extra,
+        )
+    return table
+
+
+def claims_table(tasks: list[dict[str, Any]]) -> Table | None:
+    """Who runs each claimed task and until when its lease lasts, or None when no task is
+    claimed. A table of its own, so an owner and its lease show in full at 80 columns."""
+    claimed = [t for t in tasks if t.get("claim_owner")]
+    if not claimed:
+        return None
+    table = Table(title="Runs and their claims", show_lines=False, expand=False)
+    table.add_column("id", style="dim", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("owner", overflow="fold")
+    table.add_column("lease until", no_wrap=True)
+    for t in claimed:
+        table.add_row(
+            t["id"][:8],
+            status_text(t["execution_status"]),
+            t["claim_owner"],
+            _clock(t.get("lease_expires_at")),
         )
     return table
 

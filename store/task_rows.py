@@ -240,7 +240,7 @@ def _write(tx: Transaction, task: TaskRow) -> bool:
         "_updated_at": now,
     }
     columns = frozenset(changed)
-    if conn.dialect.name == "postgresql":
+    if conn.dialect.driver == "psycopg":  # PostgreSQL through psycopg 3, the project's driver
         written = _update_on_postgres(conn, columns, params)
     else:
         written = conn.execute(_update_for(columns), params).rowcount  # type: ignore[attr-defined]

@@ -20,14 +20,13 @@ from graphs.run_protocol import (
     ANSWERABLE,
     STARTABLE,
     ClaimingRunner,
+    RunSoFar,
     approval_among,
     approval_asked,
-    carry_on_input,
+    carry_on,
     interrupts_of,
-    is_takeover,
     log_takeover,
     outcome_of,
-    resume_input,
     thread_config,
 )
 from graphs.task_outcomes import record_failure
@@ -88,26 +87,23 @@ class AsyncTaskRunner(ClaimingRunner):
                 await asyncio.shield(asyncio.to_thread(self.release, claim))
 
     async def _input_for(self, claim: Claim) -> Any:
-        task_id = claim.task_id
         if claim.status in STARTABLE:
-            return {"task_id": task_id}
-        state = await self.graph.aget_state(thread_config(task_id))
-        pending = await asyncio.to_thread(self._answerable, task_id, state)
-        if pending is not None:
-            decision = await asyncio.to_thread(
-                recorded_decision, self.db, self.org_id, task_id, pending.id
-            )
-            command = resume_input(claim, self.owner, pending, decision)
-            if is_takeover(claim, self.owner):
-                await asyncio.to_thread(self._log_takeover, claim, "approval")
-            return command
-        next_nodes = tuple(state.next)
-        asked = claim.status is S.PAUSED and await asyncio.to_thread(
-            approval_asked, self.db, self.org_id, task_id
-        )
-        graph_input = carry_on_input(claim, next_nodes, asked=asked)
-        await asyncio.to_thread(self._log_takeover, claim, ",".join(next_nodes) or "prepare")
+            return {"task_id": claim.task_id}
+        state = await self.graph.aget_state(thread_config(claim.task_id))
+        so_far = await asyncio.to_thread(self._run_so_far, claim, state)
+        graph_input, resume = carry_on(claim, self.owner, so_far)
+        if resume is not None:
+            await asyncio.to_thread(self._log_takeover, claim, resume)
         return graph_input
+
+    def _run_so_far(self, claim: Claim, state: Any) -> RunSoFar:
+        task_id = claim.task_id
+        pending = self._answerable(task_id, state)
+        if pending is not None:
+            decision = recorded_decision(self.db, self.org_id, task_id, pending.id)
+            return RunSoFar(pending, decision, (), asked=False)
+        asked = claim.status is S.PAUSED and approval_asked(self.db, self.org_id, task_id)
+        return RunSoFar(None, None, tuple(state.next), asked=asked)
 
     def _answerable(self, task_id: str, state: Any) -> Any | None:
         with self.db.read_transaction(self.org_id) as conn:

@@ -9,6 +9,7 @@ they read the checkpoint (get_state or aget_state), so the answers live here.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
@@ -16,8 +17,9 @@ from langgraph.types import Command
 
 from graphs.context import ProcessContext
 from graphs.execute_task import build_graph
-from store import claims, task_rows
+from store import claims
 from store import tasks as repo
+from store.awaited_approvals import AwaitedApproval, awaited_approval
 from store.claims import Claim, Clock, LeaseKeeper
 from store.db import ALL_ORGANIZATIONS, Database, share_database
 from store.enums import ExecutionStatus
@@ -124,12 +126,42 @@ def carry_on_input(
     return None if next_nodes else {"task_id": claim.task_id}
 
 
+@dataclass(frozen=True)
+class RunSoFar:
+    """What a claimed run that is not a fresh start left, as its runner read it."""
+
+    pending: Any | None
+    """The approval interrupt the run waits on (None unless the task is paused or running)."""
+    decision: Any | None
+    """A person's decision recorded for `pending`."""
+    next_nodes: tuple[str, ...]
+    """The steps the thread's last checkpoint still has to run."""
+    asked: bool
+    """The task waits for an approval the gate recorded (store.awaited_approvals)."""
+
+
+def carry_on(claim: Claim, owner: str, so_far: RunSoFar) -> tuple[Any, str | None]:
+    """The takeover decision of both runners: the input that carries on the claim's run
+    (WaitingForApproval or Conflict when it cannot be), and where it resumes for the
+    execution log's `taken_over` entry (None: not a takeover, the owner answers its own
+    approval)."""
+    if so_far.pending is not None:
+        command = resume_input(claim, owner, so_far.pending, so_far.decision)
+        return command, "approval" if is_takeover(claim, owner) else None
+    graph_input = carry_on_input(claim, so_far.next_nodes, asked=so_far.asked)
+    return graph_input, ",".join(so_far.next_nodes) or "prepare"
+
+
+def awaited(db: Database, org_id: str, task_id: str) -> AwaitedApproval | None:
+    """The approval the task waits for (store.awaited_approvals), in a read transaction."""
+    with db.read_transaction(org_id) as conn:
+        return awaited_approval(conn, org_id, task_id)
+
+
 def approval_asked(db: Database, org_id: str, task_id: str) -> bool:
     """Whether the gate paused the task to ask a person (tools.gate.ask_person records the
     request in the task before its run's interrupt is checkpointed)."""
-    with db.read_transaction(org_id) as conn:
-        row = task_rows.read(conn, org_id, task_id)
-    return row is not None and bool((row.ai_context or {}).get("pending_approval"))
+    return awaited(db, org_id, task_id) is not None
 
 
 def log_takeover(db: Database, org_id: str, claim: Claim, owner: str, *, resume: str) -> None:

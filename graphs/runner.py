@@ -23,16 +23,16 @@ from graphs.run_protocol import (
     RECOVERABLE,
     STARTABLE,
     ClaimingRunner,
+    RunSoFar,
     WaitingForApproval,
     approval_among,
     approval_asked,
-    carry_on_input,
+    awaited,
+    carry_on,
     interrupted_outcome,
     interrupts_of,
-    is_takeover,
     log_takeover,
     outcome_of,
-    resume_input,
     thread_config,
 )
 from graphs.task_outcomes import record_failure
@@ -143,22 +143,22 @@ class TaskRunner(ClaimingRunner, ApprovalInbox):
         return outcome
 
     def _input_for(self, claim: Claim) -> Any:
-        task_id = claim.task_id
         if claim.status in STARTABLE:
-            return {"task_id": task_id}
+            return {"task_id": claim.task_id}
+        graph_input, resume = carry_on(claim, self.owner, self._run_so_far(claim))
+        if resume is not None:
+            log_takeover(self.db, self.org_id, claim, self.owner, resume=resume)
+        return graph_input
+
+    def _run_so_far(self, claim: Claim) -> RunSoFar:
+        task_id = claim.task_id
         pending = self._approval_interrupt(task_id)
         if pending is not None:
             decision = recorded_decision(self.db, self.org_id, task_id, pending.id)
-            command = resume_input(claim, self.owner, pending, decision)
-            if is_takeover(claim, self.owner):
-                log_takeover(self.db, self.org_id, claim, self.owner, resume="approval")
-            return command
+            return RunSoFar(pending, decision, (), asked=False)
         next_nodes = tuple(self.graph.get_state(thread_config(task_id)).next)
         asked = claim.status is S.PAUSED and approval_asked(self.db, self.org_id, task_id)
-        graph_input = carry_on_input(claim, next_nodes, asked=asked)
-        resume = ",".join(next_nodes) or "prepare"
-        log_takeover(self.db, self.org_id, claim, self.owner, resume=resume)
-        return graph_input
+        return RunSoFar(None, None, next_nodes, asked=asked)
 
     # -- the ways a task runs ------------------------------------------------------------------
 
@@ -185,11 +185,14 @@ class TaskRunner(ClaimingRunner, ApprovalInbox):
 
     def _not_executable(self, task_id: str) -> Conflict:
         """Why the task cannot be executed now, as its stored row says. A run that paused for
-        approval records so (ai_context) before its interrupt's checkpoint is written."""
-        with self.db.read_session(self.org_id) as session:
-            task = repo.get_task(session, self.org_id, task_id)
-            status, waiting = task.status, (task.ai_context or {}).get("pending_approval")
-        if status is S.PAUSED and (waiting or self.pending_interrupts(task_id)):
+        approval records so (store.awaited_approvals) before its interrupt is checkpointed."""
+        if awaited(self.db, self.org_id, task_id) is not None:
+            return WaitingForApproval(
+                f"task {task_id} is waiting for approval: approve or reject it first"
+            )
+        with self.db.read_transaction(self.org_id) as conn:
+            _, status = repo.get_status(conn, self.org_id, task_id)
+        if status is S.PAUSED and self.pending_interrupts(task_id):
             return WaitingForApproval(
                 f"task {task_id} is waiting for approval: approve or reject it first"
             )

@@ -12,8 +12,9 @@ from typing import Any, cast
 
 from langgraph.types import interrupt
 
-from store import learned
+from store import awaited_approvals, learned
 from store import tasks as repo
+from store.awaited_approvals import awaited_approval
 from store.db import Database
 from store.enums import ExecutionStatus
 from store.errors import InvalidInput
@@ -97,31 +98,18 @@ def _learn(log: GateLog, call: GatedCall, decision: Decision) -> None:
 
 def waiting_request(db: Database, org_id: str, task_id: str) -> ApprovalRequest | None:
     """The approval request a paused task waits on, as its log recorded it; None when the
-    task does not wait on one."""
-    with db.read_session(org_id) as session:
-        task = repo.get_task(session, org_id, task_id)
-        key = ((task.ai_context or {}).get("pending_approval") or {}).get("idempotency_key")
-        if task.status is not ExecutionStatus.PAUSED or not key:
-            return None
-        for entry in reversed(task.execution_log or []):
-            request = entry.get("approval") if entry.get("event") == "approval_requested" else None
-            if isinstance(request, dict) and request.get("idempotency_key") == key:
-                return cast(ApprovalRequest, request)
-    return None
+    task does not wait on one (store.awaited_approvals)."""
+    with db.read_transaction(org_id) as conn:
+        awaited = awaited_approval(conn, org_id, task_id)
+    return cast(ApprovalRequest, awaited.request) if awaited and awaited.request else None
 
 
 def keep_answer(db: Database, org_id: str, task_id: str, key: str, answer: Any) -> None:
     """Keep a person's answer to the request `key` that a new run asked again at its entry
     (the request's own run was replaced): the step that asks it again takes this answer
     instead of pausing. Nothing is kept once the task waits on another request."""
-    with db.session(org_id) as session:
-        task = repo.get_task(session, org_id, task_id, for_update=True)
-        context = dict(task.ai_context or {})
-        pending = dict(context.get("pending_approval") or {})
-        if pending.get("idempotency_key") != key:
-            return
-        context["pending_approval"] = {**pending, "answer": answer}
-        task.ai_context = context
+    with db.transaction(org_id) as conn:
+        awaited_approvals.keep_answer(conn, org_id, task_id, key, answer)
 
 
 def _mark_waiting(log: GateLog, key: str, payload: Any) -> Any | None:

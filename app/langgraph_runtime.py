@@ -34,6 +34,7 @@ from graphs.run_protocol import approval_asked
 from graphs.runner import STARTABLE, TaskRunner, interrupted_outcome
 from store import claims, task_rows
 from store.approval_decisions import recorded_decision
+from store.awaited_approvals import AwaitedApproval
 from store.claims import AlreadyClaimed, Claim
 from store.db import ALL_ORGANIZATIONS, Database
 from store.enums import ExecutionStatus
@@ -224,6 +225,7 @@ class ServerTaskRunner(TaskRunner):
         statuses: frozenset[ExecutionStatus],
         *,
         decision: dict[str, Any] | None = None,
+        kept: AwaitedApproval | None = None,
     ) -> Claim:
         """Claim the task for this request as standalone does (a second claimant gets
         AlreadyClaimed and nothing is written, on the server neither); the server run this
@@ -233,7 +235,7 @@ class ServerTaskRunner(TaskRunner):
             row = task_rows.read(conn, self.org_id, task_id)
         if row is not None:
             self._local[task_id] = self._lives_locally(row)
-        return super().claim(task_id, statuses, decision=decision)
+        return super().claim(task_id, statuses, decision=decision, kept=kept)
 
     def _lives_locally(self, row: Any) -> bool:
         """A run of the standalone checkpointer: its interrupt is there, or its owner was a
@@ -320,11 +322,11 @@ class ServerTaskRunner(TaskRunner):
         return thread_id, {"input": {"task_id": task_id}}
 
     def _stopped_asking(self, task_id: str) -> bool:
-        """TaskRunner's question, of the task's server thread (else of the checkpointer)."""
-        thread_id = self._threads.get(task_id, task_id)
-        if approval_asked(self.db, self.org_id, task_id) and self._has_next(thread_id):
-            return True
-        return super()._stopped_asking(task_id)
+        """Whether the gate paused the task to ask a person and no interrupt asks it: a server
+        run ends its claim as the interrupt is raised, so a server killed before it saved the
+        interrupt leaves only the store knowing (its thread may be gone with it). The run
+        carries on from its thread's last checkpoint, else a new run's prepare asks again."""
+        return approval_asked(self.db, self.org_id, task_id) or super()._stopped_asking(task_id)
 
     def _on_server(self, task_id: str) -> bool:
         """Whether the task has a thread on the server (for a claim this runner did not

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from graphs.run_protocol import awaited
 from store import tasks as repo
+from store.awaited_approvals import AwaitedApproval
 from store.db import Database
 from store.enums import ExecutionStatus
-from store.errors import InvalidInput
+from store.errors import Conflict, InvalidInput
 from tools.gate.approval import edited_args, parse_decision, requested_action
 
 S = ExecutionStatus
@@ -28,13 +30,27 @@ class ApprovalInbox:
 
         def _approval_interrupt(self, task_id: str) -> Any | None: ...
         def _resolve(self, task_ref: str) -> str: ...
-        def _waiting(self, task_id: str) -> Any: ...
         def resume(self, task_id: str, decision: Any) -> dict[str, Any]: ...
+        def answer_unsaved(self, asked: AwaitedApproval, decision: Any) -> dict[str, Any]: ...
 
     def pending_approval(self, task_ref: str) -> dict[str, Any] | None:
         """The approval request a task's run is waiting on (an ApprovalRequest), or None."""
-        pending = self._approval_interrupt(self._resolve(task_ref))
-        return dict(pending.value) if pending is not None else None
+        task_id = self._resolve(task_ref)
+        pending = self._approval_interrupt(task_id)
+        if pending is not None:
+            return dict(pending.value)
+        unsaved = self._unsaved_request(task_id)
+        return dict(unsaved.request or {}) if unsaved is not None else None
+
+    def _unsaved_request(self, task_id: str) -> AwaitedApproval | None:
+        """The request a paused task waits for whose interrupt was never saved and that no
+        live run holds: its run ended its claim and died before the checkpoint (a LangGraph
+        server run ends it as the interrupt is raised). Listed and answered from the store:
+        the answer is kept with the request, and the run asks it again and takes it."""
+        asked = awaited(self.db, self.org_id, task_id)
+        if asked is None or asked.claimed or asked.request is None:
+            return None
+        return asked
 
     def pending_approvals(self, limit: int = 200) -> list[dict[str, Any]]:
         """Every approval the organization's runs wait on, most recently paused first: each
@@ -77,8 +93,15 @@ class ApprovalInbox:
         """Resume the waiting approval with any answer tools.gate.approval accepts (a
         HITLResponse, one decision, or Agent Inbox's response), checked before it is given."""
         task_id = self._resolve(task_ref)
-        pending = self._waiting(task_id)
-        action = requested_action(pending.value) or {"name": "", "args": {}}
+        pending = self._approval_interrupt(task_id)
+        unsaved = self._unsaved_request(task_id) if pending is None else None
+        if pending is not None:
+            request = pending.value
+        elif unsaved is not None:
+            request = unsaved.request
+        else:
+            raise Conflict(f"task {task_id} is not waiting for approval")
+        action = requested_action(request) or {"name": "", "args": {}}
         decision = parse_decision(value, action["name"])
         if decision.kind == "edit":
             decision_value: dict[str, Any] = {
@@ -90,6 +113,8 @@ class ApprovalInbox:
             }
         else:
             decision_value = {"type": decision.kind, "message": decision.message}
+        if unsaved is not None:
+            return self.answer_unsaved(unsaved, decision_value)
         return self.resume(task_id, decision_value)
 
     def approve(self, task_ref: str, edited_args: dict[str, Any] | None = None) -> dict[str, Any]:

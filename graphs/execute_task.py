@@ -51,6 +51,7 @@ from graphs.workflow_dispatch import run_workflow
 from graphs.workflow_support import MODEL_RETRY, STUDIO_SCHEMA
 from store import claims
 from store import tasks as repo
+from store.awaited_approvals import awaited_approval
 from store.db import Database, Transaction
 from store.enums import ExecutionStatus, ExecutionType, Priority, Strategy
 from store.errors import Conflict, DelegateError, InvalidInput, PolicyDenied
@@ -193,16 +194,19 @@ def prepare(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
 
 def _ask_again_what_it_waits_on(db: Database, org_id: str, task_id: str) -> bool:
     """A new server run on a task paused at an approval (a LangGraph API client may start one
-    on its thread, which replaces the interrupt there): ask the same request again, so it
-    stays pending and visible, and keep the answer for the step that asks it (that step
-    then acts on it instead of pausing). True once a person answered."""
+    on its thread, which replaces the interrupt there; or the server died before it saved the
+    interrupt): ask the same request again, so it stays pending and visible, and keep the
+    answer for the step that asks it (that step then acts on it instead of pausing). True
+    once a person answered (also before this run: an answer kept with the request)."""
     if run_claims.server_run_id() is None or not _is_uuid(task_id):
         return False
-    request = ask_person.waiting_request(db, org_id, task_id)
-    if request is None:
+    with db.read_transaction(org_id) as conn:
+        asked = awaited_approval(conn, org_id, task_id)
+    if asked is None or asked.request is None:
         return False
-    answer = interrupt(request)
-    ask_person.keep_answer(db, org_id, task_id, request["idempotency_key"], answer)
+    if asked.answer is None:
+        answer = interrupt(asked.request)
+        ask_person.keep_answer(db, org_id, task_id, asked.idempotency_key, answer)
     return True
 
 

@@ -39,6 +39,7 @@ from graphs.task_outcomes import record_failure
 from store import claims, person_actions
 from store import tasks as repo
 from store.approval_decisions import record_decision, recorded_decision
+from store.awaited_approvals import AwaitedApproval, keep_answer
 from store.checkpoints import open_checkpointer
 from store.claims import Claim
 from store.db import Database
@@ -106,10 +107,13 @@ class TaskRunner(ClaimingRunner, ApprovalInbox):
         statuses: frozenset[ExecutionStatus],
         *,
         decision: dict[str, Any] | None = None,
+        kept: AwaitedApproval | None = None,
     ) -> Claim:
         """Claim the task for a run of this runner (AlreadyClaimed when another run holds it).
         `decision`, a person's answer to a pending approval, is stored with the claim, so a
-        worker can carry it out if this process dies before it has."""
+        worker can carry it out if this process dies before it has; with `kept`, the request
+        it answers was never saved as an interrupt, and the answer is kept with the request
+        (store.awaited_approvals.keep_answer) for the step that asks it again."""
         with self.db.transaction(self.org_id) as conn:
             claim = claims.claim_task(
                 conn,
@@ -120,7 +124,10 @@ class TaskRunner(ClaimingRunner, ApprovalInbox):
                 lease=self.lease,
                 now=self.clock(),
             )
-            if decision is not None:
+            if kept is not None and decision is not None:
+                if not keep_answer(conn, self.org_id, task_id, kept.idempotency_key, decision):
+                    raise Conflict(f"task {task_id} is not waiting for approval")
+            elif decision is not None:
                 record_decision(conn, self.org_id, task_id, decision)
         return claim
 
@@ -207,6 +214,13 @@ class TaskRunner(ClaimingRunner, ApprovalInbox):
         pending = self._waiting(task_id)
         recorded = {"interrupt_id": pending.id, "value": decision}
         return self.run_claimed(self.claim(task_id, ANSWERABLE, decision=recorded))
+
+    def answer_unsaved(self, asked: AwaitedApproval, decision: Any) -> dict[str, Any]:
+        """Answer a request whose interrupt was never saved (ApprovalInbox._unsaved_request):
+        claim the paused task with the answer kept, and carry its run on, where the step that
+        asks the same request takes the answer instead of pausing."""
+        claim = self.claim(asked.task_id, ANSWERABLE, decision=decision, kept=asked)
+        return self.run_claimed(claim)
 
     def _approval_interrupt(self, task_id: str) -> Any | None:
         with self.db.read_transaction(self.org_id) as conn:

@@ -8,13 +8,12 @@ asks the same request (same ledger key) without pausing or logging it twice."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from langgraph.types import interrupt
 
 from store import awaited_approvals, learned
 from store import tasks as repo
-from store.awaited_approvals import awaited_approval
 from store.db import Database
 from store.enums import ExecutionStatus
 from store.errors import InvalidInput
@@ -94,14 +93,6 @@ def _learn(log: GateLog, call: GatedCall, decision: Decision) -> None:
         proposed=call.args,
         final=decision.args if decision.kind == "edit" else call.args,
     )
-
-
-def waiting_request(db: Database, org_id: str, task_id: str) -> ApprovalRequest | None:
-    """The approval request a paused task waits on, as its log recorded it; None when the
-    task does not wait on one (store.awaited_approvals)."""
-    with db.read_transaction(org_id) as conn:
-        awaited = awaited_approval(conn, org_id, task_id)
-    return cast(ApprovalRequest, awaited.request) if awaited and awaited.request else None
 
 
 def keep_answer(db: Database, org_id: str, task_id: str, key: str, answer: Any) -> None:

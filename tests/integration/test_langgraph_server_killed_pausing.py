@@ -31,7 +31,7 @@ from store import tasks as repo
 from store.db import ALL_ORGANIZATIONS, Database
 from store.enums import ExecutionStatus
 from store.orgs import DEFAULT_ORG, create_api_key, ensure_organization
-from tests.fixtures.core import testing_on_postgres
+from tests.fixtures import core
 from tests.fixtures.langgraph_server import (
     ROOT,
     LangGraphServer,
@@ -134,7 +134,7 @@ class KilledServer:
 @pytest.fixture
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The store of the servers: PostgreSQL when the suite runs on it, else SQLite."""
-    if testing_on_postgres():
+    if core.testing_on_postgres():
         return str(request.getfixturevalue("migrated_postgres_url"))
     url = f"sqlite:///{tmp_path / 'delegate.db'}"
     db = Database(url, default_org_id=ALL_ORGANIZATIONS)

@@ -6,6 +6,7 @@ Heavy libraries (SQLAlchemy, LangGraph, LangChain) are imported inside the comma
 
 import importlib
 import json
+import math
 import os
 import sys
 from pathlib import Path
@@ -337,14 +338,20 @@ def worker(
     """Execute every executable task (pending or queued, automated), most urgent first.
     SIGTERM stops claiming, lets the runs in flight finish (or releases them) and exits 0."""
     from app.render import print_json
+    from store.claims import lease_seconds
     from store.errors import InvalidInput
+    from tools.provider_limits import check_limits
 
-    if autopilot_every is not None and autopilot_every <= 0:
+    if autopilot_every is not None and not 0 < autopilot_every < math.inf:
         raise InvalidInput(f"--autopilot-every must be more than 0 seconds, not {autopilot_every}")
     if concurrency < 1:
         raise InvalidInput(f"--concurrency must be at least 1, not {concurrency}")
-    if grace < 0:
+    if not 0 <= grace < math.inf:
         raise InvalidInput(f"--grace must be 0 seconds or more, not {grace}")
+    if not 0 < interval < math.inf:
+        raise InvalidInput(f"--interval must be more than 0 seconds, not {interval}")
+    lease_seconds()  # a bad DELEGATE_LEASE_SECONDS or provider limit stops the worker here,
+    check_limits()  # before it claims a task, not in the middle of that task's run
 
     def show(o: dict[str, Any]) -> None:
         out.print(f"{o.get('task_id', '')[:8]} {o.get('strategy', '?')} -> {o.get('status', '?')}")

@@ -177,7 +177,9 @@ def open_runner(db: "Database") -> Any:
     names (app/langgraph_runtime.py), else standalone on the store's checkpointer."""
     from app.langgraph_runtime import configured_server, server_task_runner
     from graphs.runner import task_runner
+    from tools.provider_limits import check_limits
 
+    check_limits()  # a bad setting is one line now, not a task failed at its first call
     server = configured_server()
     if server is not None:
         return server_task_runner(db, state.org, *server)

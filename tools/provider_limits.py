@@ -55,6 +55,14 @@ def provider_limit(provider: str) -> int:
     return value
 
 
+def check_limits() -> None:
+    """Read every provider's limit now, InvalidInput naming the first bad variable: a process
+    that runs tasks checks at its start, so a bad setting stops it before it claims a task
+    instead of failing that task at its first model call."""
+    for provider in LIMITS:
+        provider_limit(provider)
+
+
 def _slot(provider: str) -> threading.BoundedSemaphore:
     name = _ALIASES.get(provider, provider)
     with _lock:

@@ -24,7 +24,9 @@ def serve(
     import uvicorn
 
     from app.api.main import create_app
+    from tools.provider_limits import check_limits
 
+    check_limits()  # a bad limit stops the server here, not failing the tasks it runs
     app = create_app(database_url=database_url, model=model)
     uvicorn.run(app, host=host, port=port, log_level=log_level, lifespan="on")
 

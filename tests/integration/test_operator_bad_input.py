@@ -30,6 +30,21 @@ def delegate(db: Database, *args: str, env: dict[str, str]) -> subprocess.Comple
     )
 
 
+def assert_refused_untouched(
+    done: subprocess.CompletedProcess[str], db: Database, org_id: str, task_id: str, variable: str
+) -> None:
+    """One line naming `variable`, a non-zero exit, and the task still pending, unclaimed."""
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith(f"error: {variable} must be"), done.stderr
+    with db.session() as session:
+        task = repo.get_task(session, org_id, task_id)
+        assert task.execution_status == ExecutionStatus.PENDING.value
+        assert task.claim_owner is None
+        assert task.failure_reason is None
+
+
 @pytest.fixture
 def pending_task(db: Database, org_id: str) -> str:
     with db.session() as session:
@@ -49,12 +64,31 @@ def test_a_lease_that_is_not_a_usable_number_of_seconds_is_one_line_naming_the_v
     args = [*command, pending_task] if command == ["execute"] else command
     done = delegate(db, *args, env={"DELEGATE_LEASE_SECONDS": lease})
 
-    assert done.returncode != 0
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
-    assert lines[0].startswith("error: DELEGATE_LEASE_SECONDS must be"), done.stderr
-    assert "unexpected" not in done.stderr
-    with db.session() as session:
-        task = repo.get_task(session, org_id, pending_task)
-        assert task.execution_status == ExecutionStatus.PENDING.value
-        assert task.claim_owner is None
+    assert_refused_untouched(done, db, org_id, pending_task, "DELEGATE_LEASE_SECONDS")
+
+
+@pytest.mark.parametrize("limit", ["abc", "0"])
+@pytest.mark.parametrize("command", [["worker", "--once"], ["execute"]])
+def test_a_bad_provider_limit_stops_the_command_and_fails_no_task(
+    db: Database, org_id: str, pending_task: str, command: list[str], limit: str
+) -> None:
+    args = [*command, pending_task] if command == ["execute"] else command
+    done = delegate(db, *args, env={"DELEGATE_MODEL_CONCURRENCY": limit})
+
+    assert_refused_untouched(done, db, org_id, pending_task, "DELEGATE_MODEL_CONCURRENCY")
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--interval", "-1"), ("--interval", "0"), ("--interval", "nan"), ("--grace", "nan")],
+)
+def test_a_worker_poll_interval_or_grace_that_is_no_duration_is_refused(
+    db: Database, pending_task: str, option: str, value: str
+) -> None:
+    done = delegate(db, "worker", option, value, env={})
+
+    least = "0 seconds or more" if option == "--grace" else "more than 0 seconds"
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"error: {option} must be {least}, not {float(value)}"
+    ]

@@ -16,10 +16,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from store import acceptance
-from store import tasks as repo
 from store.db import Database
 from store.enums import ExecutionType
-from store.orgs import get_automation_rules
+from store.orgs import rules_of_task
 from tools.gate.automation import Decision, Outcome, TaskFacts, decide, parse_rules
 
 #: The ai_context key (and log field) that says who chose the execution type.
@@ -79,10 +78,8 @@ def automation_for(
     """The automation rules' decision for this task as classified."""
     # Read only: on SQLite a write session would queue for the write lock behind every
     # other run's writes (a fleet has dozens at once), for nothing.
-    with db.read_session(org_id) as session:
-        task = repo.get_task(session, org_id, task_id)
-        task_rules, context = task.automation_rules, dict(task.ai_context or {})
-        org_rules = get_automation_rules(session, org_id)
+    with db.read_transaction(org_id) as conn:
+        task_rules, context, org_rules = rules_of_task(conn, org_id, task_id)
     task_parsed, org_parsed = parse_rules(task_rules), parse_rules(org_rules, where="rules")
     promote_after = (
         task_parsed.promote_after

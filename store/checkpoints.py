@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -59,34 +60,43 @@ def checkpoint_location(db: Database) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+class _AsyncInThreads:
+    """A sync saver's async methods, each the sync one run in a thread: for a worker fleet,
+    where the event loop must never wait on the database (mixed in before the saver)."""
+
+    async def aget_tuple(self, config: Any) -> Any:
+        return await asyncio.to_thread(self.get_tuple, config)  # type: ignore[attr-defined]
+
+    async def alist(self, config: Any, **kwargs: Any) -> Any:
+        rows = await asyncio.to_thread(lambda: list(self.list(config, **kwargs)))  # type: ignore[attr-defined]
+        for item in rows:
+            yield item
+
+    async def aput(self, config: Any, checkpoint: Any, metadata: Any, versions: Any) -> Any:
+        return await asyncio.to_thread(self.put, config, checkpoint, metadata, versions)  # type: ignore[attr-defined]
+
+    async def aput_writes(
+        self, config: Any, writes: Any, task_id: str, task_path: str = ""
+    ) -> None:
+        await asyncio.to_thread(self.put_writes, config, writes, task_id, task_path)  # type: ignore[attr-defined]
+
+    async def adelete_thread(self, thread_id: str) -> None:
+        await asyncio.to_thread(self.delete_thread, thread_id)  # type: ignore[attr-defined]
+
+
 @contextmanager
-def open_checkpointer(db: Database, *, threaded: bool = False) -> Iterator[Any]:
+def open_checkpointer(
+    db: Database, *, threaded: bool = False, pool_size: int = 10
+) -> Iterator[Any]:
     """A ready checkpointer (SqliteSaver or PostgresSaver), set up and closed for you;
-    `threaded`: on SQLite, one whose async methods run the sync ones in threads."""
+    `threaded`: one whose async methods run the sync ones in threads; `pool_size`: its
+    connections on PostgreSQL (as many operations run at once)."""
     location = checkpoint_location(db)
     if db.is_sqlite:
         from langgraph.checkpoint.sqlite import SqliteSaver
 
-        class ThreadedSqliteSaver(SqliteSaver):
+        class ThreadedSqliteSaver(_AsyncInThreads, SqliteSaver):  # type: ignore[misc]
             """SqliteSaver's async methods, each the sync one run in a thread."""
-
-            async def aget_tuple(self, config: Any) -> Any:
-                return await asyncio.to_thread(self.get_tuple, config)
-
-            async def alist(self, config: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-                for item in await asyncio.to_thread(lambda: list(self.list(config, **kwargs))):
-                    yield item
-
-            async def aput(self, config: Any, checkpoint: Any, metadata: Any, versions: Any) -> Any:
-                return await asyncio.to_thread(self.put, config, checkpoint, metadata, versions)
-
-            async def aput_writes(
-                self, config: Any, writes: Any, task_id: str, task_path: str = ""
-            ) -> None:
-                await asyncio.to_thread(self.put_writes, config, writes, task_id, task_path)
-
-            async def adelete_thread(self, thread_id: str) -> None:
-                await asyncio.to_thread(self.delete_thread, thread_id)
 
         saver_class = ThreadedSqliteSaver if threaded else SqliteSaver
         conn = sqlite3.connect(location, check_same_thread=False, timeout=30)
@@ -111,15 +121,27 @@ def open_checkpointer(db: Database, *, threaded: bool = False) -> Iterator[Any]:
             def put(self, config: Any, checkpoint: Any, metadata: Any, new_versions: Any) -> Any:
                 return super().put(config, _redacted_checkpoint(checkpoint), metadata, new_versions)
 
+        class ThreadedPostgresSaver(_AsyncInThreads, _RedactingPostgresSaver):  # type: ignore[misc]
+            """The PostgresSaver's async methods, each the sync one run in a thread."""
+
+        size = max(pool_size, 2)
         with ConnectionPool(
             location,
-            min_size=1,
-            max_size=10,
+            # A fleet's opened first: a pool that grows on demand adds one connection at a
+            # time while its first runs queue for them.
+            min_size=size if threaded else 1,
+            max_size=size,
             kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
             open=True,
         ) as pool:
-            pg_saver = _RedactingPostgresSaver(pool, serde=RedactingSerializer())  # type: ignore[arg-type]
+            saver_class_pg = ThreadedPostgresSaver if threaded else _RedactingPostgresSaver
+            pg_saver = saver_class_pg(pool, serde=RedactingSerializer())  # type: ignore[arg-type]
+            # The saver takes one lock around every operation, also when each operation checks
+            # out a connection of its own from a pool (langgraph#7259): every run's checkpoint
+            # writes queued behind it. The pool is what bounds them.
+            pg_saver.lock = threading.BoundedSemaphore(size)  # type: ignore[assignment]
             pg_saver.setup()
+            pool.wait(timeout=60)
             # The learned store's first set-up builds an index CONCURRENTLY, which waits for
             # every open transaction: done here, before runs open any, and never again later
             # from inside one (where it would wait on its own caller forever).
@@ -131,47 +153,21 @@ def open_checkpointer(db: Database, *, threaded: bool = False) -> Iterator[Any]:
 
 @asynccontextmanager
 async def open_async_checkpointer(db: Database, *, pool_size: int = 10) -> AsyncIterator[Any]:
-    """The async twin of `open_checkpointer`, for runs awaited with `ainvoke`: the same
-    location, serializer and redaction. On PostgreSQL an AsyncPostgresSaver whose pool holds up
-    to `pool_size` connections (one per run in flight keeps them from queueing). On SQLite the
-    SqliteSaver with its async methods run in threads: AsyncSqliteSaver holds its lock across
-    several event-loop turns per write, and with 50 runs in flight its writes queued for
-    hundreds of ms each (benchmarks/worker_fleet.py: 13.2 s against 11.2 s for 200 tasks)."""
-    location = checkpoint_location(db)
-    if db.is_sqlite:
-        with open_checkpointer(db, threaded=True) as saver:
-            yield saver
-        return
-    from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
-    from psycopg.rows import dict_row
-    from psycopg_pool import AsyncConnectionPool
+    """The checkpointer for runs awaited with `ainvoke` (a worker fleet): the sync saver of
+    `open_checkpointer` with its async methods run in threads, on PostgreSQL with up to
+    `pool_size` connections (one per run in flight keeps them from queueing).
 
-    class _RedactingAsyncPostgresSaver(AsyncPostgresSaver):
-        """Plain strings of a checkpoint are stored inline, past the serializer."""
-
-        async def aput(self, config: Any, checkpoint: Any, metadata: Any, new_versions: Any) -> Any:
-            return await super().aput(
-                config, _redacted_checkpoint(checkpoint), metadata, new_versions
-            )
-
-    size = max(pool_size, 2)
-    async with AsyncConnectionPool(
-        location,
-        # Opened before the fleet claims anything: a pool that grows on demand adds one
-        # connection at a time while the first runs queue for them.
-        min_size=size,
-        max_size=size,
-        kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
-        open=False,
-    ) as pool:
-        saver_pg = _RedactingAsyncPostgresSaver(pool, serde=RedactingSerializer())  # type: ignore[arg-type]
-        # The saver takes one lock around every operation, also when each operation checks
-        # out a connection of its own from a pool (langgraph#7259): a fleet's checkpoint
-        # writes all queued behind it. The pool is what bounds them.
-        saver_pg.lock = asyncio.Semaphore(pool.max_size)  # type: ignore[assignment]
-        await saver_pg.setup()
-        await pool.wait(timeout=60)
-        from store.learned import setup_learned_store
-
-        setup_learned_store(db)  # see open_checkpointer: before any run opens a transaction
-        yield saver_pg
+    Why not AsyncSqliteSaver: it holds its lock across several event-loop turns per write,
+    and with 50 runs in flight its writes queued for hundreds of ms each
+    (benchmarks/worker_fleet.py: 13.2 s against 11.2 s for 200 tasks). Why not
+    AsyncPostgresSaver: its work runs on the event loop, which every run in flight shares; in
+    threads, the worker spent a quarter less CPU per task."""
+    context = open_checkpointer(db, threaded=True, pool_size=pool_size)
+    saver = await asyncio.to_thread(context.__enter__)
+    try:
+        yield saver
+    except BaseException as exc:
+        if not await asyncio.to_thread(context.__exit__, type(exc), exc, exc.__traceback__):
+            raise
+    else:
+        await asyncio.to_thread(context.__exit__, None, None, None)

@@ -7,12 +7,13 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from store.db import Transaction
 from store.errors import InvalidInput, NotFound, Unauthorized
-from store.models import ApiKey, Organization, utcnow
+from store.models import ApiKey, Organization, Task, utcnow
 
 DEFAULT_ORG = "default"
 KEY_PREFIX = "dlg_"
@@ -187,6 +188,27 @@ def get_automation_rules(session: Session, org_id: str) -> dict[str, Any]:
     if org is None:
         raise NotFound(f"no organization {org_id!r}")
     return dict(org.automation_rules or {})
+
+
+#: Built once (see store.task_queries): the rules a classified task is decided by.
+_RULES_OF_TASK = (
+    select(Task.automation_rules, Task.ai_context, Organization.automation_rules)
+    .join(Organization, Organization.id == Task.org_id)
+    .where(Task.id == bindparam("task_id"), Task.org_id == bindparam("org_id"))
+)
+
+
+def rules_of_task(
+    tx: Transaction, org_id: str, task_id: str
+) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    """The task's own automation rules, its ai_context and its organization's rules, as
+    stored, in one read of three columns (every classification asks: loading the task and the
+    organization as objects cost more than the rest of deciding). NotFound if no such task."""
+    row = tx.execute(_RULES_OF_TASK, {"task_id": task_id, "org_id": org_id}).first()
+    if row is None:
+        raise NotFound(f"no task {task_id!r}")
+    task_rules, context, org_rules = row
+    return task_rules, dict(context or {}), dict(org_rules or {})
 
 
 def set_automation_rules(session: Session, org_id: str, rules: dict[str, Any]) -> dict[str, Any]:

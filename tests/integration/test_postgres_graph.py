@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -84,20 +85,20 @@ def test_log_matches_checkpoints_on_postgres(runner: TaskRunner, title: str) -> 
 
 def test_async_checkpointer_serves_runs_at_once_from_its_pool(pg_db: Database) -> None:
     """One run's checkpoint operation holding a pooled connection does not hold up another
-    run's (AsyncPostgresSaver's own lock would queue every operation behind one)."""
+    run's (PostgresSaver's own lock would queue every operation behind one)."""
 
     async def read_while_another_holds_a_connection() -> Any:
         async with open_async_checkpointer(pg_db, pool_size=4) as saver:
-            holding, done = asyncio.Event(), asyncio.Event()
+            holding, done = threading.Event(), threading.Event()
 
-            async def hold() -> None:
-                async with saver._cursor() as cursor:
-                    await cursor.execute("SELECT 1")
+            def hold() -> None:
+                with saver._cursor() as cursor:
+                    cursor.execute("SELECT 1")
                     holding.set()
-                    await done.wait()
+                    done.wait(DEADLINE)
 
-            holder = asyncio.create_task(hold())
-            await asyncio.wait_for(holding.wait(), DEADLINE)
+            holder = asyncio.ensure_future(asyncio.to_thread(hold))
+            assert await asyncio.to_thread(holding.wait, DEADLINE)
             try:
                 return await asyncio.wait_for(saver.aget_tuple(thread_config("no-run")), DEADLINE)
             finally:

@@ -55,6 +55,11 @@ def approvals(as_json: JsonFlag = False) -> None:
         panel = approval_panel(item["approval"])
         parent = f" · part of {item['parent_title']}" if item.get("parent_title") else ""
         panel.title = f"{item['title']}  ({item['task_id'][:8]}){parent}"
+        if item.get("answered"):
+            panel.subtitle = (
+                f"{item['answered']} given, not carried out yet: `delegate approve "
+                f"{item['task_id'][:8]}` finishes it"
+            )
         out.print(panel)
     if waiting:
         out.print(

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from graphs.run_protocol import awaited
 from store import tasks as repo
+from store.approval_decisions import recorded_decision
 from store.awaited_approvals import AwaitedApproval
 from store.db import Database
 from store.enums import ExecutionStatus
@@ -18,6 +19,8 @@ from store.errors import Conflict, InvalidInput
 from tools.gate.approval import edited_args, parse_decision, requested_action
 
 S = ExecutionStatus
+#: Answers that let the proposed (or edited) action run.
+_GRANTS = frozenset({"approve", "edit"})
 
 
 class ApprovalInbox:
@@ -85,7 +88,9 @@ class ApprovalInbox:
             # A parent paused on its subtasks has no interrupt: it is not the inbox's business.
             payload = self.pending_approval(row["task_id"])
             if payload is not None:
-                items.append({**row, "approval": payload})
+                given = self._given_answer(row["task_id"])
+                answered = given.get("type") if isinstance(given, dict) else None
+                items.append({**row, "approval": payload, "answered": answered})
         items.sort(key=lambda item: item["updated_at"], reverse=True)
         return items
 
@@ -113,6 +118,9 @@ class ApprovalInbox:
             }
         else:
             decision_value = {"type": decision.kind, "message": decision.message}
+        given = self._given_answer(task_id)
+        if given is not None:
+            decision_value = _finishing(task_id, given, decision_value)
         if unsaved is not None:
             return self.answer_unsaved(unsaved, decision_value)
         return self.resume(task_id, decision_value)
@@ -133,6 +141,17 @@ class ApprovalInbox:
             raise InvalidInput("rejecting needs a reason (--reason)")
         return self.answer(task_ref, {"type": "reject", "message": reason})
 
+    def _given_answer(self, task_id: str) -> dict[str, Any] | None:
+        """The answer a person already gave to the request the task waits on, whose run has
+        not carried it out yet (its approver died), or None."""
+        pending = self._approval_interrupt(task_id)
+        if pending is not None:
+            given = recorded_decision(self.db, self.org_id, task_id, pending.id)
+        else:
+            unsaved = self._unsaved_request(task_id)
+            given = unsaved.answer if unsaved is not None else None
+        return given if isinstance(given, dict) else None
+
     @staticmethod
     def _validated_edit(action: Any, edits: dict[str, Any]) -> dict[str, Any]:
         """The proposed arguments with the edits laid over them, checked by the tool."""
@@ -141,3 +160,16 @@ class ApprovalInbox:
         merged = edited_args(dict(action.get("args") or {}), edits)
         spec = all_specs().get(action["name"])
         return spec.validate(merged) if spec else merged
+
+
+def _finishing(task_id: str, given: dict[str, Any], asked: dict[str, Any]) -> dict[str, Any]:
+    """The answer that finishes a request a person already answered: the one given. A plain
+    approve of a granted (or edited) request carries out what was granted; any other
+    answer would change a decision whose effect may already be out (a reject after the
+    email went), so it is refused, naming the answer given."""
+    if asked == given or (asked.get("type") == "approve" and given.get("type") in _GRANTS):
+        return given
+    raise Conflict(
+        f"task {task_id} was already answered ({given.get('type')}) and is being carried "
+        "out; approve it to finish that answer"
+    )

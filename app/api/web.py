@@ -42,6 +42,9 @@ class InboxItem(BaseModel):
     approval: ApprovalRequest
     """langchain's HITLRequest {action_requests, review_configs} with task_id, task_title
     and idempotency_key (tools.gate.approval)."""
+    answered: str | None = None
+    """The answer a person already gave (approve, edit, reject, ...) that the run has not
+    carried out yet (its approver stopped): approving finishes it; another answer is a 409."""
 
 
 class ApprovalInbox(BaseModel):

@@ -136,7 +136,7 @@ function readEdits(form, fields, original) {
 
 /**
  * A card for one pending approval.
- * item: {task_id, title, approval}; handlers: onApprove(taskId, editedArgs|null),
+ * item: {task_id, title, approval, answered}; handlers: onApprove(taskId, editedArgs|null),
  * onReject(taskId, reason), onOpen(taskId) (optional). Handlers return promises.
  */
 export function approvalCard(item, { onApprove, onReject, onOpen, headingLevel = 3 }) {
@@ -216,13 +216,21 @@ export function approvalCard(item, { onApprove, onReject, onOpen, headingLevel =
         fields.map((f) => h("div", { class: `field field-${f.kind}`, dataset: { field: f.name } }, h("dt", { text: f.label }), h("dd", {}, showValue(f)))),
       ),
       details,
-      h(
-        "div",
-        { class: "actions" },
-        h("button", { type: "button", class: "primary", onclick: () => run(() => onApprove(item.task_id, null), "Approving…") }, "Approve"),
-        h("button", { type: "button", class: "secondary", onclick: editMode }, "Edit"),
-        h("button", { type: "button", class: "danger-ghost", onclick: rejectMode }, "Reject"),
-      ),
+      item.answered
+        ? h(
+            "div",
+            { class: "actions" },
+            // Answered already, not carried out yet (its approver stopped): only finishing it.
+            h("p", { class: "approval-answered", text: `Answered (${item.answered}); not carried out yet.` }),
+            h("button", { type: "button", class: "primary", onclick: () => run(() => onApprove(item.task_id, null), "Finishing…") }, "Finish"),
+          )
+        : h(
+            "div",
+            { class: "actions" },
+            h("button", { type: "button", class: "primary", onclick: () => run(() => onApprove(item.task_id, null), "Approving…") }, "Approve"),
+            h("button", { type: "button", class: "secondary", onclick: editMode }, "Edit"),
+            h("button", { type: "button", class: "danger-ghost", onclick: rejectMode }, "Reject"),
+          ),
     );
   }
 

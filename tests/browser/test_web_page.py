@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import select
 
 from agents.classification import SubtaskPlan
 from agents.scripted import ScriptedChatModel
+from graphs.runner import ANSWERABLE, task_runner
 from store import tasks as repo
 from store.enums import ExecutionType, Strategy
 from store.models import Feedback
@@ -159,14 +161,19 @@ def test_edited_email_is_approved_and_lands_in_the_sandbox_outbox(
     screenshot(page, "web-approval-sent")
 
 
-def test_rejected_email_sends_nothing_and_blocks_the_task_with_the_reason(
-    page: Page, web_app: WebApp, scripted_model: ScriptedChatModel
-) -> None:
+def _email_waiting_for_approval(page: Page, scripted_model: ScriptedChatModel) -> None:
+    """Add and execute the semi-automated email task from the page: one approval waits."""
     email = classification(ExecutionType.SEMI_AUTOMATED, route="email_drafting")
     scripted_model.script = [email, EMAIL_DRAFT]
     add_task(page, EMAIL_TITLE, execution_type="semi_automated")
     task_row(page, EMAIL_TITLE).get_by_role("button", name=re.compile("^Execute")).click()
     expect(page.locator("#inbox-count")).to_have_text("1")
+
+
+def test_rejected_email_sends_nothing_and_blocks_the_task_with_the_reason(
+    page: Page, web_app: WebApp, scripted_model: ScriptedChatModel
+) -> None:
+    _email_waiting_for_approval(page, scripted_model)
     page.get_by_role("tab", name=re.compile("^Approvals")).click()
     card = page.locator("#inbox .approval").filter(has_text=EMAIL_TITLE)
     expect(card).to_be_visible()
@@ -186,6 +193,29 @@ def test_rejected_email_sends_nothing_and_blocks_the_task_with_the_reason(
     row.locator(".task-open").click()
     expect(page.locator("#detail .callout-blocked")).to_contain_text("John left the company")
     screenshot(page, "web-approval-rejected")
+
+
+def test_an_approval_whose_approver_died_offers_only_finishing_it(
+    page: Page, web_app: WebApp, scripted_model: ScriptedChatModel
+) -> None:
+    _email_waiting_for_approval(page, scripted_model)
+    # Someone approved it from another process, which died (long ago) before carrying it out.
+    long_ago = datetime.now(UTC) - timedelta(hours=1)
+    with task_runner(web_app.db, clock=lambda: long_ago) as dead:
+        [task_id] = [t["task_id"] for t in dead.pending_approvals()]
+        [pending] = dead.pending_interrupts(task_id)
+        answer = {"interrupt_id": pending.id, "value": {"type": "approve", "message": None}}
+        dead.claim(task_id, ANSWERABLE, decision=answer)
+
+    page.reload()
+    page.get_by_role("tab", name=re.compile("^Approvals")).click()
+    card = page.locator("#inbox .approval").filter(has_text=EMAIL_TITLE)
+    expect(card).to_contain_text("Answered (approve); not carried out yet.")
+    expect(card.get_by_role("button", name="Reject")).to_have_count(0)
+    card.get_by_role("button", name="Finish").click()
+
+    expect(page.locator("#inbox .approval")).to_have_count(0)
+    assert len(web_app.sent_emails()) == 1
 
 
 def test_feedback_with_stars_and_comment_is_saved_for_a_finished_task(

@@ -22,6 +22,7 @@ from store import tasks as repo
 from store.claims import AlreadyClaimed, lease_seconds
 from store.db import Database
 from store.enums import ExecutionStatus as S
+from store.errors import Conflict
 from store.models import SandboxEmail, utcnow
 from tests.fixtures.agent_runs import immediate, load_task
 from tests.fixtures.api import ApiOrg
@@ -99,6 +100,52 @@ def test_a_killed_approvers_task_stays_in_the_approvals_list(
 
     assert [item["task_id"] for item in runner.pending_approvals()] == [approver_killed]
     assert sent(db, org_id) == []
+
+
+def test_a_killed_approvers_task_is_listed_as_answered(
+    approver_killed: str, runner: TaskRunner
+) -> None:
+    [item] = runner.pending_approvals()
+
+    assert item["answered"] == "approve"
+
+
+def test_rejecting_an_approval_already_given_is_refused_naming_the_answer(
+    approver_killed: str, runner: TaskRunner, db: Database, org_id: str
+) -> None:
+    with pytest.raises(Conflict, match=r"already answered \(approve\)"):
+        runner.reject(approver_killed, "Too late, do not send")
+
+    run_worker(db, once=True, clock=after_the_lease)
+    assert [mail.to for mail in sent(db, org_id)] == [EMAIL["to"]]
+
+
+def test_approving_again_carries_out_the_edit_a_dead_approver_gave(
+    runner: TaskRunner, scripted_model: ScriptedChatModel, db: Database, org_id: str
+) -> None:
+    task_id = paused_send(runner, scripted_model)
+    [pending] = runner.pending_interrupts(task_id)
+    edit = {
+        "type": "edit",
+        "edited_action": {"name": "send_email", "args": {**EMAIL, "body": "Edited."}},
+    }
+    clock = runner.clock
+    runner.clock = lambda: utcnow() - timedelta(seconds=2 * runner.lease)  # long dead
+    runner.claim(task_id, ANSWERABLE, decision={"interrupt_id": pending.id, "value": edit})
+    runner.clock = clock
+
+    assert runner.approve(task_id)["status"] == "completed"
+    assert [mail.body for mail in sent(db, org_id)] == ["Edited."]
+
+
+def test_a_waiting_approval_is_listed_unanswered(
+    runner: TaskRunner, scripted_model: ScriptedChatModel
+) -> None:
+    paused_send(runner, scripted_model)
+
+    [item] = runner.pending_approvals()
+
+    assert item["answered"] is None
 
 
 def test_the_next_worker_carries_out_a_killed_approvers_decision(

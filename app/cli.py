@@ -312,6 +312,11 @@ def log_command(
         out.print(checkpoint_table(history, thread_id=full_id))
 
 
+#: The most runs one worker keeps in flight: each holds a thread and, on PostgreSQL, a
+#: checkpoint connection from the start (a larger fleet is more workers).
+MAX_CONCURRENCY = 1_000
+
+
 @app.command()
 def worker(
     once: Annotated[
@@ -344,8 +349,11 @@ def worker(
 
     if autopilot_every is not None and not 0 < autopilot_every < math.inf:
         raise InvalidInput(f"--autopilot-every must be more than 0 seconds, not {autopilot_every}")
-    if concurrency < 1:
-        raise InvalidInput(f"--concurrency must be at least 1, not {concurrency}")
+    if not 1 <= concurrency <= MAX_CONCURRENCY:
+        raise InvalidInput(
+            f"--concurrency must be from 1 to {MAX_CONCURRENCY} (each run in flight holds a "
+            f"thread and a database connection), not {concurrency}"
+        )
     if not 0 <= grace < math.inf:
         raise InvalidInput(f"--grace must be 0 seconds or more, not {grace}")
     if not 0 < interval < math.inf:

@@ -92,3 +92,16 @@ def test_a_worker_poll_interval_or_grace_that_is_no_duration_is_refused(
     assert done.stderr.strip().splitlines() == [
         f"error: {option} must be {least}, not {float(value)}"
     ]
+
+
+@pytest.mark.parametrize("value", ["0", "1001", "1000000"])
+def test_a_concurrency_beyond_what_one_worker_can_hold_is_refused(
+    db: Database, pending_task: str, value: str
+) -> None:
+    done = delegate(db, "worker", "--concurrency", value, env={})
+
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"error: --concurrency must be from 1 to 1000 (each run in flight holds a thread and a "
+        f"database connection), not {value}"
+    ]

@@ -160,6 +160,7 @@ def test_a_run_paused_before_its_interrupt_checkpoint_is_shown_waiting_for_appro
 
 def _waiting_for(tool: str) -> Any:
     def apply(task: task_rows.TaskRow) -> None:
-        task.ai_context = {**(task.ai_context or {}), "pending_approval": {"tool": tool}}
+        waiting = {"idempotency_key": f"{tool}-key", "tool": tool}  # as the gate records it
+        task.ai_context = {**(task.ai_context or {}), "pending_approval": waiting}
 
     return apply

@@ -192,10 +192,16 @@ def killed(request: pytest.FixtureRequest, tmp_path: Path, store_url: str) -> It
 
 
 def _written_since(state: Path, marker: Path) -> bool:
-    """Whether every file of the dev server's state was written after `marker`."""
+    """Whether every file of the dev server's state was written after `marker`, its threads
+    (the ops file) and checkpoints among them: a server's first flush writes them one by one,
+    and a check that saw only the first ones killed it before its threads were saved."""
     files = list(state.glob("*.pckl"))
+    names = {f.name for f in files}
+    saved = ".langgraph_ops.pckl" in names and any(
+        n.startswith(".langgraph_checkpoint.") for n in names
+    )
     since = marker.stat().st_mtime_ns
-    return bool(files) and all(f.stat().st_mtime_ns > since for f in files)
+    return saved and all(f.stat().st_mtime_ns > since for f in files)
 
 
 def _asked(servers: KilledServer, task_id: str) -> list[dict[str, Any]]:

@@ -38,12 +38,13 @@ class ApprovalInbox:
 
     def pending_approval(self, task_ref: str) -> dict[str, Any] | None:
         """The approval request a task's run is waiting on (an ApprovalRequest), or None."""
-        task_id = self._resolve(task_ref)
+        return _request_of(*self._asked(self._resolve(task_ref)))
+
+    def _asked(self, task_id: str) -> tuple[Any | None, AwaitedApproval | None]:
+        """What the task waits on: the saved approval interrupt of its run, else a request
+        whose interrupt was never saved (`_unsaved_request`); (None, None) for neither."""
         pending = self._approval_interrupt(task_id)
-        if pending is not None:
-            return dict(pending.value)
-        unsaved = self._unsaved_request(task_id)
-        return dict(unsaved.request or {}) if unsaved is not None else None
+        return pending, (self._unsaved_request(task_id) if pending is None else None)
 
     def _unsaved_request(self, task_id: str) -> AwaitedApproval | None:
         """The request a paused task waits for whose interrupt was never saved and that no
@@ -86,10 +87,11 @@ class ApprovalInbox:
         items = []
         for row in rows:
             # A parent paused on its subtasks has no interrupt: it is not the inbox's business.
-            payload = self.pending_approval(row["task_id"])
+            pending, unsaved = self._asked(row["task_id"])
+            payload = _request_of(pending, unsaved)
             if payload is not None:
-                given = self._given_answer(row["task_id"])
-                answered = given.get("type") if isinstance(given, dict) else None
+                given = self._given_answer(row["task_id"], pending, unsaved)
+                answered = given.get("type") if given is not None else None
                 items.append({**row, "approval": payload, "answered": answered})
         items.sort(key=lambda item: item["updated_at"], reverse=True)
         return items
@@ -98,13 +100,9 @@ class ApprovalInbox:
         """Resume the waiting approval with any answer tools.gate.approval accepts (a
         HITLResponse, one decision, or Agent Inbox's response), checked before it is given."""
         task_id = self._resolve(task_ref)
-        pending = self._approval_interrupt(task_id)
-        unsaved = self._unsaved_request(task_id) if pending is None else None
-        if pending is not None:
-            request = pending.value
-        elif unsaved is not None:
-            request = unsaved.request
-        else:
+        pending, unsaved = self._asked(task_id)
+        request = _request_of(pending, unsaved)
+        if request is None:
             raise Conflict(f"task {task_id} is not waiting for approval")
         action = requested_action(request) or {"name": "", "args": {}}
         decision = parse_decision(value, action["name"])
@@ -118,7 +116,7 @@ class ApprovalInbox:
             }
         else:
             decision_value = {"type": decision.kind, "message": decision.message}
-        given = self._given_answer(task_id)
+        given = self._given_answer(task_id, pending, unsaved)
         if given is not None:
             decision_value = _finishing(task_id, given, decision_value)
         if unsaved is not None:
@@ -141,14 +139,14 @@ class ApprovalInbox:
             raise InvalidInput("rejecting needs a reason (--reason)")
         return self.answer(task_ref, {"type": "reject", "message": reason})
 
-    def _given_answer(self, task_id: str) -> dict[str, Any] | None:
-        """The answer a person already gave to the request the task waits on, whose run has
-        not carried it out yet (its approver died), or None."""
-        pending = self._approval_interrupt(task_id)
+    def _given_answer(
+        self, task_id: str, pending: Any | None, unsaved: AwaitedApproval | None
+    ) -> dict[str, Any] | None:
+        """The answer a person already gave to what the task waits on (`_asked`), whose run
+        has not carried it out yet (its approver died), or None."""
         if pending is not None:
             given = recorded_decision(self.db, self.org_id, task_id, pending.id)
         else:
-            unsaved = self._unsaved_request(task_id)
             given = unsaved.answer if unsaved is not None else None
         return given if isinstance(given, dict) else None
 
@@ -160,6 +158,13 @@ class ApprovalInbox:
         merged = edited_args(dict(action.get("args") or {}), edits)
         spec = all_specs().get(action["name"])
         return spec.validate(merged) if spec else merged
+
+
+def _request_of(pending: Any | None, unsaved: AwaitedApproval | None) -> dict[str, Any] | None:
+    """The approval request (an ApprovalRequest) of what `_asked` found, or None."""
+    if pending is not None:
+        return dict(pending.value)
+    return dict(unsaved.request or {}) if unsaved is not None else None
 
 
 def _finishing(task_id: str, given: dict[str, Any], asked: dict[str, Any]) -> dict[str, Any]:

@@ -112,7 +112,8 @@ def recover(
     as_json: JsonFlag = False,
 ) -> None:
     """Carry on runs whose process died, once their lease has expired: from the last
-    checkpoint, with an approval already given, or from the start if none was saved."""
+    checkpoint, with an approval already given, or from the start if none was saved; a run
+    that died pausing before it saved its approval request asks the same request again."""
     from app.cli_base import outcome_json
     from app.render import print_json
 
@@ -126,7 +127,7 @@ def recover(
         print_json(out, [outcome_json(o) if "strategy" in o else o for o in outcomes])
         return
     if not outcomes:
-        out.print("nothing to recover: no run has an expired lease")
+        out.print("nothing to recover: every run is live or waits for a person")
     for outcome in outcomes:
         tid = str(outcome.get("task_id", ""))[:8]
         out.print(f"{tid} -> {outcome.get('status') or outcome.get('reason', '?')}")

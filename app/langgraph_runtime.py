@@ -198,6 +198,20 @@ class ServerTaskRunner(TaskRunner):
     def pending_approvals(self, limit: int = 200) -> list[dict[str, Any]]:
         """TaskRunner's inbox, with the organization's interrupted server threads fetched in
         one search instead of a lookup per waiting task."""
+        with self._interrupted_threads():
+            return super().pending_approvals(limit)
+
+    def _stopped_while_asking(self) -> list[str]:
+        """TaskRunner's, with the interrupted server threads fetched in one search (a task
+        found there waits for a person); each task it finds is looked up again as it is
+        recovered."""
+        with self._interrupted_threads():
+            return super()._stopped_while_asking()
+
+    @contextmanager
+    def _interrupted_threads(self) -> Iterator[None]:
+        """While open, `pending_interrupts` reads the organization's interrupted server
+        threads from one search made here."""
 
         async def interrupted(client: Any) -> list[dict[str, Any]]:
             found: list[dict[str, Any]] = await client.threads.search(
@@ -213,7 +227,7 @@ class ServerTaskRunner(TaskRunner):
                 inbox[task_id] = (str(thread["thread_id"]), found)
         self._inbox = inbox
         try:
-            return super().pending_approvals(limit)
+            yield
         finally:
             self._inbox = None
 

@@ -27,7 +27,6 @@ from graphs.run_protocol import (
     WaitingForApproval,
     approval_among,
     approval_asked,
-    awaited,
     carry_on,
     interrupted_outcome,
     interrupts_of,
@@ -39,7 +38,12 @@ from graphs.task_outcomes import record_failure
 from store import claims, person_actions
 from store import tasks as repo
 from store.approval_decisions import record_decision, recorded_decision
-from store.awaited_approvals import AwaitedApproval, keep_answer
+from store.awaited_approvals import (
+    AwaitedApproval,
+    awaited_approval,
+    keep_answer,
+    unclaimed_waiting,
+)
 from store.checkpoints import open_checkpointer
 from store.claims import Claim
 from store.db import Database
@@ -191,18 +195,16 @@ class TaskRunner(ClaimingRunner, ApprovalInbox):
         return self.run_claimed(claim, run_subtasks=run_subtasks)
 
     def _not_executable(self, task_id: str) -> Conflict:
-        """Why the task cannot be executed now, as its stored row says. A run that paused for
-        approval records so (store.awaited_approvals) before its interrupt is checkpointed."""
-        if awaited(self.db, self.org_id, task_id) is not None:
-            return WaitingForApproval(
-                f"task {task_id} is waiting for approval: approve or reject it first"
-            )
+        """Why the task cannot be executed now, as its stored row says. It waits for approval
+        when it is paused on a request the gate recorded (store.awaited_approvals): every
+        approval interrupt is raised after its request is recorded in the transaction that
+        pauses the task, so the row says so whether or not the interrupt was saved since."""
         with self.db.read_transaction(self.org_id) as conn:
+            if awaited_approval(conn, self.org_id, task_id) is not None:
+                return WaitingForApproval(
+                    f"task {task_id} is waiting for approval: approve or reject it first"
+                )
             _, status = repo.get_status(conn, self.org_id, task_id)
-        if status is S.PAUSED and self.pending_interrupts(task_id):
-            return WaitingForApproval(
-                f"task {task_id} is waiting for approval: approve or reject it first"
-            )
         return Conflict(
             f"task {task_id} is {status.value}; only pending, queued or blocked tasks can be "
             "executed"
@@ -280,7 +282,10 @@ class TaskRunner(ClaimingRunner, ApprovalInbox):
         return bool(self.graph.get_state(thread_config(task_id)).next)
 
     def recover_all(self) -> list[dict[str, Any]]:
-        """Recover every stranded run of the organization (see `recover`), one at a time."""
+        """Recover every stranded run of the organization (see `recover`), one at a time: the
+        runs whose owner's lease expired, then the paused runs that stopped asking a person
+        before their interrupt was saved and that no claim names (`_stopped_while_asking`).
+        A task that fails to recover is reported with the reason; the others carry on."""
         outcomes: list[dict[str, Any]] = []
         while True:
             found = claims.claim_batch(
@@ -293,12 +298,37 @@ class TaskRunner(ClaimingRunner, ApprovalInbox):
                 stranded_only=True,
             )
             if not found:
-                return outcomes
+                break
             try:
                 outcomes.append(self.run_claimed(found[0]))
             except DelegateError as exc:
-                task_id = found[0].task_id
-                outcomes.append({"task_id": task_id, "success": False, "reason": str(exc)})
+                outcomes.append(_not_recovered(found[0].task_id, exc))
+        tried = {outcome["task_id"] for outcome in outcomes}
+        for task_id in self._stopped_while_asking():
+            if task_id in tried:
+                continue
+            try:
+                outcomes.append(self.recover(task_id))
+            except WaitingForApproval:
+                continue  # its interrupt was saved since (another recover asked it): it waits
+            except DelegateError as exc:
+                outcomes.append(_not_recovered(task_id, exc))
+        return outcomes
+
+    def _stopped_while_asking(self) -> list[str]:
+        """The paused tasks that wait for an approval whose interrupt no checkpoint holds
+        (the gate saved the pause, the run ended its claim and died before it saved the
+        interrupt: a LangGraph server run ends its claim as the interrupt is raised) and that
+        no live claim holds. Workers never take these over on their own (store.queue): the
+        task looks like any other waiting for a person until a checkpoint is read. A task
+        whose interrupt is saved, or whose owner still holds it, is left alone."""
+        with self.db.read_transaction(self.org_id) as conn:
+            waiting = unclaimed_waiting(conn, self.org_id, now=self.clock())
+        return [
+            task_id
+            for task_id in waiting
+            if self._approval_interrupt(task_id) is None and self._stopped_asking(task_id)
+        ]
 
     def _resolve(self, task_ref: str) -> str:
         with self.db.session(self.org_id) as session:
@@ -338,6 +368,11 @@ class TaskRunner(ClaimingRunner, ApprovalInbox):
                 sub = {**sub, "status": result.get("status"), "outcome": result}
             updated.append(sub)
         return updated
+
+
+def _not_recovered(task_id: str, exc: DelegateError) -> dict[str, Any]:
+    """`recover_all`'s entry for a task it could not recover, with the reason."""
+    return {"task_id": task_id, "success": False, "reason": str(exc)}
 
 
 @contextmanager

@@ -13,11 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from store import task_rows
 from store.db import Transaction
 from store.enums import ExecutionStatus
 from store.fencing import check_token
 from store.models import utcnow
+from store.queue import unowned
+from store.task_rows import TASKS
 
 #: The ai_context key the gate records the awaited request under.
 PENDING_APPROVAL = "pending_approval"
@@ -60,6 +64,26 @@ def awaited_approval(
         request=_logged_request(row.execution_log or [], str(key)),
         claimed=bool(row.claim_owner) and expires is not None and expires > (now or utcnow()),
     )
+
+
+def unclaimed_waiting(tx: Transaction, org_id: str, *, now: datetime | None = None) -> list[str]:
+    """The ids of the organization's paused tasks that wait for an approval the gate recorded
+    and that no live claim holds, least recently changed first. Most have their interrupt saved and
+    wait for a person; the others' run stopped before it saved it (a LangGraph server run
+    ends its claim as the interrupt is raised): which is which, only a run's checkpoint says
+    (graphs.runner.TaskRunner.recover_all asks it)."""
+    key = TASKS.c.ai_context[(PENDING_APPROVAL, "idempotency_key")].as_string()
+    query = (
+        select(TASKS.c.id)
+        .where(
+            TASKS.c.org_id == org_id,
+            TASKS.c.execution_status == ExecutionStatus.PAUSED.value,
+            unowned(now or utcnow()),
+            key.is_not(None),
+        )
+        .order_by(TASKS.c.updated_at, TASKS.c.id)
+    )
+    return list(task_rows.connection_of(tx).execute(query).scalars())
 
 
 def _logged_request(log: list[dict[str, Any]], key: str) -> dict[str, Any] | None:

@@ -11,7 +11,8 @@ runs and threads in memory and writes them to `.langgraph_api/` every 10 s, so t
 - `saved`: it died after writing them (the test waits for a write): the new server retries
   the run, whose step asks the same request again.
 Either way the same request (same idempotency key) waits, nothing is sent before it is
-approved, and approving it sends exactly once.
+approved, and approving it sends exactly once. `delegate recover` without an id finds the
+lost one and asks again, and leaves the one the new server asked again alone.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from typing import Any
 
 import pytest
 from langgraph_sdk import get_sync_client
+from typer.testing import CliRunner
 
+from app.cli import app as cli_app
 from store import tasks as repo
 from store.db import ALL_ORGANIZATIONS, Database
 from store.enums import ExecutionStatus
@@ -269,3 +272,47 @@ def test_recover_asks_the_same_request_again_on_the_server_thread(killed: Killed
     approved = _api(server, "POST", f"/api/tasks/{task_id}/approve")
     assert approved.status_code == 200, approved.text
     assert len(_sent_with(server, subject)) == 1
+
+
+def _delegate(server: LangGraphServer, *args: str) -> Any:
+    """`delegate ARGS` run through the server (DELEGATE_LANGGRAPH_URL), as an operator would."""
+    env = {
+        "DELEGATE_DATABASE_URL": server.database_url,
+        "DELEGATE_LANGGRAPH_URL": server.url,
+        "DELEGATE_API_KEY": server.api_key,
+    }
+    return CliRunner().invoke(cli_app, list(args), env=env)
+
+
+@pytest.mark.parametrize("killed", ["lost"], indirect=True)
+def test_delegate_recover_without_an_id_asks_the_same_request_again_on_the_server(
+    killed: Killed,
+) -> None:
+    server, task_id, subject, asked = killed.server, killed.task_id, killed.subject, killed.asked
+
+    recovered = _delegate(server, "recover")
+
+    assert recovered.exit_code == 0, recovered.output
+    assert f"{task_id[:8]} -> paused" in recovered.stdout
+    sdk = get_sync_client(url=server.url, headers=server.api_headers)
+    (interrupt,) = sdk.threads.get_state(task_id)["interrupts"]
+    assert interrupt["value"]["idempotency_key"] == asked["idempotency_key"]
+    assert _asked(killed.servers, task_id) == [asked]  # logged once
+    assert _sent_with(server, subject) == []
+
+
+@pytest.mark.parametrize("killed", ["saved"], indirect=True)
+def test_delegate_recover_without_an_id_leaves_the_request_the_server_asked_again(
+    killed: Killed,
+) -> None:
+    sdk = get_sync_client(url=killed.server.url, headers=killed.server.api_headers)
+    (before,) = sdk.threads.get_state(killed.task_id)["interrupts"]
+    token = killed.servers.task(killed.task_id).claim_token
+
+    recovered = _delegate(killed.server, "recover")
+
+    assert recovered.exit_code == 0, recovered.output
+    assert "nothing to recover" in recovered.stdout
+    (after,) = sdk.threads.get_state(killed.task_id)["interrupts"]
+    assert after["id"] == before["id"]
+    assert killed.servers.task(killed.task_id).claim_token == token

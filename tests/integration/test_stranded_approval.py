@@ -6,6 +6,13 @@ The child is a real `run_worker` process on the test's database. The gate pauses
 waits to be killed, so LangGraph never writes the interrupt. The run kept its claim while
 paused, so after the lease the next worker (or `recover`) takes the run over from its last
 checkpoint and the gate asks the same question again.
+
+A run that ended its claim at the pause (a LangGraph server run ends it as the interrupt is
+raised: tests/integration/test_langgraph_server_killed_pausing.py kills a real server there)
+leaves a paused task no claim names: staged here by ending the dead worker's claim. Workers
+leave it alone (it looks like any task waiting for a person); `recover`, by id or without
+one, asks the same question again; tasks correctly waiting, or held by a live owner, are left
+alone.
 """
 
 from __future__ import annotations
@@ -19,8 +26,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
+from typer.testing import CliRunner
 
 from agents.scripted import ScriptedChatModel
+from app.cli import app as cli_app
 from app.fleet import run_fleet
 from app.worker import run_worker
 from graphs.runner import TaskRunner
@@ -31,7 +40,14 @@ from store.orgs import DEFAULT_ORG
 from store.task_rows import TASKS
 from tests.fixtures.agent_runs import load_task
 from tests.fixtures.api import ApiOrg
-from tests.integration.test_recovery import EMAIL, FINAL_ANSWER, TITLE, after_the_lease, sent
+from tests.integration.test_recovery import (
+    EMAIL,
+    FINAL_ANSWER,
+    TITLE,
+    after_the_lease,
+    paused_send,
+    sent,
+)
 from tests.integration.test_takeover import killed_where_it_stops
 
 pytestmark = pytest.mark.integration
@@ -182,3 +198,112 @@ def test_recover_route_asks_again_for_a_paused_run_no_claim_names(
     assert response.json()["status"] == "paused"
     approvals = api_client.get("/api/approvals", headers=api_org.headers).json()["approvals"]
     assert [a["task_id"] for a in approvals] == [task_id]
+
+
+# -- `recover` without an id: a paused run whose claim ended before its interrupt was saved --
+
+
+@pytest.fixture
+def stopped_asking(killed_while_pausing: str, db: Database) -> Iterator[str]:
+    """A semi-automated email whose run saved the task paused with its approval request and
+    died before the interrupt's checkpoint, its claim ended: a paused task no claim names."""
+    with db.transaction() as conn:
+        conn.execute(
+            update(TASKS)
+            .where(TASKS.c.id == killed_while_pausing)
+            .values(claim_owner=None, lease_expires_at=None)
+        )
+    yield killed_while_pausing
+
+
+def test_recover_without_an_id_asks_again_what_a_paused_run_no_claim_names_asked(
+    stopped_asking: str, runner: TaskRunner, db: Database, org_id: str
+) -> None:
+    [asked_before] = requests_logged(db, org_id, stopped_asking)
+
+    outcomes = runner.recover_all()
+
+    assert [(o["task_id"], o["status"]) for o in outcomes] == [(stopped_asking, "paused")]
+    assert outcomes[0]["approval"]["idempotency_key"] == asked_before["idempotency_key"]
+    [waiting] = runner.pending_interrupts(stopped_asking)
+    assert waiting.value["idempotency_key"] == asked_before["idempotency_key"]
+    assert requests_logged(db, org_id, stopped_asking) == [asked_before]  # logged once
+    assert sent(db, org_id) == []
+
+
+def test_the_request_recover_asked_again_is_sent_once_when_approved(
+    stopped_asking: str, runner: TaskRunner, db: Database, org_id: str
+) -> None:
+    runner.recover_all()
+
+    outcome = runner.approve(stopped_asking)
+
+    assert outcome["status"] == "completed"
+    assert [mail.to for mail in sent(db, org_id)] == [EMAIL["to"]]
+    assert runner.recover_all() == []
+
+
+def test_recover_without_an_id_asks_each_stopped_request_only_once(
+    stopped_asking: str, runner: TaskRunner, db: Database, org_id: str
+) -> None:
+    runner.recover_all()
+    token = load_task(db, org_id, stopped_asking).claim_token
+
+    assert runner.recover_all() == []  # its interrupt is saved now: it waits for a person
+    assert load_task(db, org_id, stopped_asking).claim_token == token
+    assert len(requests_logged(db, org_id, stopped_asking)) == 1
+
+
+def test_recover_without_an_id_leaves_a_saved_approval_waiting(
+    runner: TaskRunner, scripted_model: ScriptedChatModel, db: Database, org_id: str
+) -> None:
+    task_id = paused_send(runner, scripted_model)
+    [interrupt] = runner.pending_interrupts(task_id)
+    before = load_task(db, org_id, task_id)
+
+    assert runner.recover_all() == []
+
+    after = load_task(db, org_id, task_id)
+    assert (after.status, after.claim_token, after.version) == (
+        S.PAUSED,
+        before.claim_token,
+        before.version,
+    )
+    assert [i.id for i in runner.pending_interrupts(task_id)] == [interrupt.id]
+
+
+def test_recover_without_an_id_leaves_a_paused_run_its_owner_holds(
+    killed_while_pausing: str, runner: TaskRunner, db: Database, org_id: str
+) -> None:
+    before = load_task(db, org_id, killed_while_pausing)
+
+    assert runner.recover_all() == []  # the dead worker's lease still runs
+
+    after = load_task(db, org_id, killed_while_pausing)
+    assert (after.claim_owner, after.claim_token) == ("worker-that-dies", before.claim_token)
+    assert len(requests_logged(db, org_id, killed_while_pausing)) == 1
+
+
+def test_a_worker_never_takes_over_a_paused_run_no_claim_names(
+    stopped_asking: str, db: Database, org_id: str
+) -> None:
+    before = load_task(db, org_id, stopped_asking)
+
+    assert run_worker(db, once=True, clock=after_the_lease) == []
+
+    after = load_task(db, org_id, stopped_asking)
+    assert (after.status, after.claim_owner, after.claim_token) == (
+        S.PAUSED,
+        None,
+        before.claim_token,
+    )
+
+
+def test_delegate_recover_without_an_id_names_the_task_it_asked_again(
+    stopped_asking: str, runner: TaskRunner, db: Database
+) -> None:
+    result = CliRunner().invoke(cli_app, ["recover"], env={"DELEGATE_DATABASE_URL": db.url})
+
+    assert result.exit_code == 0, result.output
+    assert f"{stopped_asking[:8]} -> paused" in result.stdout
+    assert [w["task_id"] for w in runner.pending_approvals()] == [stopped_asking]

@@ -9,10 +9,11 @@ from sqlalchemy import update
 
 from store import claims
 from store import tasks as repo
-from store.awaited_approvals import awaited_approval, keep_answer
+from store.awaited_approvals import awaited_approval, keep_answer, unclaimed_waiting
 from store.db import Database
 from store.enums import ExecutionStatus as S
 from store.models import utcnow
+from store.orgs import ensure_organization
 from store.task_rows import TASKS
 
 KEY = "task:execute:send_email:abc"
@@ -108,3 +109,45 @@ def test_an_answer_is_kept_only_with_the_request_the_task_waits_for(
     with db.transaction() as conn:
         kept = keep_answer(conn, org_id, task_id, KEY, approve)
     assert kept is True and _read(db, org_id, task_id).answer == approve
+
+
+def _unclaimed(db: Database, org_id: str) -> list[str]:
+    with db.read_transaction() as conn:
+        return unclaimed_waiting(conn, org_id)
+
+
+def test_the_unclaimed_waiting_are_the_paused_tasks_with_a_recorded_request(
+    db: Database, org_id: str
+) -> None:
+    asking = _paused_asking(db, org_id)
+    _record_request(db, org_id, _running(db, org_id))
+    on_subtasks = _running(db, org_id)
+    with db.session() as session:
+        repo.pause_task_execution(session, org_id, on_subtasks, "waiting for subtasks")
+
+    assert _unclaimed(db, org_id) == [asking]
+
+
+def test_a_live_claim_keeps_a_waiting_task_out_of_the_unclaimed_until_its_lease_ends(
+    db: Database, org_id: str
+) -> None:
+    task_id = _paused_asking(db, org_id)
+    with db.transaction() as conn:
+        claims.claim_task(conn, org_id, task_id, "worker-a", statuses={S.PAUSED})
+
+    assert _unclaimed(db, org_id) == []
+    with db.transaction() as conn:
+        conn.execute(
+            update(TASKS)
+            .where(TASKS.c.id == task_id)
+            .values(lease_expires_at=utcnow() - timedelta(seconds=1))
+        )
+    assert _unclaimed(db, org_id) == [task_id]
+
+
+def test_the_unclaimed_waiting_are_the_organizations_own(db: Database, org_id: str) -> None:
+    _paused_asking(db, org_id)
+    with db.session() as session:
+        other = ensure_organization(session, "other").id
+
+    assert _unclaimed(db, other) == []

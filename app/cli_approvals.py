@@ -54,7 +54,8 @@ def approvals(as_json: JsonFlag = False) -> None:
     for item in waiting:
         panel = approval_panel(item["approval"])
         parent = f" · part of {item['parent_title']}" if item.get("parent_title") else ""
-        panel.title = f"{item['title']}  ({item['task_id'][:8]}){parent}"
+        # The id first: a long title is cut at the panel's width, and the id is what to type.
+        panel.title = f"{item['task_id'][:8]}  {item['title']}{parent}"
         if item.get("answered"):
             panel.subtitle = (
                 f"{item['answered']} given, not carried out yet: `delegate approve "

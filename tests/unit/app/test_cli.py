@@ -275,9 +275,8 @@ def test_allowlist_refuses_an_unknown_kind(db: Database) -> None:
     assert "unknown allowlist kind 'phones'" in stderr
 
 
-def test_show_json_includes_the_action_a_paused_task_waits_on(
-    db: Database, scripted_model: ScriptedChatModel
-) -> None:
+def slack_post_waiting_for_approval(scripted_model: ScriptedChatModel, title: str) -> str:
+    """`delegate run TITLE` of a Slack post the model proposes, paused for approval; its id."""
     from agents.scripted import tool_call_message
 
     scripted_model.script = [
@@ -291,11 +290,17 @@ def test_show_json_includes_the_action_a_paused_task_waits_on(
         ),
         tool_call_message("post_slack_message", {"channel": "#general", "text": "v2.3 is out"}),
     ]
-    code, stdout, _ = invoke(
-        "run", "Post the release notes in #general on Slack", "--type", "semi_automated", "--json"
+    code, stdout, stderr = invoke("run", title, "--type", "semi_automated", "--json")
+    assert code == 0, stderr
+    return str(json.loads(stdout)["taskId"])
+
+
+def test_show_json_includes_the_action_a_paused_task_waits_on(
+    db: Database, scripted_model: ScriptedChatModel
+) -> None:
+    task_id = slack_post_waiting_for_approval(
+        scripted_model, "Post the release notes in #general on Slack"
     )
-    assert code == 0
-    task_id = json.loads(stdout)["taskId"]
     shown = json.loads(invoke("show", task_id, "--json")[1])
     assert shown["execution_status"] == "paused"
     [action] = shown["approval"]["action_requests"]

@@ -7,10 +7,12 @@ import json
 from rich.console import Console
 from typer.testing import CliRunner
 
+from agents.scripted import ScriptedChatModel
 from app.cli import app
 from app.render import approval_panel
 from store import tasks as repo
 from store.db import Database
+from tests.unit.app.test_cli import slack_post_waiting_for_approval
 from tools.gate.approval import approval_request
 
 runner = CliRunner()
@@ -92,3 +94,15 @@ def test_eval_accuracy_is_rounded_once_from_the_counts() -> None:
     console.print(_class_table("strategy", scores))
 
     assert "219/220 correct (99.5%)" in console.export_text()
+
+
+def test_the_approvals_list_shows_the_id_of_a_task_with_a_long_title(
+    db: Database, scripted_model: ScriptedChatModel
+) -> None:
+    title = "Post the release notes of version 2.3 with every fix and the new dark mode in #general"
+    task_id = slack_post_waiting_for_approval(scripted_model, title)
+
+    listed = runner.invoke(app, ["approvals"], env={"COLUMNS": "80"})
+
+    assert listed.exit_code == 0, listed.stderr
+    assert task_id[:8] in listed.stdout

@@ -7,7 +7,9 @@ the first task's start to the last one's completion; the ideal is calls x latenc
 concurrency (400 x 1 s / 50 = 8 s); the goal is within 1.2x of it, on SQLite and on
 PostgreSQL (a throwaway local server; skipped with the reason when there are no binaries).
 Also printed: the worker's CPU per task (beyond an idle worker's start-up), the figure to
-compare while other work shares the machine. Beside it, in the same run: the same worker with
+compare while other work shares the machine, and on PostgreSQL the server's CPU per task (its
+processes' CPU, read from /proc when the server runs on this machine, beyond an idle
+worker's). Beside it, in the same run: the same worker with
 asyncio's stock executor for the graph's sync steps (min(32, cores + 4) threads), on 50
 tasks, to show what sizing the executor buys.
 
@@ -88,6 +90,8 @@ class WorkerRun:
     calls: int
     cpu: float
     """The worker process's CPU seconds (user + system), start-up included."""
+    server_cpu: float | None = None
+    """The PostgreSQL server's CPU seconds meanwhile (None: SQLite, or not on this machine)."""
 
 
 def make_tasks(db: Database, count: int) -> None:
@@ -112,7 +116,56 @@ def first_start_to_last_completion(db: Database) -> tuple[float, int]:
     return ((last - first).total_seconds() if done else 0.0), int(done)
 
 
-def run_worker(url: str, standin: OpenAIStandin, concurrency: int, threads: int) -> WorkerRun:
+def server_cpu_seconds(server: Any) -> float | None:
+    """The CPU seconds the PostgreSQL server's processes have used: the postmaster's own and
+    its ended children's (it waits for them) plus its live children's; None when the server
+    does not run on this machine or /proc cannot be read."""
+    if server is None:
+        return None
+    try:
+        with server.connect_admin() as conn:
+            row = conn.execute("SELECT pg_backend_pid()").fetchone()
+        postmaster = _proc_stat(int(row[0]))[1]
+        ticks = os.sysconf("SC_CLK_TCK")
+        fields = _proc_stat(postmaster)
+        total = sum(fields[11:15])  # utime, stime, cutime, cstime
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    child = _proc_stat(int(entry))
+                except OSError:
+                    continue  # ended meanwhile
+                if child[1] == postmaster:
+                    total += child[11] + child[12]
+        return total / ticks
+    except (OSError, ValueError, IndexError, TypeError):
+        return None
+
+
+def _proc_stat(pid: int) -> list[int]:
+    """/proc/PID/stat's fields after the command name, as numbers (state as 0)."""
+    with open(f"/proc/{pid}/stat") as handle:
+        text = handle.read()
+    return [int(f) if f.lstrip("-").isdigit() else 0 for f in text[text.rindex(")") + 2 :].split()]
+
+
+def wait_for_disconnects(server: Any, name: str, deadline: float = 10.0) -> None:
+    """Wait (bounded) until no session of database `name` is left: a backend's CPU counts in
+    its postmaster's only once it has ended."""
+    end = time.monotonic() + deadline
+    with server.connect_admin() as conn:
+        while time.monotonic() < end:
+            row = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (name,)
+            ).fetchone()
+            if row is None or row[0] == 0:
+                return
+            time.sleep(0.05)
+
+
+def run_worker(
+    url: str, standin: OpenAIStandin, concurrency: int, threads: int, server: Any = None
+) -> WorkerRun:
     """One worker process (`--child`) to the end of its pass; its peak RSS from wait4."""
     model = standin.default
     assert isinstance(model, SlowModel)
@@ -125,6 +178,7 @@ def run_worker(url: str, standin: OpenAIStandin, concurrency: int, threads: int)
         "OPENAI_API_KEY": STANDIN_API_KEY,
         "NO_PROXY": "127.0.0.1,localhost",
     }
+    server_before = server_cpu_seconds(server)
     child = subprocess.Popen(
         [sys.executable, __file__, "--child", str(concurrency), str(threads)],
         cwd=ROOT,
@@ -137,11 +191,19 @@ def run_worker(url: str, standin: OpenAIStandin, concurrency: int, threads: int)
     out = child.stdout.read() if child.stdout else ""
     if child.returncode != 0:
         raise RuntimeError(f"the worker failed ({child.returncode}): {out[-500:]}")
+    server_cpu = None
+    if server is not None and server_before is not None:
+        from sqlalchemy.engine import make_url
+
+        wait_for_disconnects(server, str(make_url(url).database))
+        server_after = server_cpu_seconds(server)
+        server_cpu = None if server_after is None else server_after - server_before
     db = Database(url, default_org_id=ALL_ORGANIZATIONS)
     wall, completed = first_start_to_last_completion(db)
     db.dispose()
     cpu = usage.ru_utime + usage.ru_stime
-    return WorkerRun(wall, usage.ru_maxrss / 1024, completed, model.calls - calls_before, cpu)
+    calls = model.calls - calls_before
+    return WorkerRun(wall, usage.ru_maxrss / 1024, completed, calls, cpu, server_cpu)
 
 
 def child(concurrency: int, threads: int) -> int:
@@ -184,7 +246,7 @@ def measure(kind: str, folder: Path, server: Any, args: argparse.Namespace) -> b
                 db.upgrade()
                 make_tasks(db, count)
                 db.dispose()
-                runs[label] = run_worker(url, standin, args.concurrency, threads)
+                runs[label] = run_worker(url, standin, args.concurrency, threads, server)
     finally:
         standin.close()
     fleet, stock, idle = runs["fleet"], runs["stock"], runs["idle"]
@@ -203,6 +265,12 @@ def measure(kind: str, folder: Path, server: Any, args: argparse.Namespace) -> b
         f"(its CPU beyond an idle worker's start-up, over {args.tasks} tasks: what the machine's "
         "load does not change much)"
     )
+    if fleet.server_cpu is not None and idle.server_cpu is not None:
+        print(
+            f"    PostgreSQL server CPU per task "
+            f"{1000 * (fleet.server_cpu - idle.server_cpu) / args.tasks:.1f} ms (its processes' "
+            "CPU beyond an idle worker's, sharing the machine's cores with the worker)"
+        )
     print(
         f"    baseline: asyncio's stock executor ({stock_threads} threads), "
         f"{args.tasks // 4} tasks: {stock.wall:.1f} s, ideal {stock_ideal:.1f} s "

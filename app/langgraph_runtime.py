@@ -158,9 +158,15 @@ class ServerTaskRunner(TaskRunner):
             finally:
                 await client.aclose()
 
-        if self._url is not None:
+        if self._url is None:
+            return anyio.from_thread.run(call)
+        try:
             return asyncio.run(call())
-        return anyio.from_thread.run(call)
+        except httpx.TransportError as exc:  # no answer at all: name the server and why
+            raise ConfigurationError(
+                f"cannot reach the LangGraph server at {self._url} (DELEGATE_LANGGRAPH_URL): "
+                f"{exc or type(exc).__name__}"
+            ) from None
 
     # -- where a task's pending interrupt lives ------------------------------------------------
 
@@ -201,12 +207,12 @@ class ServerTaskRunner(TaskRunner):
         with self._interrupted_threads():
             return super().pending_approvals(limit)
 
-    def _stopped_while_asking(self) -> list[str]:
+    def _not_saved_among(self, waiting: list[str]) -> list[str]:
         """TaskRunner's, with the interrupted server threads fetched in one search (a task
         found there waits for a person); each task it finds is looked up again as it is
         recovered."""
         with self._interrupted_threads():
-            return super()._stopped_while_asking()
+            return super()._not_saved_among(waiting)
 
     @contextmanager
     def _interrupted_threads(self) -> Iterator[None]:

@@ -324,6 +324,10 @@ class TaskRunner(ClaimingRunner, ApprovalInbox):
         whose interrupt is saved, or whose owner still holds it, is left alone."""
         with self.db.read_transaction(self.org_id) as conn:
             waiting = unclaimed_waiting(conn, self.org_id, now=self.clock())
+        return self._not_saved_among(waiting) if waiting else []
+
+    def _not_saved_among(self, waiting: list[str]) -> list[str]:
+        """Those of the `waiting` tasks whose run stopped asking before it saved its interrupt."""
         return [
             task_id
             for task_id in waiting

@@ -13,6 +13,7 @@ from app.langgraph_runtime import under_langgraph_server
 from store.db import Database
 from store.errors import ConfigurationError
 from store.orgs import create_api_key, ensure_organization
+from tests.fixtures.langgraph_server import free_port
 
 SERVER_GRAPHS = json.dumps({"execute_task": "./graphs/execute_task.py:graph"})
 
@@ -82,3 +83,30 @@ def test_cli_refuses_a_server_key_of_another_organization(db: Database) -> None:
 
     assert result.exit_code != 0
     assert "belongs to organization 'globex', not 'acme'" in result.stderr
+
+
+def test_cli_pointed_at_a_server_that_does_not_answer_names_it_in_one_line(db: Database) -> None:
+    with db.session() as session:
+        key = create_api_key(session, ensure_organization(session, "default").id, "cli")
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+
+    result = CliRunner().invoke(
+        app, ["approvals"], env={"DELEGATE_LANGGRAPH_URL": url, "DELEGATE_API_KEY": key}
+    )
+
+    assert result.exit_code == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert f"cannot reach the LangGraph server at {url} (DELEGATE_LANGGRAPH_URL)" in line
+
+
+def test_recover_without_an_id_asks_no_server_when_no_task_waits(db: Database) -> None:
+    with db.session() as session:
+        key = create_api_key(session, ensure_organization(session, "default").id, "cli")
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+
+    result = CliRunner().invoke(
+        app, ["recover"], env={"DELEGATE_LANGGRAPH_URL": url, "DELEGATE_API_KEY": key}
+    )
+
+    assert result.exit_code == 0, result.stderr
+    assert "nothing to recover" in result.stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Group
@@ -73,14 +74,27 @@ def claims_table(tasks: list[dict[str, Any]]) -> Table | None:
     table.add_column("status", no_wrap=True)
     table.add_column("owner", overflow="fold")
     table.add_column("lease until", no_wrap=True)
+    now = datetime.now(UTC)
+    stopped = False
     for t in claimed:
+        lease = t.get("lease_expires_at")
+        expired = bool(lease) and _utc(lease) <= now
+        stopped |= expired
         table.add_row(
             t["id"][:8],
             status_text(t["execution_status"]),
             t["claim_owner"],
-            _clock(t.get("lease_expires_at")),
+            Text(_clock(lease) + (" (expired)" if expired else ""), style="red" if expired else ""),
         )
+    if stopped:
+        table.caption = "expired: its owner stopped; a worker or `delegate recover` carries it on"
     return table
+
+
+def _utc(value: Any) -> datetime:
+    """A stored time (a datetime or its ISO text) as an aware UTC datetime."""
+    when = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _clock(value: Any) -> str:

@@ -265,3 +265,31 @@ def test_tasks_in_progress_show_owner_and_lease(
     lease_until = load_task(db, org_id, task_id).lease_expires_at
     assert lease_until is not None
     assert lease_until.strftime("%Y-%m-%d %H:%M:%S") in result.stdout
+
+
+def test_tasks_in_progress_mark_an_expired_lease_and_say_what_carries_it_on(
+    runner: TaskRunner, db: Database, org_id: str
+) -> None:
+    strand_before_first_checkpoint(runner, db, org_id)
+
+    result = CliRunner().invoke(
+        cli_app, ["tasks", "--status", "in_progress"], env={"COLUMNS": "250"}
+    )
+
+    assert result.exit_code == 0, result.stderr
+    assert "UTC (expired)" in result.stdout
+    assert "`delegate recover` carries it on" in result.stdout
+
+
+def test_tasks_in_progress_do_not_mark_a_live_lease_expired(
+    runner: TaskRunner, db: Database, org_id: str
+) -> None:
+    strand_before_first_checkpoint(runner, db, org_id, leases_ago=0)
+
+    result = CliRunner().invoke(
+        cli_app, ["tasks", "--status", "in_progress"], env={"COLUMNS": "250"}
+    )
+
+    assert result.exit_code == 0, result.stderr
+    assert "a-dead-process" in result.stdout
+    assert "expired" not in result.stdout

@@ -23,6 +23,7 @@ status 0); a stale step that wrote anyway would be fenced off by the next owner'
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import threading
@@ -80,7 +81,9 @@ async def serve_fleet(
 ) -> FleetReport:
     """Keep up to `concurrency` runnable tasks in flight until none is left (`once`) or
     until `stop` is set (SIGTERM/SIGINT set it when `handle_signals`). `threads`: the size
-    of the executor the graph's sync steps run in (default: one per run plus spares)."""
+    of the executor the graph's sync steps run in (default: one per run plus spares). A fleet
+    that owns its process (`handle_signals` in the main thread, as `delegate worker` runs
+    it) also freezes what its start-up left (`_freeze_start_up`)."""
     loop = asyncio.get_running_loop()
     size = threads or concurrency + SPARE_THREADS
     executor = ThreadPoolExecutor(size, thread_name_prefix="delegate-run")
@@ -101,6 +104,8 @@ async def serve_fleet(
             pool_size=concurrency + 2,
         ) as runner:
             await asyncio.to_thread(_warm_up, runner)
+            if handle_signals:
+                _freeze_start_up()
             fleet = _Fleet(runner, concurrency, report, on_outcome)
             await fleet.serve(stop, once=once, interval=interval, autopilot_every=autopilot_every)
             await fleet.drain(grace)
@@ -125,6 +130,15 @@ def _warm_up(runner: AsyncTaskRunner) -> None:
         get_chat_model(runner.context.model)
     except DelegateError as exc:
         log.warning("the model could not be set up: %s", exc)
+
+
+def _freeze_start_up() -> None:
+    """Take what start-up left (modules, classes, the model's client: objects that live as
+    long as the process) out of the garbage collector's walks (gc.freeze), after collecting
+    start-up's garbage. A full collection walked them all with the GIL held, stalling every
+    run in flight: 170 ms each, one or more per 200 tasks, against 20 ms once frozen."""
+    gc.collect()
+    gc.freeze()
 
 
 class _Fleet:

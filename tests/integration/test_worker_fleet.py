@@ -8,6 +8,7 @@ DELEGATE_TEST_DATABASE=postgresql the same tests run on PostgreSQL.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -298,3 +299,41 @@ def test_sigterm_lets_a_one_at_a_time_worker_finish_its_task_and_release_the_res
     left = [r for r in rows if r.execution_status == "pending"]
     assert len(done) == 1 and len(left) == 1
     assert left[0].claim_owner is None  # its claim was released: any worker may take it
+
+
+def test_a_worker_process_freezes_what_its_start_up_left(db: Database) -> None:
+    # A fleet owning its process (the CLI's, the benchmark's) moves start-up's objects out of
+    # the garbage collector's walks once the model is built, before it claims anything.
+    script = (
+        "import gc, sys\n"
+        "from app.fleet import run_fleet\n"
+        "from store.db import get_database\n"
+        "before = gc.get_freeze_count()\n"
+        "run_fleet(get_database(None), concurrency=2, once=True)\n"
+        "print(before, gc.get_freeze_count())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO_ROOT,
+        env={**os.environ, "DELEGATE_DATABASE_URL": db.url, "DELEGATE_MODEL": "offline"},
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE,
+    )
+    assert done.returncode == 0, done.stderr
+    before, after = map(int, done.stdout.split())
+    assert before == 0
+    assert after > 0
+
+
+def test_a_fleet_that_does_not_own_its_process_leaves_the_collector_alone(
+    db: Database, org_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DELEGATE_MODEL", "offline")
+    tasks = make_tasks(db, org_id, 1)
+    frozen = gc.get_freeze_count()
+
+    run_fleet(db, concurrency=2, once=True, handle_signals=False)
+
+    assert statuses(db, org_id, tasks) == [ExecutionStatus.COMPLETED.value]
+    assert gc.get_freeze_count() == frozen

@@ -4,7 +4,8 @@ Each worker process takes batches with Delegate's own claim (store.claims.claim_
 transaction, `FOR UPDATE SKIP LOCKED`) and runs each claimed task's lifecycle under its
 claim's fence (store.execution: started, then completed, with their log entries, in one
 transaction per task; `apply_changes` writes the two back-to-back changes as one checked
-UPDATE of the row the claim remembered) — a no-op task's run without the graph. The
+UPDATE of the row the claim remembered, given the Database, as the runner's nodes write: on
+PostgreSQL that UPDATE alone, in autocommit) — a no-op task's run without the graph. The
 baseline, measured in the same run on the same server, by as many processes over as many
 tasks of the same table: a bare psycopg loop of `SELECT ... FOR UPDATE SKIP LOCKED` +
 `UPDATE` (the claim) and one `UPDATE` per task (the completion), with none of Delegate's
@@ -84,9 +85,9 @@ def delegate_worker(url: str, org_id: str, batch: int) -> int:
     done = 0
     while found := claims.claim_batch(db, org_id, owner, limit=batch):
         for claim in found:
-            with claims.holding(claim), db.transaction(org_id) as conn:
+            with claims.holding(claim):
                 run = starting(owner, "agent"), completing({"output": ""}, owner)
-                apply_changes(conn, org_id, claim.task_id, *run)
+                apply_changes(db, org_id, claim.task_id, *run)
             done += 1
     db.dispose()
     return done

@@ -55,7 +55,7 @@ from store.awaited_approvals import awaited_approval
 from store.db import Database, Transaction
 from store.enums import ExecutionStatus, ExecutionType, Priority, Strategy
 from store.errors import Conflict, DelegateError, InvalidInput, PolicyDenied
-from store.fencing import StaleClaim
+from store.fencing import StaleClaim, held_claim
 from store.models import Task
 from store.person_actions import person_notes
 from store.redaction import redact, redact_value
@@ -169,10 +169,13 @@ def prepare(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
         raise InvalidInput("give a task_id to run a task, or a title to create one and run it")
     if task_id:
         answered = _ask_again_what_it_waits_on(db, org_id, task_id)
-        with db.transaction(org_id) as conn:
-            if not _is_uuid(task_id):
-                task_id = repo.resolve_task_id(conn, org_id, task_id)
-            fresh = _claim_and_start(conn, db, org_id, task_id, answered=answered)
+        if held_claim(task_id) is not None:  # a TaskRunner claimed it: the start is the write
+            fresh = _start(db, org_id, task_id)
+        else:
+            with db.transaction(org_id) as conn:
+                if not _is_uuid(task_id):
+                    task_id = repo.resolve_task_id(conn, org_id, task_id)
+                fresh = _claim_and_start(conn, db, org_id, task_id, answered=answered)
     else:
         with db.session(org_id) as session:  # created, claimed and started in one transaction
             thread_id = str(get_config().get("configurable", {}).get("thread_id") or "")
@@ -226,8 +229,9 @@ def _claim_and_start(
         raise
 
 
-def _start(tx: Transaction, org_id: str, task_id: str) -> dict[str, Any]:
-    """Mark the task in_progress; the state fields a run reads from it."""
+def _start(tx: Transaction | Database, org_id: str, task_id: str) -> dict[str, Any]:
+    """Mark the task in_progress (given the Database: in a transaction of its own, on
+    PostgreSQL one statement); the state fields a run reads from it."""
     started = repo.start_task_execution(
         tx, org_id, task_id, EXECUTOR_ID, "workflow", node="prepare"
     )
@@ -239,9 +243,16 @@ def _start(tx: Transaction, org_id: str, task_id: str) -> dict[str, Any]:
         # A type the AI chose before is chosen again: the person never set one.
         "execution_type": None if chosen_by_ai(started.ai_context) else started.execution_type,
         "depth": started.depth,
-        "parent_title": repo.get_title(tx, org_id, parent_id) if parent_id else None,
+        "parent_title": _title_of(tx, org_id, parent_id) if parent_id else None,
         "reply_to": (started.ai_context or {}).get("reply_to"),
     }
+
+
+def _title_of(tx: Transaction | Database, org_id: str, task_id: str) -> str | None:
+    if isinstance(tx, Database):
+        with tx.read_transaction(org_id) as conn:
+            return repo.get_title(conn, org_id, task_id)
+    return repo.get_title(tx, org_id, task_id)
 
 
 def _is_uuid(value: str) -> bool:
@@ -329,30 +340,29 @@ def classify(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
     }
     # The AI's type, unless the rules leave the task with a person: then it is manual.
     ai_type = runs_as(decision.execution_type, typing) if ai_typed else None
-    with db.transaction(org_id) as conn:
-        repo.record_classification(
-            conn,
-            org_id,
-            state["task_id"],
+    repo.record_classification(
+        db,
+        org_id,
+        state["task_id"],
+        confidence=decision.confidence,
+        context={
+            "classification": decision.model_dump(mode="json"),
+            "model": ctx.model,
+            **typing,
+        },
+        entry=_entry(
+            "classify",
+            "classified",
+            strategy=decision.strategy.value,
+            execution_type=decision.execution_type.value,
             confidence=decision.confidence,
-            context={
-                "classification": decision.model_dump(mode="json"),
-                "model": ctx.model,
-                **typing,
-            },
-            entry=_entry(
-                "classify",
-                "classified",
-                strategy=decision.strategy.value,
-                execution_type=decision.execution_type.value,
-                confidence=decision.confidence,
-                reason=decision.reason,
-                route=decision.route,
-                deliver=decision.deliver,
-                **typing,
-            ),
-            execution_type=ai_type.value if ai_type else None,
-        )
+            reason=decision.reason,
+            route=decision.route,
+            deliver=decision.deliver,
+            **typing,
+        ),
+        execution_type=ai_type.value if ai_type else None,
+    )
     update: dict[str, Any] = {"classification": decision.model_dump(mode="json"), **typing}
     if ai_type:
         update["execution_type"] = ai_type.value
@@ -453,17 +463,16 @@ def execute(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
     gaps = unfilled_gaps(str(result.get("output") or ""))
     if gaps is not None:
         return block_unfinished(db, org_id, state["task_id"], spec.id, result, gaps)
-    with db.transaction(org_id) as conn:
-        repo.complete_task_execution(
-            conn,
-            org_id,
-            state["task_id"],
-            result,
-            EXECUTOR_ID,
-            "workflow",
-            agent_id=spec.id,
-            node="execute",
-        )
+    repo.complete_task_execution(
+        db,
+        org_id,
+        state["task_id"],
+        result,
+        EXECUTOR_ID,
+        "workflow",
+        agent_id=spec.id,
+        node="execute",
+    )
     outcome: Outcome = {
         "task_id": state["task_id"],
         "success": True,
@@ -543,10 +552,9 @@ def block(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
     decision = state.get("classification") or {}
     reason = redact(decision.get("reason") or "needs a person")
     db, org_id = ctx.database(), ctx.org_id()
-    with db.transaction(org_id) as conn:
-        repo.block_task_execution(
-            conn, org_id, state["task_id"], reason, EXECUTOR_ID, "workflow", node="block"
-        )
+    repo.block_task_execution(
+        db, org_id, state["task_id"], reason, EXECUTOR_ID, "workflow", node="block"
+    )
     return blocked_outcome(state["task_id"], reason, NEEDS_INTERVENTION)
 
 

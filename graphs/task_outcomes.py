@@ -33,17 +33,16 @@ def stop_for_person(
     else:
         reason = f"a person rejected {exc.tool}: {exc.reason}"
         message = "Rejected by a person; nothing was done"
-    with db.session(org_id) as session:
-        repo.block_task_execution(
-            session,
-            org_id,
-            task_id,
-            reason,
-            agent_id,
-            "agent",
-            node="execute",
-            rule=getattr(exc, "rule", None),
-        )
+    repo.block_task_execution(
+        db,
+        org_id,
+        task_id,
+        reason,
+        agent_id,
+        "agent",
+        node="execute",
+        rule=getattr(exc, "rule", None),
+    )
     return blocked_outcome(task_id, reason, message)
 
 
@@ -99,18 +98,17 @@ def block_unfinished(
 ) -> dict[str, Any]:
     """The deliverable still has gaps: block the task with the reason, keeping the draft as
     its result so a person can finish it."""
-    with db.session(org_id) as session:
-        repo.block_task_execution(
-            session,
-            org_id,
-            task_id,
-            reason,
-            EXECUTOR_ID,
-            "workflow",
-            node="execute",
-            result=result,
-            agent_id=agent_id,
-        )
+    repo.block_task_execution(
+        db,
+        org_id,
+        task_id,
+        reason,
+        EXECUTOR_ID,
+        "workflow",
+        node="execute",
+        result=result,
+        agent_id=agent_id,
+    )
     return blocked_outcome(task_id, reason, NEEDS_INTERVENTION, result)
 
 
@@ -125,10 +123,9 @@ def finished_by_person(
         "confidence": None,
         "finished_by": "person",
     }
-    with db.session(org_id) as session:
-        repo.complete_task_execution(
-            session, org_id, task_id, result, "person", "user", node="execute", skipped=exc.tool
-        )
+    repo.complete_task_execution(
+        db, org_id, task_id, result, "person", "user", node="execute", skipped=exc.tool
+    )
     outcome: dict[str, Any] = {
         "task_id": task_id,
         "success": True,
@@ -145,19 +142,18 @@ def provider_failed(
 ) -> dict[str, Any]:
     """A service refused (4xx: the task fails) or kept failing (re-queued while retries last)."""
     reason = describe_provider_error(exc)
-    with db.session(org_id) as session:
-        task = repo.fail_task_execution(
-            session,
-            org_id,
-            task_id,
-            reason,
-            should_retry=exc.retryable,
-            executor_id=agent_id,
-            executor_type="agent",
-            retry_after=getattr(exc, "retry_after", None),
-            node="execute",
-        )
-        return _failed_outcome(task, reason, Strategy.IMMEDIATE.value)
+    task = repo.fail_task_execution(
+        db,
+        org_id,
+        task_id,
+        reason,
+        should_retry=exc.retryable,
+        executor_id=agent_id,
+        executor_type="agent",
+        retry_after=getattr(exc, "retry_after", None),
+        node="execute",
+    )
+    return _failed_outcome(task, reason, Strategy.IMMEDIATE.value)
 
 
 def _failed_outcome(task: Any, reason: str, strategy: str) -> dict[str, Any]:

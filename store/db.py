@@ -295,6 +295,34 @@ class Database:
         with self._failures_reported(), self._connect(self.read_engine, org_id) as conn:
             yield conn
 
+    @contextmanager
+    def autocommit(self, org_id: str = "") -> Iterator[Any]:
+        """PostgreSQL: the driver's (psycopg's) connection of a pooled connection for `org_id`,
+        in autocommit, for a write that is one statement and so its own transaction: one
+        round trip, with no BEGIN or COMMIT to send or for the server to run
+        (store.task_rows.change_alone). A connection the statement broke is dropped from the
+        pool; a database that cannot be reached raises DatabaseUnavailable."""
+        if self.is_sqlite:
+            raise TypeError("autocommit() serves PostgreSQL; SQLite writes in a transaction")
+        with self._failures_reported():
+            requested = _requested_scope.set(self._named(org_id))
+            try:
+                pooled = self.engine.raw_connection()
+            finally:
+                _requested_scope.reset(requested)
+            driver: Any = pooled.driver_connection
+            try:
+                driver.autocommit = True
+                yield driver
+            except BaseException:
+                if driver.broken or driver.closed:
+                    pooled.invalidate()
+                raise
+            finally:
+                if not (driver.broken or driver.closed):
+                    driver.autocommit = False  # as the pool's other users expect it
+                pooled.close()
+
     def check_connection(self) -> None:
         """Raise DatabaseUnavailable with a clear reason if the database cannot be reached."""
         try:

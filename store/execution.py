@@ -4,7 +4,10 @@ AI's classification, and append execution-log entries.
 Every status change goes through `_transition`, which checks the lifecycle table and appends
 the log entry in the spec's shape. The row is read and saved through store.task_rows (Core
 statements in the caller's transaction): these writes run on every step of every run, so
-each function takes an ORM session or, cheaper, a Core connection (Database.transaction).
+each function takes an ORM session or, cheaper, a Core connection (Database.transaction) to
+write in the caller's transaction; or the Database itself for a write that is a transaction of
+its own, which on PostgreSQL is one autocommit UPDATE when it can be
+(store.task_rows.change_alone: the run's remembered row, no parent to complete).
 
 Text from outside (a provider's error, a model's answer) reaches the task's reasons, result
 and log only through these functions, and each takes secrets out of it (store.redaction).
@@ -14,12 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import bindparam, select
 
 from store import backoff, task_rows
-from store.db import Transaction
+from store.db import Database, Transaction
 from store.enums import AssigneeType, ExecutionStatus
 from store.errors import InvalidInput
 from store.fencing import held_claim
@@ -32,6 +35,36 @@ S = ExecutionStatus
 
 DEFAULT_EXECUTOR_ID = "execute_task"
 DEFAULT_EXECUTOR_TYPE = AssigneeType.WORKFLOW
+
+
+#: Where a lifecycle write runs: in the caller's transaction (an ORM session or a Core
+#: connection), or, given the Database, in a transaction of its own.
+Target: TypeAlias = Transaction | Database
+
+
+def _change(
+    tx: Target, org_id: str, task_id: str, *changes: Callable[[TaskRow], None], parent: bool = False
+) -> TaskRow:
+    """Apply `changes` to the task and save it once (store.task_rows.change); with `parent`,
+    a subtask that finished completes its parent if it was the last, in the same transaction.
+    Given the Database: on PostgreSQL one autocommit statement when the write is all there is
+    (store.task_rows.change_alone), else a transaction of its own."""
+    if isinstance(tx, Database):
+        alone = _no_parent_to_finish if parent else None
+        written = task_rows.change_alone(tx, org_id, task_id, *changes, alone=alone)
+        if written is not None:
+            return written
+        with tx.transaction(org_id) as conn:
+            return _change(conn, org_id, task_id, *changes, parent=parent)
+    changed = task_rows.change(tx, org_id, task_id, *changes)
+    if parent and not _no_parent_to_finish(changed):
+        _complete_parent_if_done(tx, org_id, changed.parent_task_id)
+    return changed
+
+
+def _no_parent_to_finish(task: TaskRow) -> bool:
+    """Whether the write leaves no parent to check: the task has none, or it is not finished."""
+    return not task.parent_task_id or task.status not in (S.COMPLETED, S.FAILED)
 
 
 def log_entry(
@@ -83,7 +116,7 @@ def append_log_entry(task: Task | TaskRow, entry: dict[str, Any]) -> None:
 
 
 def record_classification(
-    tx: Transaction,
+    tx: Target,
     org_id: str,
     task_id: str,
     *,
@@ -104,11 +137,11 @@ def record_classification(
             task.execution_type = execution_type
         append_log_entry(task, entry)
 
-    return task_rows.change(tx, org_id, task_id, apply)
+    return _change(tx, org_id, task_id, apply)
 
 
 def add_execution_log_entry(
-    tx: Transaction, org_id: str, task_id: str, entry: dict[str, Any]
+    tx: Target, org_id: str, task_id: str, entry: dict[str, Any]
 ) -> TaskRow:
     """Append one entry to a task's execution log (adding a timestamp if it has none)."""
     if not isinstance(entry, dict) or not entry.get("event"):
@@ -117,7 +150,7 @@ def add_execution_log_entry(
     def apply(task: TaskRow) -> None:
         append_log_entry(task, entry)
 
-    return task_rows.change(tx, org_id, task_id, apply)
+    return _change(tx, org_id, task_id, apply)
 
 
 def _transition(
@@ -154,7 +187,7 @@ def _transition(
     _append(task, _entry(event, executor_id, executor_type, now, moved, details))
 
 
-def queue_task(tx: Transaction, org_id: str, task_id: str, *, reason: str | None = None) -> TaskRow:
+def queue_task(tx: Target, org_id: str, task_id: str, *, reason: str | None = None) -> TaskRow:
     """pending or blocked -> queued: waiting for a worker."""
 
     def apply(task: TaskRow) -> None:
@@ -162,25 +195,22 @@ def queue_task(tx: Transaction, org_id: str, task_id: str, *, reason: str | None
             task.blocked_reason = None
         _transition(task, S.QUEUED, "queued", reason=reason)
 
-    return task_rows.change(tx, org_id, task_id, apply)
+    return _change(tx, org_id, task_id, apply)
 
 
 #: One lifecycle change of a task row (store.task_rows.change applies it, then saves).
 Change = Callable[[TaskRow], None]
 
 
-def apply_changes(tx: Transaction, org_id: str, task_id: str, *changes: Change) -> TaskRow:
+def apply_changes(tx: Target, org_id: str, task_id: str, *changes: Change) -> TaskRow:
     """Several lifecycle changes of one task back to back (`starting`, then `completing`:
     a run that finishes as soon as it starts), written at once: one UPDATE, as one change.
     A parent whose subtasks are now all finished completes too."""
-    changed = task_rows.change(tx, org_id, task_id, *changes)
-    if changed.parent_task_id and changed.status in (S.COMPLETED, S.FAILED):
-        _complete_parent_if_done(tx, org_id, changed.parent_task_id)
-    return changed
+    return _change(tx, org_id, task_id, *changes, parent=True)
 
 
 def start_task_execution(
-    tx: Transaction,
+    tx: Target,
     org_id: str,
     task_id: str,
     executor_id: str = DEFAULT_EXECUTOR_ID,
@@ -188,7 +218,7 @@ def start_task_execution(
     **details: Any,
 ) -> TaskRow:
     """Begin (or resume) executing a task: -> in_progress, with a `started` entry."""
-    return task_rows.change(tx, org_id, task_id, starting(executor_id, executor_type, **details))
+    return _change(tx, org_id, task_id, starting(executor_id, executor_type, **details))
 
 
 def starting(
@@ -239,7 +269,7 @@ def starting(
 
 
 def complete_task_execution(
-    tx: Transaction,
+    tx: Target,
     org_id: str,
     task_id: str,
     result: dict[str, Any],
@@ -339,7 +369,7 @@ def _gist(text: str, limit: int = 160) -> str:
 
 
 def fail_task_execution(
-    tx: Transaction,
+    tx: Target,
     org_id: str,
     task_id: str,
     error: str,
@@ -394,14 +424,11 @@ def fail_task_execution(
                 **details,
             )
 
-    changed = task_rows.change(tx, org_id, task_id, apply)
-    if changed.status is S.FAILED and changed.parent_task_id:
-        _complete_parent_if_done(tx, org_id, changed.parent_task_id)
-    return changed
+    return _change(tx, org_id, task_id, apply, parent=True)
 
 
 def block_task_execution(
-    tx: Transaction,
+    tx: Target,
     org_id: str,
     task_id: str,
     reason: str,
@@ -432,11 +459,11 @@ def block_task_execution(
             **details,
         )
 
-    return task_rows.change(tx, org_id, task_id, apply)
+    return _change(tx, org_id, task_id, apply)
 
 
 def pause_task_execution(
-    tx: Transaction,
+    tx: Target,
     org_id: str,
     task_id: str,
     reason: str,
@@ -466,4 +493,4 @@ def pause_task_execution(
         if keep_claim and held_claim(task_id) is not None:
             task.claim_owner, task.lease_expires_at = owner, until
 
-    return task_rows.change(tx, org_id, task_id, apply)
+    return _change(tx, org_id, task_id, apply)

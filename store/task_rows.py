@@ -31,7 +31,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
 
-from store.db import Transaction
+from store.db import Database, Transaction
 from store.enums import ExecutionStatus
 from store.errors import Conflict, DelegateError, NotFound
 from store.fencing import check_token, held_claim
@@ -83,9 +83,14 @@ _TIME = UTCDateTime()
 def _update_on_postgres(conn: Connection, columns: frozenset[str], params: dict[str, Any]) -> int:
     """`_update_for(columns)` sent through the connection's psycopg connection, in its
     transaction: SQLAlchemy's statement execution cost as much client CPU as psycopg's
-    round trip (benchmarks/claim_throughput.py), on a write every step of every run makes.
-    Values are adapted as the model's types would (JSON as jsonb, timestamps in UTC);
-    a driver error is raised as SQLAlchemy's would be (DBAPIError)."""
+    round trip (benchmarks/claim_throughput.py), on a write every step of every run makes."""
+    return _send_update(conn.connection.driver_connection, conn.dialect, columns, params)
+
+
+def _send_update(driver: Any, dialect: Any, columns: frozenset[str], params: dict[str, Any]) -> int:
+    """The checked UPDATE on a psycopg connection: the rows it changed. Values are adapted as
+    the model's types would (JSON as jsonb, timestamps in UTC); a driver error is raised as
+    SQLAlchemy's would be (DBAPIError)."""
     from psycopg import Error
     from psycopg.types.json import Jsonb
 
@@ -100,8 +105,7 @@ def _update_on_postgres(conn: Connection, columns: frozenset[str], params: dict[
     for name in columns & _JSON_COLUMNS:
         params[name] = Jsonb(params[name])  # None too: JSON null, as the model's JSON type
     for name in columns & _TIME_COLUMNS:
-        params[name] = _TIME.process_bind_param(params[name], conn.dialect)
-    driver: Any = conn.connection.driver_connection
+        params[name] = _TIME.process_bind_param(params[name], dialect)
     try:
         with driver.cursor() as cursor:
             cursor.execute(sql, params)
@@ -221,14 +225,52 @@ def change(
     return save(tx, task)
 
 
-def _write(tx: Transaction, task: TaskRow) -> bool:
-    """One UPDATE of the changed columns, if the row is still the one `task` was read from
-    (False otherwise). In a session, its identity map's copy of the task is expired, so the
-    session's next ORM read of it sees this write."""
+def change_alone(
+    db: Database,
+    org_id: str,
+    task_id: str,
+    *applies: Callable[[TaskRow], None],
+    alone: Callable[[TaskRow], bool] | None = None,
+) -> TaskRow | None:
+    """`change` for a write that is its whole transaction, as one statement: on PostgreSQL,
+    the checked UPDATE from the row this process remembers (a claim remembers the rows it
+    took), sent in autocommit — one round trip instead of three (BEGIN, UPDATE, COMMIT).
+
+    None when it cannot be one statement, and nothing was written: on SQLite; with no
+    remembered row, or one of another claim than the run holds; when a change refuses the
+    remembered row or `alone` says the changed row needs more in its transaction (a finished
+    subtask's parent); or when the stored row is no longer the remembered one (another
+    writer, or a newer claim: a claim changes the row). The caller then writes in a
+    transaction with `change`, which decides on the stored row, locked, and fences a stale
+    claim off (StaleClaim) — so the fence holds as on every other write."""
+    if db.is_sqlite:
+        return None
+    remembered = _recall_in(db.engine.pool, org_id, task_id)
+    claim = held_claim(task_id)
+    if remembered is None or (claim is not None and remembered["claim_token"] != claim.token):
+        return None
+    task = TaskRow(remembered)
+    try:
+        for apply in applies:
+            apply(task)
+    except DelegateError:
+        return None  # decided on a row that may be stale: decide again on the stored one
+    if not task._changed or (alone is not None and not alone(task)):
+        return None
     values, changed = task._values, task._changed
-    if not changed:
-        return True
-    conn = connection_of(tx)
+    params, now = _update_params(values, changed)
+    with db.autocommit(org_id) as driver:
+        written = _send_update(driver, db.engine.dialect, frozenset(changed), params)
+    if written != 1:
+        _forget_in(db.engine.pool, task_id)
+        return None
+    _saved(db.engine.pool, values, now)
+    changed.clear()
+    return task
+
+
+def _update_params(values: dict[str, Any], changed: set[str]) -> tuple[dict[str, Any], Any]:
+    """The checked UPDATE's parameters for the changed columns, and the new updated_at."""
     now = utcnow()
     version = values["version"]
     params = {
@@ -239,6 +281,24 @@ def _write(tx: Transaction, task: TaskRow) -> bool:
         "_new_version": version + 1,
         "_updated_at": now,
     }
+    return params, now
+
+
+def _saved(pool: Pool, values: dict[str, Any], now: Any) -> None:
+    """The row as the UPDATE stored it, remembered as the next write's starting point."""
+    values.update(version=values["version"] + 1, updated_at=now)
+    _remember_in(pool, values)
+
+
+def _write(tx: Transaction, task: TaskRow) -> bool:
+    """One UPDATE of the changed columns, if the row is still the one `task` was read from
+    (False otherwise). In a session, its identity map's copy of the task is expired, so the
+    session's next ORM read of it sees this write."""
+    values, changed = task._values, task._changed
+    if not changed:
+        return True
+    conn = connection_of(tx)
+    params, now = _update_params(values, changed)
     columns = frozenset(changed)
     if conn.dialect.driver == "psycopg":  # PostgreSQL through psycopg 3, the project's driver
         written = _update_on_postgres(conn, columns, params)
@@ -247,9 +307,8 @@ def _write(tx: Transaction, task: TaskRow) -> bool:
     if written != 1:
         _forget(conn, values["id"])
         return False
-    values.update(version=version + 1, updated_at=now)
+    _saved(conn.engine.pool, values, now)
     changed.clear()
-    _remember(conn, values)
     if isinstance(tx, Session):
         cached = tx.identity_map.get(tx.identity_key(Task, values["id"]))
         if cached is not None:
@@ -273,16 +332,20 @@ _remembered: weakref.WeakKeyDictionary[Pool, OrderedDict[str, dict[str, Any]]] =
 _remembered_lock = threading.Lock()
 
 
-def _rows_of(conn: Connection) -> OrderedDict[str, dict[str, Any]]:
-    rows = _remembered.get(conn.engine.pool)
+def _rows_of(pool: Pool) -> OrderedDict[str, dict[str, Any]]:
+    rows = _remembered.get(pool)
     if rows is None:
-        rows = _remembered.setdefault(conn.engine.pool, OrderedDict())
+        rows = _remembered.setdefault(pool, OrderedDict())
     return rows
 
 
 def _remember(conn: Connection, values: dict[str, Any]) -> None:
+    _remember_in(conn.engine.pool, values)
+
+
+def _remember_in(pool: Pool, values: dict[str, Any]) -> None:
     with _remembered_lock:
-        rows = _rows_of(conn)
+        rows = _rows_of(pool)
         rows[values["id"]] = dict(values)
         rows.move_to_end(values["id"])
         while len(rows) > REMEMBERED_ROWS:
@@ -290,9 +353,12 @@ def _remember(conn: Connection, values: dict[str, Any]) -> None:
 
 
 def _recall(tx: Transaction, org_id: str, task_id: str) -> dict[str, Any] | None:
-    conn = connection_of(tx)
+    return _recall_in(connection_of(tx).engine.pool, org_id, task_id)
+
+
+def _recall_in(pool: Pool, org_id: str, task_id: str) -> dict[str, Any] | None:
     with _remembered_lock:
-        values = _rows_of(conn).get(task_id)
+        values = _rows_of(pool).get(task_id)
     if values is None or values["org_id"] != org_id:
         return None
     return dict(values)
@@ -310,5 +376,9 @@ def forget(conn: Connection, task_id: str) -> None:
 
 
 def _forget(conn: Connection, task_id: str) -> None:
+    _forget_in(conn.engine.pool, task_id)
+
+
+def _forget_in(pool: Pool, task_id: str) -> None:
     with _remembered_lock:
-        _rows_of(conn).pop(task_id, None)
+        _rows_of(pool).pop(task_id, None)

@@ -268,7 +268,7 @@ def test_remembered_rows_are_bounded(
         task_id = _new(db, org_id, f"Task {n}")
         with db.transaction() as conn:
             repo.start_task_execution(conn, org_id, task_id)
-            assert len(task_rows._rows_of(conn)) == min(n + 1, 3)
+            assert len(task_rows._rows_of(conn.engine.pool)) == min(n + 1, 3)
 
 
 def test_a_task_runner_shares_its_database_with_the_graph_nodes(db: Database) -> None:

@@ -30,13 +30,21 @@ from typing import Any
 from sqlalchemy import bindparam, case, literal, select, update
 
 from store.backoff import seconds_from_env
+from store.claim_statement import claim_rows
 from store.db import Database, Transaction
 from store.enums import ExecutionStatus
 from store.errors import Conflict, NotFound
 from store.fencing import Claim, StaleClaim, check_token, held_claim, holding
 from store.models import utcnow
-from store.queue import NOW, pick_runnable, runnable_filter, stranded_filter, unowned
-from store.task_rows import TASKS, connection_of, remember
+from store.queue import (
+    NOW,
+    pick_runnable,
+    runnable_filter,
+    stranded_filter,
+    unowned,
+    urgency_key,
+)
+from store.task_rows import TASKS, connection_of, remember, remember_rows
 
 __all__ = [
     "AlreadyClaimed",
@@ -165,28 +173,47 @@ def claim_batch(
     stranded_only: bool = False,
 ) -> list[Claim]:
     """Claim up to `limit` runnable tasks (store.queue: fresh tasks and stranded runs; only
-    the stranded with `stranded_only`), most urgent first, in one short transaction. On
-    PostgreSQL, rows other workers are claiming are skipped (`FOR UPDATE SKIP LOCKED`), so
-    workers never wait on each other or claim the same task; on SQLite the write transaction
-    serialises claimers. The claimed rows are remembered (store.task_rows), so each run's
-    first lifecycle write needs no read of its own."""
+    the stranded with `stranded_only`), most urgent first. On PostgreSQL one statement in
+    autocommit (store.claim_statement) in which rows other workers are claiming are skipped
+    (`FOR UPDATE SKIP LOCKED`), so workers never wait on each other or claim the same task;
+    on SQLite a short write transaction, which serialises claimers. The claimed rows are
+    remembered (store.task_rows), so each run's first lifecycle write needs no read of its
+    own."""
     now = now or utcnow()
     lease = lease_seconds() if lease is None else lease
+    until = now + _secs(lease)
+    if db.is_sqlite:
+        rows = _claim_in_transaction(db, org_id, owner, now, until, limit, stranded_only)
+    else:  # one statement in autocommit (store.claim_statement)
+        rows = claim_rows(
+            db, org_id, owner, now=now, until=until, limit=limit, stranded_only=stranded_only
+        )
+        remember_rows(db, rows)
+    return [
+        Claim(org_id, row["id"], owner, row["claim_token"], S(row["execution_status"]), until)
+        for row in sorted(rows, key=urgency_key)
+    ]
+
+
+def _claim_in_transaction(
+    db: Database,
+    org_id: str,
+    owner: str,
+    now: datetime,
+    until: datetime,
+    limit: int,
+    stranded_only: bool,
+) -> list[dict[str, Any]]:
+    """SQLite: pick and claim in one write transaction (its lock serialises claimers)."""
     with db.transaction(org_id) as conn:
         ids = pick_runnable(conn, org_id, now, limit, stranded_only=stranded_only)
         if not ids:
             return []
-        until = now + _secs(lease)
         params = {"ids": ids, "now": now, "owner": owner, "until": until}
-        rows = conn.execute(_CLAIM_PICKED[stranded_only], params).mappings().all()
+        rows = [dict(row) for row in conn.execute(_CLAIM_PICKED[stranded_only], params).mappings()]
         for row in rows:
-            remember(conn, dict(row))
-    order = {task_id: n for n, task_id in enumerate(ids)}
-    claims = [
-        Claim(org_id, row["id"], owner, row["claim_token"], S(row["execution_status"]), until)
-        for row in rows
-    ]
-    return sorted(claims, key=lambda c: order[c.task_id])
+            remember(conn, row)
+    return rows
 
 
 def _claim_picked(condition: Any) -> Any:

@@ -15,6 +15,7 @@ one OR filter would defeat both indexes (the whole queue read and sorted per cla
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -113,14 +114,19 @@ _RANKS = {p.value: p.rank for p in Priority}
 
 
 def _urgency(row: Any) -> tuple[Any, ...]:
-    """`urgency_order` for picked rows (a NULL due date is never compared: it sorts last)."""
-    due_last = row.due_date is None
+    return urgency_key(row._mapping)
+
+
+def urgency_key(row: Mapping[str, Any]) -> tuple[Any, ...]:
+    """`urgency_order` for a task's picked or claimed row (a NULL due date is never compared:
+    it sorts last)."""
+    due_last = row["due_date"] is None
     return (
-        _RANKS.get(row.priority, Priority.MEDIUM.rank),
+        _RANKS.get(row["priority"], Priority.MEDIUM.rank),
         due_last,
-        row.created_at if due_last else row.due_date,
-        row.created_at,
-        row.id,
+        row["created_at"] if due_last else row["due_date"],
+        row["created_at"],
+        row["id"],
     )
 
 

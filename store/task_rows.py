@@ -370,6 +370,13 @@ def remember(conn: Connection, values: dict[str, Any]) -> None:
     _remember(conn, values)
 
 
+def remember_rows(db: Database, rows: list[dict[str, Any]]) -> None:
+    """`remember` each of these whole rows of the database's tasks (a claim's, returned by a
+    statement sent outside SQLAlchemy)."""
+    for values in rows:
+        _remember_in(db.engine.pool, values)
+
+
 def forget(conn: Connection, task_id: str) -> None:
     """Drop the remembered row of a task (its stored row was changed outside `change`)."""
     _forget(conn, task_id)

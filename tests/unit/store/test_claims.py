@@ -255,3 +255,45 @@ def test_releasing_a_finished_run_clears_its_owner(db: Database, org_id: str) ->
 
     task = row(db, org_id, task_id)
     assert (task.claim_owner, task.lease_expires_at) == (None, None)
+
+
+def test_a_batch_claim_takes_the_most_urgent_runs_first_stranded_or_fresh_within_its_limit(
+    db: Database, org_id: str
+) -> None:
+    low = new_task(db, org_id, priority="low")
+    undated = new_task(db, org_id, priority="medium")
+    due = new_task(db, org_id, priority="medium", due_date=later(3600))
+    urgent = new_task(db, org_id, priority="urgent")
+    stranded = new_task(db, org_id, priority="high")
+    held = claim(db, org_id, stranded, "worker-a", T0)
+    with claims.holding(held), db.transaction() as conn:
+        repo.start_task_execution(conn, org_id, stranded, "worker-a")
+
+    at = later(LEASE + 1)  # the stranded run's lease has expired
+    found = claims.claim_batch(db, org_id, "worker-x", limit=3, lease=LEASE, now=at)
+
+    assert [c.task_id for c in found] == [urgent, stranded, due]
+    assert [c.status for c in found] == [S.PENDING, S.IN_PROGRESS, S.PENDING]
+    assert {row(db, org_id, t).claim_owner for t in (undated, low)} == {None}
+    assert batch(db, org_id, at) == {undated, low}
+
+
+def test_a_batch_claim_records_owner_lease_and_token_as_a_single_claim_does(
+    db: Database, org_id: str
+) -> None:
+    task_id = new_task(db, org_id)
+    (found,) = claims.claim_batch(db, org_id, "worker-x", limit=5, lease=LEASE, now=T0)
+
+    task = row(db, org_id, task_id)
+    assert (found.task_id, found.owner, found.token, found.lease_expires_at) == (
+        task_id,
+        "worker-x",
+        1,
+        later(LEASE),
+    )
+    assert (task.claim_owner, task.claim_token, task.claimed_at, task.lease_expires_at) == (
+        "worker-x",
+        1,
+        T0,
+        later(LEASE),
+    )

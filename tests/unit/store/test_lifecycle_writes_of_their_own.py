@@ -221,3 +221,24 @@ def test_a_subtask_failed_given_the_database_completes_its_parent_saying_so(
     parent = _stored(db, org_id, parent_id)
     assert parent.status is S.COMPLETED
     assert parent.result is not None and parent.result["subtasks_failed"] == 1
+
+
+def test_a_run_a_worker_claimed_in_a_batch_starts_and_finishes_in_one_statement_on_postgresql(
+    db: Database, org_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if db.is_sqlite:
+        pytest.skip("SQLite writes in a transaction (store.db: BEGIN IMMEDIATE)")
+    task_ids = {_new(db, org_id, f"Task {n}") for n in range(3)}
+    found = claims.claim_batch(db, org_id, "worker-x", limit=3)
+    assert {c.task_id for c in found} == task_ids
+    with _no_transaction_opened(db, monkeypatch):  # each claimed row was remembered
+        for claim in found:
+            with claims.holding(claim):
+                execution.apply_changes(
+                    db,
+                    org_id,
+                    claim.task_id,
+                    execution.starting("worker-x", "agent"),
+                    execution.completing({"output": ""}, "worker-x"),
+                )
+    assert {_stored(db, org_id, t).status for t in task_ids} == {S.COMPLETED}

@@ -1,7 +1,7 @@
 """Claim-and-complete of no-op tasks, 8 worker processes on PostgreSQL: 2,000 a second or more.
 
 Each worker process takes batches with Delegate's own claim (store.claims.claim_batch: one
-transaction, `FOR UPDATE SKIP LOCKED`) and runs each claimed task's lifecycle under its
+autocommit statement, `FOR UPDATE SKIP LOCKED`) and runs each claimed task's lifecycle under its
 claim's fence (store.execution: started, then completed, with their log entries, in one
 transaction per task; `apply_changes` writes the two back-to-back changes as one checked
 UPDATE of the row the claim remembered, given the Database, as the runner's nodes write: on

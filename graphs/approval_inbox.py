@@ -33,6 +33,7 @@ class ApprovalInbox:
 
         def _approval_interrupt(self, task_id: str) -> Any | None: ...
         def _resolve(self, task_ref: str) -> str: ...
+        def _stopped_asking(self, task_id: str) -> bool: ...
         def resume(self, task_id: str, decision: Any) -> dict[str, Any]: ...
         def answer_unsaved(self, asked: AwaitedApproval, decision: Any) -> dict[str, Any]: ...
 
@@ -50,11 +51,13 @@ class ApprovalInbox:
         """The request a paused task waits for whose interrupt was never saved and that no
         live run holds: its run ended its claim and died before the checkpoint (a LangGraph
         server run ends it as the interrupt is raised). Listed and answered from the store:
-        the answer is kept with the request, and the run asks it again and takes it."""
+        the answer is kept with the request, and the run asks it again and takes it. Only
+        a run this runner can carry on (`_stopped_asking`): a standalone runner does not see a
+        server run's thread, and an answer it kept there would stand for the server's own."""
         asked = awaited(self.db, self.org_id, task_id)
         if asked is None or asked.claimed or asked.request is None:
             return None
-        return asked
+        return asked if self._stopped_asking(task_id) else None
 
     def pending_approvals(self, limit: int = 200) -> list[dict[str, Any]]:
         """Every approval the organization's runs wait on, most recently paused first: each
@@ -102,6 +105,11 @@ class ApprovalInbox:
         task_id = self._resolve(task_ref)
         pending, unsaved = self._asked(task_id)
         request = _request_of(pending, unsaved)
+        if request is None and _asked_elsewhere(awaited(self.db, self.org_id, task_id)):
+            raise Conflict(
+                f"task {task_id} waits for approval in a run this process cannot reach (a "
+                "LangGraph server's): answer it there, or through DELEGATE_LANGGRAPH_URL"
+            )
         if request is None:
             raise Conflict(f"task {task_id} is not waiting for approval")
         action = requested_action(request) or {"name": "", "args": {}}
@@ -158,6 +166,12 @@ class ApprovalInbox:
         merged = edited_args(dict(action.get("args") or {}), edits)
         spec = all_specs().get(action["name"])
         return spec.validate(merged) if spec else merged
+
+
+def _asked_elsewhere(asked: AwaitedApproval | None) -> bool:
+    """Whether a request no run of this runner asks (`_asked` found none) is still waiting,
+    with no live run holding it: its run lives where this runner does not look."""
+    return asked is not None and not asked.claimed
 
 
 def _request_of(pending: Any | None, unsaved: AwaitedApproval | None) -> dict[str, Any] | None:

@@ -36,6 +36,7 @@ from graphs.runner import TaskRunner
 from store import tasks as repo
 from store.db import Database
 from store.enums import ExecutionStatus as S
+from store.errors import Conflict
 from store.orgs import DEFAULT_ORG
 from store.task_rows import TASKS
 from tests.fixtures.agent_runs import load_task
@@ -49,6 +50,7 @@ from tests.integration.test_recovery import (
     sent,
 )
 from tests.integration.test_takeover import killed_where_it_stops
+from tests.unit.store.test_awaited_approvals import paused_asking
 
 pytestmark = pytest.mark.integration
 
@@ -307,3 +309,24 @@ def test_delegate_recover_without_an_id_names_the_task_it_asked_again(
     assert result.exit_code == 0, result.output
     assert f"{stopped_asking[:8]} -> paused" in result.stdout
     assert [w["task_id"] for w in runner.pending_approvals()] == [stopped_asking]
+
+
+def test_a_request_whose_run_lives_elsewhere_is_not_listed_by_a_standalone_runner(
+    runner: TaskRunner, db: Database, org_id: str
+) -> None:
+    paused_asking(db, org_id)  # e.g. a LangGraph server run's: the store has no thread of it
+
+    assert runner.pending_approvals() == []
+
+
+def test_a_standalone_runner_keeps_no_answer_to_a_request_whose_run_lives_elsewhere(
+    runner: TaskRunner, db: Database, org_id: str
+) -> None:
+    task_id = paused_asking(db, org_id)
+
+    with pytest.raises(Conflict, match="waits for approval in a run this process cannot reach"):
+        runner.approve(task_id)
+
+    task = load_task(db, org_id, task_id)
+    assert task.status is S.PAUSED
+    assert "answer" not in task.ai_context["pending_approval"]

@@ -38,7 +38,9 @@ def _record_request(db: Database, org_id: str, task_id: str) -> None:
         )
 
 
-def _paused_asking(db: Database, org_id: str) -> str:
+def paused_asking(db: Database, org_id: str) -> str:
+    """A task the gate paused on a request, as a run leaves it before its interrupt is saved
+    (no checkpoint anywhere); its id."""
     task_id = _running(db, org_id)
     _record_request(db, org_id, task_id)
     with db.session() as session:
@@ -52,7 +54,7 @@ def _read(db: Database, org_id: str, task_id: str) -> Any:
 
 
 def test_a_paused_task_with_a_recorded_request_waits_for_it(db: Database, org_id: str) -> None:
-    task_id = _paused_asking(db, org_id)
+    task_id = paused_asking(db, org_id)
 
     awaited = _read(db, org_id, task_id)
 
@@ -82,7 +84,7 @@ def test_a_task_paused_without_a_recorded_request_waits_for_no_approval(
 
 
 def test_only_a_live_lease_counts_as_claimed(db: Database, org_id: str) -> None:
-    task_id = _paused_asking(db, org_id)
+    task_id = paused_asking(db, org_id)
     with db.transaction() as conn:
         claims.claim_task(conn, org_id, task_id, "worker-a", statuses={S.PAUSED})
 
@@ -99,7 +101,7 @@ def test_only_a_live_lease_counts_as_claimed(db: Database, org_id: str) -> None:
 def test_an_answer_is_kept_only_with_the_request_the_task_waits_for(
     db: Database, org_id: str
 ) -> None:
-    task_id = _paused_asking(db, org_id)
+    task_id = paused_asking(db, org_id)
     approve = {"type": "approve"}
 
     with db.transaction() as conn:
@@ -119,7 +121,7 @@ def _unclaimed(db: Database, org_id: str) -> list[str]:
 def test_the_unclaimed_waiting_are_the_paused_tasks_with_a_recorded_request(
     db: Database, org_id: str
 ) -> None:
-    asking = _paused_asking(db, org_id)
+    asking = paused_asking(db, org_id)
     _record_request(db, org_id, _running(db, org_id))
     on_subtasks = _running(db, org_id)
     with db.session() as session:
@@ -131,7 +133,7 @@ def test_the_unclaimed_waiting_are_the_paused_tasks_with_a_recorded_request(
 def test_a_live_claim_keeps_a_waiting_task_out_of_the_unclaimed_until_its_lease_ends(
     db: Database, org_id: str
 ) -> None:
-    task_id = _paused_asking(db, org_id)
+    task_id = paused_asking(db, org_id)
     with db.transaction() as conn:
         claims.claim_task(conn, org_id, task_id, "worker-a", statuses={S.PAUSED})
 
@@ -146,7 +148,7 @@ def test_a_live_claim_keeps_a_waiting_task_out_of_the_unclaimed_until_its_lease_
 
 
 def test_the_unclaimed_waiting_are_the_organizations_own(db: Database, org_id: str) -> None:
-    _paused_asking(db, org_id)
+    paused_asking(db, org_id)
     with db.session() as session:
         other = ensure_organization(session, "other").id
 

@@ -19,8 +19,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeAlias
 
-from sqlalchemy import bindparam, select
-
 from store import backoff, task_rows
 from store.db import Database, Transaction
 from store.enums import AssigneeType, ExecutionStatus
@@ -28,8 +26,9 @@ from store.errors import InvalidInput
 from store.fencing import held_claim
 from store.lifecycle import check_transition
 from store.models import Task, utcnow
+from store.parent_completion import finished_parent_result
 from store.redaction import redact, redact_value
-from store.task_rows import TASKS, TaskRow
+from store.task_rows import TaskRow
 
 S = ExecutionStatus
 
@@ -314,58 +313,12 @@ def completing(
     return apply
 
 
-_CHILDREN = (
-    select(TASKS.c.title, TASKS.c.result, TASKS.c.execution_status, TASKS.c.failure_reason)
-    .where(
-        TASKS.c.parent_task_id == bindparam("parent_id"),
-        TASKS.c.org_id == bindparam("org_id"),
-    )
-    .order_by(TASKS.c.created_at)
-)
-
-
 def _complete_parent_if_done(tx: Transaction, org_id: str, parent_id: str) -> None:
-    """Complete a parent waiting on its subtasks once every one is completed or failed, with a
-    result that sums them up (a failed subtask is reported, not hidden)."""
-    parent = task_rows.load_for_update(tx, org_id, parent_id)
-    if parent.status is not S.PAUSED:
-        return
-    query = {"parent_id": parent_id, "org_id": org_id}
-    children = task_rows.connection_of(tx).execute(_CHILDREN, query).all()
-    finished = (S.COMPLETED.value, S.FAILED.value)
-    if not children or any(c.execution_status not in finished for c in children):
-        return
-    failed = [c for c in children if c.execution_status == S.FAILED.value]
-    lines = [
-        f"- {c.title}: failed ({_gist(c.failure_reason or 'no reason given')})"
-        if c.execution_status == S.FAILED.value
-        else f"- {c.title}: {_gist(str((c.result or {}).get('output') or 'done'))}"
-        for c in children
-    ]
-    summary = (
-        f"{len(children) - len(failed)} of {len(children)} subtasks completed, "
-        f"{len(failed)} failed."
-        if failed
-        else f"All {len(children)} subtasks completed."
-    )
-    complete_task_execution(
-        tx,
-        org_id,
-        parent_id,
-        {
-            "strategy": "decompose",
-            "output": "\n".join([summary, *lines]),
-            "confidence": parent.ai_confidence,
-            "subtasks_completed": len(children) - len(failed),
-            "subtasks_failed": len(failed),
-        },
-    )
-
-
-def _gist(text: str, limit: int = 160) -> str:
-    """The first line of a subtask's output or reason, short enough for its parent's summary."""
-    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
-    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+    """Complete a parent waiting on its subtasks once every one is finished
+    (store.parent_completion says with what result)."""
+    result = finished_parent_result(tx, org_id, parent_id)
+    if result is not None:
+        complete_task_execution(tx, org_id, parent_id, result)
 
 
 def fail_task_execution(

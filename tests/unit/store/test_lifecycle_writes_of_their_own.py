@@ -15,7 +15,7 @@ from store import tasks as repo
 from store.claims import StaleClaim
 from store.db import ALL_ORGANIZATIONS, Database
 from store.enums import ExecutionStatus as S
-from store.errors import IllegalTransition
+from store.errors import DatabaseUnavailable, IllegalTransition
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 STARTABLE = frozenset({S.PENDING, S.QUEUED})
@@ -242,3 +242,24 @@ def test_a_run_a_worker_claimed_in_a_batch_starts_and_finishes_in_one_statement_
                     execution.completing({"output": ""}, "worker-x"),
                 )
     assert {_stored(db, org_id, t).status for t in task_ids} == {S.COMPLETED}
+
+
+def test_a_one_statement_write_whose_connection_died_fails_clearly_and_the_next_one_lands(
+    db: Database, other_process: Database, org_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if db.is_sqlite:
+        pytest.skip("SQLite writes in a transaction (store.db: BEGIN IMMEDIATE)")
+    task_id = _new(db, org_id)
+    db.engine.dispose()  # from here on the pool's one connection is the one killed below
+    claim = _claim(db, org_id, task_id, "worker-a")
+    with db.autocommit(org_id) as driver:
+        backend = driver.info.backend_pid
+    with other_process.autocommit(ALL_ORGANIZATIONS) as killer:
+        killer.execute("SELECT pg_terminate_backend(%s)", (backend,))
+    dead = pytest.raises(DatabaseUnavailable, match="failed")
+    with claims.holding(claim), dead, _no_transaction_opened(db, monkeypatch):
+        execution.apply_changes(db, org_id, task_id, execution.starting())
+    assert _stored(db, org_id, task_id).status is S.PENDING  # nothing half-written
+    with claims.holding(claim), _no_transaction_opened(db, monkeypatch):
+        started = execution.apply_changes(db, org_id, task_id, execution.starting())
+    assert (started.status, _stored(db, org_id, task_id).status) == (S.IN_PROGRESS,) * 2

@@ -6,23 +6,17 @@ describe the same run. Every node writes its log entries with `node` set to its 
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import replace
 from typing import Any, Literal
 
-from langgraph.config import get_config
 from langgraph.errors import NodeError
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
-from langgraph.types import Command, RetryPolicy, interrupt
-from pydantic import ConfigDict, with_config
-from sqlalchemy.orm import Session
-from typing_extensions import TypedDict
+from langgraph.types import Command, RetryPolicy
 
 from agents.classification import Classification
 from agents.models import get_chat_model
 from agents.planner import ModelOutputError, classify_task, write_deliverable
-from agents.prompts import with_person_notes
 from agents.registry import WRITER, AgentSpec, get_agent
 from agents.routes import DELIVERING_TOOLS, is_workflow
 from agents.runner import record_agent, run_agent
@@ -33,7 +27,6 @@ from graphs.execution_type_choice import (
     CHOSEN_BY,
     approval_required,
     automation_for,
-    chosen_by_ai,
     left_with_person,
     runs_as,
 )
@@ -47,224 +40,19 @@ from graphs.task_outcomes import (
     stop_for_person,
     unfilled_gaps,
 )
+from graphs.task_preparation import prepare
+from graphs.task_run import EXECUTOR_ID, Outcome, TaskInput, TaskRun, entry
 from graphs.workflow_dispatch import run_workflow
-from graphs.workflow_support import MODEL_RETRY, STUDIO_SCHEMA
-from store import claims
+from graphs.workflow_support import MODEL_RETRY
 from store import tasks as repo
-from store.awaited_approvals import awaited_approval
-from store.db import Database, Transaction
-from store.enums import ExecutionStatus, ExecutionType, Priority, Strategy
-from store.errors import Conflict, DelegateError, InvalidInput, PolicyDenied
-from store.fencing import StaleClaim, held_claim
-from store.models import Task
-from store.person_actions import person_notes
+from store.enums import ExecutionStatus, ExecutionType, Strategy
+from store.errors import Conflict, DelegateError, PolicyDenied
+from store.fencing import StaleClaim
 from store.redaction import redact, redact_value
 from store.tasks import MAX_SUBTASK_DEPTH, MAX_SUBTASKS_PER_PARENT, normalize_title
 from tools.backends import ProviderError, ReplyTarget
-from tools.gate import ask_person
 from tools.gate.approval import ApprovalRejected, FinishedByPerson
 from tools.gate.calls import TaskFacts
-
-EXECUTOR_ID = "execute_task"
-
-
-@with_config(
-    ConfigDict(
-        **STUDIO_SCHEMA,
-        # One of the two is required: Studio and JSON-schema clients see it; prepare enforces it.
-        json_schema_extra={"anyOf": [{"required": ["task_id"]}, {"required": ["title"]}]},
-    )
-)
-class TaskInput(TypedDict, total=False):
-    """Start a run for an existing task (`task_id`) or create one from `title`."""
-
-    task_id: str
-    """Id of an existing task to execute (required unless a title is given)."""
-    title: str
-    """Title of a new task to create and execute (required unless a task_id is given)."""
-    description: str
-    """Details of the new task: notes, recipients, context."""
-    execution_type: ExecutionType
-    """Who does the new task: manual (a person), semi_automated (the AI, with a person's
-    approval before anything is sent) or fully_automated. Unset: the AI chooses, and what
-    it would send waits for approval unless the automation rules let it act."""
-    priority: Priority
-    """How urgent the new task is (default medium)."""
-
-
-@with_config(STUDIO_SCHEMA)
-class Outcome(TypedDict, total=False):
-    """The spec's response: {success, strategy, result | subtasks | reason, message}."""
-
-    task_id: str
-    """The task this run executed."""
-    success: bool
-    """False only when the task failed."""
-    strategy: str
-    """immediate, decompose or blocked."""
-    status: str
-    """The task's execution_status when the run stopped."""
-    result: dict[str, Any]
-    """immediate: {output, confidence, ...}."""
-    subtasks: list[dict[str, Any]]
-    """decompose: the subtasks created, with their ids and execution types."""
-    reason: str
-    """blocked or failed: why, and what would unblock it."""
-    message: str
-    """One line for people."""
-
-
-class TaskRun(TaskInput, Outcome, total=False):
-    """The whole state of one execute_task run: its input, the decision and the outcome."""
-
-    depth: int
-    """0 for a top-level task; subtasks are one deeper than their parent."""
-    parent_title: str | None
-    """The title of the task this one is a subtask of (the model sees it as context)."""
-    reply_to: dict[str, Any] | None
-    """The email this task answers (its ai_context["reply_to"]): its email goes in that thread."""
-    classification: dict[str, Any] | None
-    """The model's decision: strategy, execution_type, confidence, reason, subtasks."""
-    execution_type_chosen_by: str | None
-    """person or ai: who chose the execution type this run follows."""
-    automation: dict[str, Any] | None
-    """For a type the AI chose: the automation rules' decision (act, ask or person)."""
-
-
-#: The keys a run's outcome sets; a new run on the same thread starts without them.
-_OUTCOME_KEYS = (
-    "success",
-    "strategy",
-    "status",
-    "result",
-    "subtasks",
-    "reason",
-    "message",
-    "classification",
-    "execution_type_chosen_by",
-    "automation",
-)
-
-
-def _entry(node: str, event: str, **details: Any) -> dict[str, Any]:
-    return {
-        "event": event,
-        "node": node,
-        "executor_id": EXECUTOR_ID,
-        "executor_type": "workflow",
-        **details,
-    }
-
-
-def prepare(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Load (or create) the task and mark it in_progress; reset what an earlier run left.
-
-    A task created from a title takes the run's thread id as its id (when that is free), so
-    a thread started through the LangGraph API and the task it creates share one id."""
-    ctx = runtime.context
-    db = ctx.database()
-    org_id = ctx.org_id()
-    task_id = state.get("task_id")
-    if not task_id and not (state.get("title") or "").strip():
-        raise InvalidInput("give a task_id to run a task, or a title to create one and run it")
-    if task_id:
-        answered = _ask_again_what_it_waits_on(db, org_id, task_id)
-        if held_claim(task_id) is not None:  # a TaskRunner claimed it: the start is the write
-            fresh = _start(db, org_id, task_id)
-        else:
-            with db.transaction(org_id) as conn:
-                if not _is_uuid(task_id):
-                    task_id = repo.resolve_task_id(conn, org_id, task_id)
-                fresh = _claim_and_start(conn, db, org_id, task_id, answered=answered)
-    else:
-        with db.session(org_id) as session:  # created, claimed and started in one transaction
-            thread_id = str(get_config().get("configurable", {}).get("thread_id") or "")
-            task = repo.create_task(
-                session,
-                org_id,
-                state.get("title", ""),
-                description=state.get("description", ""),
-                execution_type=state.get("execution_type") or None,  # unset: the AI chooses
-                priority=state.get("priority") or Priority.MEDIUM,
-                task_id=thread_id if _is_free_uuid(session, thread_id) else None,
-            )
-            fresh = _claim_and_start(session, db, org_id, task.id)
-    # Write only what changed: every channel written is a row in the checkpoint's writes.
-    update: dict[str, Any] = {k: v for k, v in fresh.items() if state.get(k) != v}
-    update.update({k: None for k in _OUTCOME_KEYS if state.get(k) is not None})
-    return update
-
-
-def _ask_again_what_it_waits_on(db: Database, org_id: str, task_id: str) -> bool:
-    """A new server run on a task paused at an approval (a LangGraph API client may start one
-    on its thread, which replaces the interrupt there; or the server died before it saved the
-    interrupt): ask the same request again, so it stays pending and visible, and keep the
-    answer for the step that asks it (that step then acts on it instead of pausing). True
-    once a person answered (also before this run: an answer kept with the request)."""
-    if run_claims.server_run_id() is None or not _is_uuid(task_id):
-        return False
-    with db.read_transaction(org_id) as conn:
-        asked = awaited_approval(conn, org_id, task_id)
-    if asked is None or asked.request is None:
-        return False
-    if asked.answer is None:
-        answer = interrupt(asked.request)
-        ask_person.keep_answer(db, org_id, task_id, asked.idempotency_key, answer)
-    return True
-
-
-def _claim_and_start(
-    tx: Transaction, db: Database, org_id: str, task_id: str, *, answered: bool = False
-) -> dict[str, Any]:
-    """Start the task; a LangGraph server run claims it first, in the same transaction (a
-    TaskRunner has claimed it already). A refused claim or start writes nothing."""
-    claim = run_claims.claim_for_server_run(tx, db, org_id, task_id, answered=answered)
-    if claim is None:
-        return _start(tx, org_id, task_id)
-    try:
-        with claims.holding(claim):
-            return _start(tx, org_id, task_id)
-    except BaseException:
-        run_claims.abandon_run_claim(db, claim)  # rolled back with the transaction
-        raise
-
-
-def _start(tx: Transaction | Database, org_id: str, task_id: str) -> dict[str, Any]:
-    """Mark the task in_progress (given the Database: in a transaction of its own, on
-    PostgreSQL one statement); the state fields a run reads from it."""
-    started = repo.start_task_execution(
-        tx, org_id, task_id, EXECUTOR_ID, "workflow", node="prepare"
-    )
-    parent_id = started.parent_task_id
-    return {
-        "task_id": started.id,
-        "title": started.title,
-        "description": with_person_notes(started.description, person_notes(started.ai_context)),
-        # A type the AI chose before is chosen again: the person never set one.
-        "execution_type": None if chosen_by_ai(started.ai_context) else started.execution_type,
-        "depth": started.depth,
-        "parent_title": _title_of(tx, org_id, parent_id) if parent_id else None,
-        "reply_to": (started.ai_context or {}).get("reply_to"),
-    }
-
-
-def _title_of(tx: Transaction | Database, org_id: str, task_id: str) -> str | None:
-    if isinstance(tx, Database):
-        with tx.read_transaction(org_id) as conn:
-            return repo.get_title(conn, org_id, task_id)
-    return repo.get_title(tx, org_id, task_id)
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_free_uuid(session: Session, value: str) -> bool:
-    return _is_uuid(value) and session.get(Task, value) is None
 
 
 def _log_failed_attempt(
@@ -279,7 +67,7 @@ def _log_failed_attempt(
             session,
             ctx.org_id(),
             state["task_id"],
-            _entry(
+            entry(
                 node,
                 "attempt_failed",
                 attempt=attempt,
@@ -350,7 +138,7 @@ def classify(state: TaskRun, runtime: Runtime[Context]) -> dict[str, Any]:
             "model": ctx.model,
             **typing,
         },
-        entry=_entry(
+        entry=entry(
             "classify",
             "classified",
             strategy=decision.strategy.value,

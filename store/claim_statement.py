@@ -55,6 +55,19 @@ def _urgency(c: Any) -> tuple[Any, ...]:
     return (rank, c.due_date.is_(None), c.due_date, c.created_at, c.id)
 
 
+def claim_values() -> dict[str, Any]:
+    """What a claim sets on each row it takes (parameters `owner` and `until`): its owner, a
+    fencing token one higher, its start and lease, and a new version of the row."""
+    return {
+        "claim_owner": bindparam("owner", type_=String),
+        "claim_token": TASKS.c.claim_token + 1,
+        "claimed_at": NOW,
+        "lease_expires_at": bindparam("until", type_=TASKS.c.lease_expires_at.type),
+        "version": TASKS.c.version + 1,
+        "updated_at": NOW,
+    }
+
+
 def _statement(stranded_only: bool) -> tuple[str, dict[str, Any]]:
     """The claim's SQL for psycopg and its constant parameters."""
     scans = [_pick(stranded_filter(NOW), "stranded")]
@@ -70,14 +83,7 @@ def _statement(stranded_only: bool) -> tuple[str, dict[str, Any]]:
     statement = (
         update(TASKS)
         .where(TASKS.c.id == picked.c.id, runnable_filter(NOW))
-        .values(
-            claim_owner=bindparam("owner", type_=String),
-            claim_token=TASKS.c.claim_token + 1,
-            claimed_at=NOW,
-            lease_expires_at=bindparam("until", type_=TASKS.c.lease_expires_at.type),
-            version=TASKS.c.version + 1,
-            updated_at=NOW,
-        )
+        .values(claim_values())
         .returning(*TASKS.c)
     )
     compiled = statement.compile(dialect=_DIALECT)

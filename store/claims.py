@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import bindparam, case, literal, select, update
 
 from store.backoff import seconds_from_env
-from store.claim_statement import claim_rows
+from store.claim_statement import claim_rows, claim_values
 from store.db import Database, Transaction
 from store.enums import ExecutionStatus
 from store.errors import Conflict, NotFound
@@ -221,14 +221,7 @@ def _claim_picked(condition: Any) -> Any:
     return (
         update(TASKS)
         .where(TASKS.c.id.in_(bindparam("ids", expanding=True)), condition)
-        .values(
-            claim_owner=bindparam("owner"),
-            claim_token=TASKS.c.claim_token + 1,
-            claimed_at=NOW,
-            lease_expires_at=bindparam("until", type_=TASKS.c.lease_expires_at.type),
-            version=TASKS.c.version + 1,
-            updated_at=NOW,
-        )
+        .values(claim_values())
         .returning(*TASKS.c)
     )
 

@@ -17,14 +17,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, bindparam, case, select, union_all, update
+from sqlalchemy import Integer, String, bindparam, select, union_all, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 
 from store.db import Database
-from store.enums import Priority
 from store.models import UTCDateTime
-from store.queue import NOW, constant, fresh_filter, runnable_filter, stranded_filter
+from store.queue import NOW, fresh_filter, runnable_filter, stranded_filter, urgency_order
 from store.task_rows import TASKS
 
 #: The statement's parameters besides the constants SQLAlchemy rendered into it.
@@ -38,21 +37,12 @@ def _pick(condition: Any, name: str) -> Any:
     return (
         select(TASKS.c.id, TASKS.c.priority, TASKS.c.due_date, TASKS.c.created_at)
         .where(TASKS.c.org_id == bindparam("org_id", type_=String), condition)
-        .order_by(*_urgency(TASKS.c))
+        .order_by(*urgency_order())
         .limit(bindparam("limit", type_=Integer))
         .with_for_update(skip_locked=True)
         .cte(name)
         .prefix_with("MATERIALIZED")
     )
-
-
-def _urgency(c: Any) -> tuple[Any, ...]:
-    """store.queue.urgency_order over the columns `c` (of the table or of a subquery)."""
-    rank = case(
-        *((c.priority == constant(p.value), constant(p.rank)) for p in Priority),
-        else_=constant(Priority.MEDIUM.rank),
-    )
-    return (rank, c.due_date.is_(None), c.due_date, c.created_at, c.id)
 
 
 def claim_values() -> dict[str, Any]:
@@ -76,7 +66,7 @@ def _statement(stranded_only: bool) -> tuple[str, dict[str, Any]]:
     both = union_all(*(select(scan) for scan in scans)).subquery("picked_rows")
     picked = (
         select(both.c.id)
-        .order_by(*_urgency(both.c))
+        .order_by(*urgency_order(both.c))
         .limit(bindparam("limit", type_=Integer))
         .cte("picked")
     )

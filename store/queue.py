@@ -43,14 +43,14 @@ def constant(value: Any) -> Any:
     return literal(value, literal_execute=True)
 
 
-def urgency_order() -> tuple[Any, ...]:
-    """Most urgent first: priority rank, due date (undated last), age, id."""
+def urgency_order(c: Any = TASKS.c) -> tuple[Any, ...]:
+    """Most urgent first: priority rank, due date (undated last), age, id; over the tasks
+    table's columns, or those of a subquery of them (`c`)."""
     rank = case(
-        *((TASKS.c.priority == constant(p.value), constant(p.rank)) for p in Priority),
+        *((c.priority == constant(p.value), constant(p.rank)) for p in Priority),
         else_=constant(Priority.MEDIUM.rank),
     )
-    due = TASKS.c.due_date
-    return (rank, due.is_(None), due, TASKS.c.created_at, TASKS.c.id)
+    return (rank, c.due_date.is_(None), c.due_date, c.created_at, c.id)
 
 
 def queued_filter(types: tuple[str, ...], *, untyped: bool) -> Any:

@@ -218,11 +218,8 @@ class Database:
     def _connect(self, engine: Engine, org_id: str) -> Connection:
         """A connection of `engine` for the rows of the organization `org_id` names
         (`_named`) on PostgreSQL (see _scope_on_checkout)."""
-        requested = _requested_scope.set(self._named(org_id))
-        try:
+        with self._checking_out_for(org_id):
             return engine.connect()
-        finally:
-            _requested_scope.reset(requested)
 
     def _scope(self, session: Session, org_id: str) -> None:
         """Give `session` its connection now, for `org_id` (as `_connect`). On SQLite the
@@ -230,9 +227,16 @@ class Database:
         named = self._named(org_id)
         if self.is_sqlite:
             return
-        requested = _requested_scope.set(named)
-        try:
+        with self._checking_out_for(named):
             session.connection()
+
+    @contextmanager
+    def _checking_out_for(self, org_id: str) -> Iterator[None]:
+        """While open, a connection the pool hands out is set to the organization `org_id`
+        names (`_named`; see _scope_on_checkout)."""
+        requested = _requested_scope.set(self._named(org_id))
+        try:
+            yield
         finally:
             _requested_scope.reset(requested)
 
@@ -305,11 +309,8 @@ class Database:
         if self.is_sqlite:
             raise TypeError("autocommit() serves PostgreSQL; SQLite writes in a transaction")
         with self._failures_reported():
-            requested = _requested_scope.set(self._named(org_id))
-            try:
+            with self._checking_out_for(org_id):
                 pooled = self.engine.raw_connection()
-            finally:
-                _requested_scope.reset(requested)
             driver: Any = pooled.driver_connection
             try:
                 driver.autocommit = True

@@ -177,7 +177,7 @@ def read(tx: Transaction, org_id: str, task_id: str) -> TaskRow | None:
     if row is None:
         return None
     values = dict(row)
-    _remember(conn, values)  # keeps its own copy
+    _remember(conn.engine.pool, values)  # keeps its own copy
     return TaskRow(values)
 
 
@@ -204,7 +204,7 @@ def change(
     A run holding a claim on the task (store.fencing) writes only while the stored fencing
     token is its own: a claim changes the row, so a remembered row with the run's token still
     matches only if no newer claim came; on the locked read the token is checked (StaleClaim)."""
-    remembered = _recall(tx, org_id, task_id)
+    remembered = _recall(connection_of(tx).engine.pool, org_id, task_id)
     claim = held_claim(task_id)
     if remembered is not None and claim is not None and remembered["claim_token"] != claim.token:
         remembered = None
@@ -245,7 +245,7 @@ def change_alone(
     claim off (StaleClaim) — so the fence holds as on every other write."""
     if db.is_sqlite:
         return None
-    remembered = _recall_in(db.engine.pool, org_id, task_id)
+    remembered = _recall(db.engine.pool, org_id, task_id)
     claim = held_claim(task_id)
     if remembered is None or (claim is not None and remembered["claim_token"] != claim.token):
         return None
@@ -262,7 +262,7 @@ def change_alone(
     with db.autocommit(org_id) as driver:
         written = _send_update(driver, db.engine.dialect, frozenset(changed), params)
     if written != 1:
-        _forget_in(db.engine.pool, task_id)
+        _forget(db.engine.pool, task_id)
         return None
     _saved(db.engine.pool, values, now)
     changed.clear()
@@ -287,7 +287,7 @@ def _update_params(values: dict[str, Any], changed: set[str]) -> tuple[dict[str,
 def _saved(pool: Pool, values: dict[str, Any], now: Any) -> None:
     """The row as the UPDATE stored it, remembered as the next write's starting point."""
     values.update(version=values["version"] + 1, updated_at=now)
-    _remember_in(pool, values)
+    _remember(pool, values)
 
 
 def _write(tx: Transaction, task: TaskRow) -> bool:
@@ -305,7 +305,7 @@ def _write(tx: Transaction, task: TaskRow) -> bool:
     else:
         written = conn.execute(_update_for(columns), params).rowcount  # type: ignore[attr-defined]
     if written != 1:
-        _forget(conn, values["id"])
+        _forget(conn.engine.pool, values["id"])
         return False
     _saved(conn.engine.pool, values, now)
     changed.clear()
@@ -339,11 +339,7 @@ def _rows_of(pool: Pool) -> OrderedDict[str, dict[str, Any]]:
     return rows
 
 
-def _remember(conn: Connection, values: dict[str, Any]) -> None:
-    _remember_in(conn.engine.pool, values)
-
-
-def _remember_in(pool: Pool, values: dict[str, Any]) -> None:
+def _remember(pool: Pool, values: dict[str, Any]) -> None:
     with _remembered_lock:
         rows = _rows_of(pool)
         rows[values["id"]] = dict(values)
@@ -352,11 +348,7 @@ def _remember_in(pool: Pool, values: dict[str, Any]) -> None:
             rows.popitem(last=False)
 
 
-def _recall(tx: Transaction, org_id: str, task_id: str) -> dict[str, Any] | None:
-    return _recall_in(connection_of(tx).engine.pool, org_id, task_id)
-
-
-def _recall_in(pool: Pool, org_id: str, task_id: str) -> dict[str, Any] | None:
+def _recall(pool: Pool, org_id: str, task_id: str) -> dict[str, Any] | None:
     with _remembered_lock:
         values = _rows_of(pool).get(task_id)
     if values is None or values["org_id"] != org_id:
@@ -367,25 +359,21 @@ def _recall_in(pool: Pool, org_id: str, task_id: str) -> dict[str, Any] | None:
 def remember(conn: Connection, values: dict[str, Any]) -> None:
     """Keep a task's whole row as a statement returned it after changing it (a claim's
     UPDATE ... RETURNING), as the next write's starting point."""
-    _remember(conn, values)
+    _remember(conn.engine.pool, values)
 
 
 def remember_rows(db: Database, rows: list[dict[str, Any]]) -> None:
     """`remember` each of these whole rows of the database's tasks (a claim's, returned by a
     statement sent outside SQLAlchemy)."""
     for values in rows:
-        _remember_in(db.engine.pool, values)
+        _remember(db.engine.pool, values)
 
 
 def forget(conn: Connection, task_id: str) -> None:
     """Drop the remembered row of a task (its stored row was changed outside `change`)."""
-    _forget(conn, task_id)
+    _forget(conn.engine.pool, task_id)
 
 
-def _forget(conn: Connection, task_id: str) -> None:
-    _forget_in(conn.engine.pool, task_id)
-
-
-def _forget_in(pool: Pool, task_id: str) -> None:
+def _forget(pool: Pool, task_id: str) -> None:
     with _remembered_lock:
         _rows_of(pool).pop(task_id, None)

@@ -115,11 +115,24 @@ def open_checkpointer(
         from psycopg.rows import dict_row
         from psycopg_pool import ConnectionPool
 
+        from store.pg_checkpoint_writes import put_checkpoint, put_checkpoint_writes
+
         class _RedactingPostgresSaver(PostgresSaver):
-            """Plain strings of a checkpoint are stored inline, past the serializer."""
+            """Plain strings of a checkpoint are stored inline, past the serializer; each
+            write is one statement (store.pg_checkpoint_writes)."""
 
             def put(self, config: Any, checkpoint: Any, metadata: Any, new_versions: Any) -> Any:
-                return super().put(config, _redacted_checkpoint(checkpoint), metadata, new_versions)
+                checkpoint = _redacted_checkpoint(checkpoint)
+                saved = put_checkpoint(self, config, checkpoint, metadata, new_versions)
+                if saved is None:
+                    saved = super().put(config, checkpoint, metadata, new_versions)
+                return saved
+
+            def put_writes(
+                self, config: Any, writes: Any, task_id: str, task_path: str = ""
+            ) -> None:
+                if not put_checkpoint_writes(self, config, writes, task_id, task_path):
+                    super().put_writes(config, writes, task_id, task_path)
 
         class ThreadedPostgresSaver(_AsyncInThreads, _RedactingPostgresSaver):  # type: ignore[misc]
             """The PostgresSaver's async methods, each the sync one run in a thread."""
@@ -153,7 +166,8 @@ def open_checkpointer(
 
 @asynccontextmanager
 async def open_async_checkpointer(db: Database, *, pool_size: int = 10) -> AsyncIterator[Any]:
-    """The checkpointer for runs awaited with `ainvoke` (a worker fleet): the sync saver of
+    """The checkpointer of a worker fleet (graphs.async_runner: its runs `invoke` the graph
+    in threads, and the loop reads a run's state with `aget_state`): the sync saver of
     `open_checkpointer` with its async methods run in threads, on PostgreSQL with up to
     `pool_size` connections (one per run in flight keeps them from queueing).
 

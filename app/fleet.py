@@ -1,14 +1,22 @@
 """A worker with many tasks in flight: `delegate worker --concurrency N`.
 
-One asyncio loop keeps up to N claimed tasks running (graphs.async_runner: `ainvoke` on the
-async checkpointer). The graph's nodes are sync, so LangGraph runs each step in the loop's
-default executor; its stock size (min(32, cores + 4): 6 threads on 2 cores) would let only
-six runs wait on the model at once, so the fleet gives the loop an executor with a thread per
-run in flight (plus a few for the store calls around runs). Providers are protected by their
-own limits (tools.provider_limits), not by the executor. Why not async model calls in async
-nodes: through langchain-openai's async client a run's two calls cost the client a third more
-CPU than the sync ones (7.4 against 5.3 ms at best, measured side by side in one process),
-and CPU per task is what holds a fleet back (one process, one GIL).
+One asyncio loop keeps up to N claimed tasks in flight (graphs.async_runner): it claims,
+renews leases, stops on signals and awaits each run, and each run is the graph's `invoke` in
+a thread of its own, with the sync checkpointer, from its first step to its last. The loop's
+executor has a thread per run in flight (plus a few for the store calls around runs); its
+stock size (min(32, cores + 4): 6 threads on 2 cores) would let only six runs wait on the
+model at once. Providers are protected by their own limits (tools.provider_limits), not by
+the executor.
+
+Why a run is not `ainvoke`: the graph's nodes are sync, so under `ainvoke` every step and
+every checkpoint write hops from the loop to a thread and back, and the one loop thread all
+runs share became their queue: with 50 runs in flight on a 1 s model, a run waited 0.4 s
+(median) between the model's first answer and its second call, against 0.04-0.07 s when the
+run stays in its thread (benchmarks/worker_fleet.py, PostgreSQL 1.58-1.68x -> 1.35-1.41x of
+the ideal; SQLite 1.25-1.29x -> 1.22-1.25x, same CPU per task). Why not async model calls in
+async nodes: through langchain-openai's async client a run's two calls cost the client a
+third more CPU than the sync ones (7.4 against 5.3 ms at best, measured side by side in one
+process), and CPU per task is what holds a fleet back (one process, one GIL).
 
 Claims come in batches of the free places (`FOR UPDATE SKIP LOCKED` on PostgreSQL, a short
 write transaction on SQLite), so any number of such workers share one database.

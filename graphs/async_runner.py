@@ -1,11 +1,12 @@
-"""Run claimed tasks with `ainvoke` on the async checkpointer: many runs in flight at once.
+"""Run claimed tasks from an asyncio loop: many runs in flight at once.
 
-The async twin of graphs.runner for a worker that keeps several tasks in flight
-(app.fleet). Each run works under its own claim (the claim lives in the asyncio task's
-context, which LangGraph copies into the threads its sync nodes run in, so every store write
-and side effect is fenced as in a sync run); one LeaseKeeper renews every claim in flight.
-The store calls around a run (takeover log, release, a failure record) run in threads, so a
-slow database never stalls the other runs' event loop.
+The worker fleet's runner (app.fleet): the loop awaits each run, and a run is the graph's
+sync `invoke` in a thread of its own (why not `ainvoke`: app.fleet). Each run works under its
+own claim (the claim lives in the asyncio task's context, which `asyncio.to_thread` copies
+into the run's thread and LangGraph into its checkpoint threads, so every store write and side
+effect is fenced as in any run); one LeaseKeeper renews every claim in flight. The store
+calls around a run (takeover log, release, a failure record) run in threads too, so a slow
+database never stalls the other runs' event loop.
 """
 
 from __future__ import annotations
@@ -117,8 +118,12 @@ class AsyncTaskRunner(ClaimingRunner):
         with log_context(task_id=task_id, org=self.organization):
             log.info("run started")
             try:
-                result = await self.graph.ainvoke(
-                    graph_input, thread_config(task_id), context=self.context, durability="sync"
+                result = await asyncio.to_thread(
+                    self.graph.invoke,
+                    graph_input,
+                    thread_config(task_id),
+                    context=self.context,
+                    durability="sync",
                 )
             except DelegateError:
                 raise  # a conflict or a missing task: the task was not changed by this run

@@ -70,31 +70,39 @@ class AsyncTaskRunner(ClaimingRunner):
             claims.release(conn, claim, now=self.clock())
 
     async def run_claimed(self, claim: Claim) -> dict[str, Any]:
-        """Run (or carry on) the claimed task under its claim, renewing its lease meanwhile,
-        and release it after, also when the run is cancelled (a worker shutting down). A run
-        that stopped with its task completed, failed, blocked or re-queued ended the claim in
-        that last write (store.execution), so it costs no write of its own."""
+        """`run_claimed_here` in a thread. A cancelled run (a worker shutting down) has its
+        claim released at once, so another worker takes the task over from its last
+        checkpoint; its thread cannot be interrupted and carries on fenced off."""
+        try:
+            return await asyncio.to_thread(self.run_claimed_here, claim)
+        except asyncio.CancelledError:
+            await asyncio.shield(asyncio.to_thread(self.release, claim))
+            raise
+
+    def run_claimed_here(self, claim: Claim) -> dict[str, Any]:
+        """Run (or carry on) the claimed task in this thread, from its first step to its last,
+        under its claim, renewing its lease meanwhile, and release it after. A run that
+        stopped with its task completed, failed, blocked or re-queued ended the claim in that
+        last write (store.execution), so it costs no write of its own."""
         self.leases.keep(claim)
         outcome: dict[str, Any] | None = None
         try:
             with claims.holding(claim):
-                graph_input = await self._input_for(claim)
-                outcome = await self._invoke(graph_input, claim.task_id)
+                outcome = self._invoke(self._input_for(claim), claim.task_id)
                 return outcome
         finally:
             if outcome is not None and outcome.get("status") in CLAIM_ENDED:
                 self.leases.drop(claim)
             else:
-                await asyncio.shield(asyncio.to_thread(self.release, claim))
+                self.release(claim)
 
-    async def _input_for(self, claim: Claim) -> Any:
+    def _input_for(self, claim: Claim) -> Any:
         if claim.status in STARTABLE:
             return {"task_id": claim.task_id}
-        state = await self.graph.aget_state(thread_config(claim.task_id))
-        so_far = await asyncio.to_thread(self._run_so_far, claim, state)
-        graph_input, resume = carry_on(claim, self.owner, so_far)
+        state = self.graph.get_state(thread_config(claim.task_id))
+        graph_input, resume = carry_on(claim, self.owner, self._run_so_far(claim, state))
         if resume is not None:
-            await asyncio.to_thread(self._log_takeover, claim, resume)
+            log_takeover(self.db, self.org_id, claim, self.owner, resume=resume)
         return graph_input
 
     def _run_so_far(self, claim: Claim, state: Any) -> RunSoFar:
@@ -111,27 +119,18 @@ class AsyncTaskRunner(ClaimingRunner):
             _, status = repo.get_status(conn, self.org_id, task_id)
         return approval_among(interrupts_of(state)) if status in ANSWERABLE else None
 
-    def _log_takeover(self, claim: Claim, resume: str) -> None:
-        log_takeover(self.db, self.org_id, claim, self.owner, resume=resume)
-
-    async def _invoke(self, graph_input: Any, task_id: str) -> dict[str, Any]:
+    def _invoke(self, graph_input: Any, task_id: str) -> dict[str, Any]:
         with log_context(task_id=task_id, org=self.organization):
             log.info("run started")
             try:
-                result = await asyncio.to_thread(
-                    self.graph.invoke,
-                    graph_input,
-                    thread_config(task_id),
-                    context=self.context,
-                    durability="sync",
+                result = self.graph.invoke(
+                    graph_input, thread_config(task_id), context=self.context, durability="sync"
                 )
             except DelegateError:
                 raise  # a conflict or a missing task: the task was not changed by this run
             except Exception as exc:  # failed outside any node (the node error handler missed it)
                 log.exception("execute_task crashed", extra={"task_id": task_id})
-                failed = await asyncio.to_thread(
-                    record_failure, self.db, self.org_id, task_id, "execute_task", exc, 1
-                )
+                failed = record_failure(self.db, self.org_id, task_id, "execute_task", exc, 1)
                 return dict(redact_value(failed))
             outcome: dict[str, Any] = redact_value(outcome_of(result, task_id))
             log.info("run stopped: %s %s", outcome.get("strategy", "-"), outcome.get("status"))

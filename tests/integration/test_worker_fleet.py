@@ -8,6 +8,7 @@ DELEGATE_TEST_DATABASE=postgresql the same tests run on PostgreSQL.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 import signal
@@ -22,7 +23,7 @@ from typing import Any
 import pytest
 
 from agents.classification import Classification
-from app.fleet import run_fleet
+from app.fleet import run_fleet, serve_fleet
 from graphs.async_runner import AsyncTaskRunner
 from graphs.runner import task_runner
 from store import claims
@@ -281,6 +282,43 @@ def test_a_finished_fleet_run_ends_its_claim_with_its_last_write(
         assert [(r.claim_owner, r.lease_expires_at) for r in rows] == [(None, None)] * 2
 
 
+def test_a_place_whose_run_ended_runs_the_next_task_while_the_event_loop_is_busy(
+    db: Database, org_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The event loop claims for free places; a run that ended is followed by the next one in
+    # its own thread, without waiting for the loop (which 50 runs in flight keep waiting).
+    monkeypatch.setenv("DELEGATE_MODEL", "offline")
+    tasks = make_tasks(db, org_id, 3)
+    all_ran = threading.Event()
+    ran: list[str] = []
+    loop_saw_all_run: list[bool] = []
+    run_here = AsyncTaskRunner.run_claimed_here
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+
+        def block_the_loop() -> None:
+            loop_saw_all_run.append(all_ran.wait(DEADLINE))
+
+        def run_and_count(runner: AsyncTaskRunner, claim: claims.Claim) -> Any:
+            if not ran:
+                loop.call_soon_threadsafe(block_the_loop)
+            outcome = run_here(runner, claim)
+            ran.append(claim.task_id)
+            if len(ran) == len(tasks):
+                all_ran.set()
+            return outcome
+
+        monkeypatch.setattr(AsyncTaskRunner, "run_claimed_here", run_and_count)
+        await serve_fleet(db, concurrency=1, once=True, handle_signals=False)
+
+    asyncio.run(main())
+
+    assert loop_saw_all_run == [True]
+    assert sorted(ran) == sorted(tasks)
+    assert statuses(db, org_id, tasks) == [ExecutionStatus.COMPLETED.value] * 3
+
+
 def test_sigterm_lets_a_one_at_a_time_worker_finish_its_task_and_release_the_rest(
     db: Database, org_id: str, standin: OpenAIStandin, start_worker: Any
 ) -> None:
@@ -306,7 +344,7 @@ def test_a_worker_process_freezes_what_its_start_up_left(db: Database) -> None:
     # the garbage collector's walks once the model is built, before it claims anything.
     script = (
         "import gc, sys\n"
-        "from app.fleet import run_fleet\n"
+        "from app.fleet import run_fleet, serve_fleet\n"
         "from store.db import get_database\n"
         "before = gc.get_freeze_count()\n"
         "run_fleet(get_database(None), concurrency=2, once=True)\n"

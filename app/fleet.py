@@ -18,8 +18,9 @@ async nodes: through langchain-openai's async client a run's two calls cost the 
 third more CPU than the sync ones (7.4 against 5.3 ms at best, measured side by side in one
 process), and CPU per task is what holds a fleet back (one process, one GIL).
 
-Claims come in batches of the free places (`FOR UPDATE SKIP LOCKED` on PostgreSQL, a short
-write transaction on SQLite), so any number of such workers share one database.
+The loop claims a batch of the free places, and a place whose run stopped claims its next
+task itself (`_Fleet`); either way `FOR UPDATE SKIP LOCKED` on PostgreSQL, a short write
+transaction on SQLite, so any number of such workers share one database.
 
 SIGTERM (or SIGINT) stops claiming; runs in flight get `grace` seconds to finish; the claims
 of those still running then are released with their lease expired, so another worker takes

@@ -186,6 +186,8 @@ class _Fleet:
         self.once = once
         next_cycle: datetime | None = clock() if autopilot_every is not None else None
         stopping = asyncio.ensure_future(stop.wait())
+        # The places stop claiming as soon as the worker is told to stop (or serving ends).
+        stopping.add_done_callback(lambda _: self.stopping.set())
         try:
             while not stop.is_set():
                 if next_cycle is not None and autopilot_every is not None and clock() >= next_cycle:

@@ -1,17 +1,16 @@
-"""Run claimed tasks from an asyncio loop: many runs in flight at once.
+"""Run claimed tasks for a worker fleet: many runs in flight in one process.
 
-The worker fleet's runner (app.fleet): the loop awaits each run, and a run is the graph's
-sync `invoke` in a thread of its own (why not `ainvoke`: app.fleet). Each run works under its
-own claim (the claim lives in the asyncio task's context, which `asyncio.to_thread` copies
-into the run's thread and LangGraph into its checkpoint threads, so every store write and side
-effect is fenced as in any run); one LeaseKeeper renews every claim in flight. The store
-calls around a run (takeover log, release, a failure record) run in threads too, so a slow
-database never stalls the other runs' event loop.
+The worker fleet's runner (app.fleet): a run is the graph's sync `invoke` in a thread of its
+own, from its first step to its last (why not `ainvoke`: app.fleet), and the fleet's places
+call `run_claimed_here` from their threads. Each run works under its own claim (held in the
+thread's context, which LangGraph copies into the threads that write its checkpoints, so
+every store write and side effect is fenced as in any run); one LeaseKeeper renews every
+claim in flight. `async_task_runner` opens the runner and its checkpointer from the fleet's
+event loop.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -68,16 +67,6 @@ class AsyncTaskRunner(ClaimingRunner):
         self.leases.drop(claim)
         with self.db.transaction(self.org_id) as conn:
             claims.release(conn, claim, now=self.clock())
-
-    async def run_claimed(self, claim: Claim) -> dict[str, Any]:
-        """`run_claimed_here` in a thread. A cancelled run (a worker shutting down) has its
-        claim released at once, so another worker takes the task over from its last
-        checkpoint; its thread cannot be interrupted and carries on fenced off."""
-        try:
-            return await asyncio.to_thread(self.run_claimed_here, claim)
-        except asyncio.CancelledError:
-            await asyncio.shield(asyncio.to_thread(self.release, claim))
-            raise
 
     def run_claimed_here(self, claim: Claim) -> dict[str, Any]:
         """Run (or carry on) the claimed task in this thread, from its first step to its last,

@@ -166,10 +166,11 @@ def open_checkpointer(
 
 @asynccontextmanager
 async def open_async_checkpointer(db: Database, *, pool_size: int = 10) -> AsyncIterator[Any]:
-    """The checkpointer of a worker fleet (graphs.async_runner: its runs `invoke` the graph
-    in threads, and the loop reads a run's state with `aget_state`): the sync saver of
-    `open_checkpointer` with its async methods run in threads, on PostgreSQL with up to
-    `pool_size` connections (one per run in flight keeps them from queueing).
+    """The checkpointer of a worker fleet, opened and closed from its event loop
+    (graphs.async_runner; its runs `invoke` the graph in threads): the sync saver of
+    `open_checkpointer`, whose async methods (for `ainvoke`) run the sync ones in threads,
+    on PostgreSQL with up to `pool_size` connections (one per run in flight keeps them from
+    queueing).
 
     Why not AsyncSqliteSaver: it holds its lock across several event-loop turns per write,
     and with 50 runs in flight its writes queued for hundreds of ms each

@@ -211,25 +211,25 @@ class _Fleet:
         free = self.concurrency - len(self.running)
         if free <= 0:
             return []
-        claimed = await asyncio.to_thread(self.runner.claim_batch, free)
-        kept = []
-        for claim in claimed:
-            if self._new_in_this_pass(claim):
-                kept.append(claim)
-            else:
-                await asyncio.to_thread(self.runner.release, claim)
+        kept = await asyncio.to_thread(self._claim_to_run, free)
         for claim in kept:
             current = [claim]
             self.running[asyncio.create_task(self._slot(current))] = current
         return kept
 
-    def _new_in_this_pass(self, claim: Claim) -> bool:
-        """Whether to run `claim` now (and note it): a `once` pass runs a task once, and a
-        task re-queued for later in the pass waits for the next one."""
-        if self.once and claim.task_id in self.seen:
-            return False
-        self.seen.add(claim.task_id)
-        return True
+    def _claim_to_run(self, limit: int) -> list[Claim]:
+        """Claim up to `limit` tasks to run now (in a thread: the loop's claims and a place's
+        next). Released at once: a task a `once` pass ran already (re-queued for later in
+        the pass, it waits for the next one), and any claimed after the worker was told to
+        stop."""
+        kept = []
+        for claim in self.runner.claim_batch(limit):
+            if self.stopping.is_set() or (self.once and claim.task_id in self.seen):
+                self.runner.release(claim)
+            else:
+                self.seen.add(claim.task_id)
+                kept.append(claim)
+        return kept
 
     async def _slot(self, current: list[Claim]) -> None:
         """Run `current[0]`, then each task the slot claims next, in one thread. Cancelled
@@ -257,16 +257,11 @@ class _Fleet:
         if self.stopping.is_set():
             return None
         try:
-            claimed = self.runner.claim_batch(1)
+            kept = self._claim_to_run(1)
         except DelegateError as exc:  # the loop claims again at its next turn
             log.warning("could not claim the next task: %s", exc)
             return None
-        for claim in claimed:
-            if self.stopping.is_set() or not self._new_in_this_pass(claim):
-                self.runner.release(claim)
-                return None
-            return claim
-        return None
+        return kept[0] if kept else None
 
     def _run(self, claim: Claim) -> dict[str, Any] | None:
         with log_context(task_id=claim.task_id, org=self.runner.organization):
